@@ -1,0 +1,45 @@
+using SmarthostLab.Smtp.Protocol;
+
+namespace SmarthostLab.Smtp.Session;
+
+/// <summary>
+/// The edge between the SMTP protocol and whatever hosts it (the relay, a test, a benchmark).
+/// The session calls these at each stage; a null reply means "proceed with the default positive reply".
+/// Handlers must not throw for expected refusals: return the reply instead. An exception is logged
+/// by the session, answered with 451 4.3.0 and, at connect, closes the connection.
+/// </summary>
+public interface ISmtpSessionHandler
+{
+    /// <summary>
+    /// A connection arrived. Return null to greet with 220, or a refusal reply (e.g. 554 5.7.1) to send
+    /// in place of the greeting; the session then answers every command but QUIT with 503 5.7.1 and
+    /// closes after QUIT or a short timeout (RFC 5321 3.1).
+    /// </summary>
+    ValueTask<SmtpReply?> OnConnectAsync(SessionContext session, CancellationToken cancellationToken);
+
+    /// <summary>MAIL FROM passed syntax and size checks. Return null for 250 2.1.0, or a refusal.</summary>
+    ValueTask<SmtpReply?> OnMailFromAsync(SessionContext session, Envelope envelope, CancellationToken cancellationToken);
+
+    /// <summary>RCPT TO passed syntax and limit checks. Return null for 250 2.1.5 (the recipient is then added), or a refusal.</summary>
+    ValueTask<SmtpReply?> OnRecipientAsync(SessionContext session, Envelope envelope, string recipient, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The whole message arrived (end of DATA, or BDAT LAST), dot-unstuffed, exactly as sent otherwise.
+    /// The reply is sent to the client as is: a 250 must only be returned once the message is durable.
+    /// The content is only valid until this call's task completes.
+    /// </summary>
+    ValueTask<SmtpReply> OnMessageAsync(SessionContext session, Envelope envelope, MessageContent content, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The session itself refused something (size, line length, too many recipients, timeouts,
+    /// connection limits, bad sequence…): recorded so an admin can see why mail did not arrive.
+    /// Called synchronously; must be cheap and must not throw.
+    /// </summary>
+    void OnRefused(SessionContext session, SmtpRefusal refusal);
+}
+
+/// <summary>One refusal by the SMTP layer or the handler.</summary>
+/// <param name="Stage">connect, helo, mail, rcpt, data, bdat, starttls, command, session.</param>
+/// <param name="Reply">The reply sent.</param>
+/// <param name="Reason">Short machine-friendly reason, e.g. "message-size", "line-too-long", "timeout".</param>
+public sealed record SmtpRefusal(string Stage, SmtpReply Reply, string Reason);

@@ -1,0 +1,73 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace SmarthostLab.Smtp;
+
+/// <summary>What to do with a bare LF (an LF not preceded by CR) inside DATA.</summary>
+public enum BareLineFeedPolicy
+{
+    /// <summary>Refuse the message with 550 5.6.11 (default): closes the SMTP smuggling hole.</summary>
+    Reject,
+    /// <summary>Accept and store the bytes as sent (only CRLF.CRLF ends DATA).</summary>
+    Accept,
+}
+
+/// <summary>The <c>Smtp</c> configuration section: endpoints, limits and timeouts of the SMTP server.</summary>
+public sealed class SmtpOptions
+{
+    /// <summary>Configuration section name.</summary>
+    public const string Section = "Smtp";
+
+    /// <summary>Plain/STARTTLS endpoint, HOST:PORT. Default 127.0.0.1:2525.</summary>
+    [Required]
+    public string Listen { get; set; } = "127.0.0.1:2525";
+
+    /// <summary>Optional implicit-TLS endpoint (port 465 style), HOST:PORT; empty = off.</summary>
+    public string? ImplicitTlsListen { get; set; }
+
+    /// <summary>Name the server uses in its greeting, EHLO reply and Received headers. Default: the machine's host name.</summary>
+    public string? HostName { get; set; }
+
+    /// <summary>Largest message accepted, in octets (SIZE extension and enforced while reading). Default 35 MiB as in Exchange.</summary>
+    [Range(1024, long.MaxValue)]
+    public long MaxMessageSize { get; set; } = 35L * 1024 * 1024;
+
+    /// <summary>Recipients per message; the one past it gets 452 4.5.3.</summary>
+    [Range(1, 100_000)]
+    public int MaxRecipients { get; set; } = 500;
+
+    /// <summary>Unknown or out-of-sequence commands per session before 421 and close.</summary>
+    [Range(1, 10_000)]
+    public int MaxBadCommands { get; set; } = 20;
+
+    /// <summary>Time allowed to wait for a command (RFC 5321 4.5.3.2.7 suggests 5 minutes).</summary>
+    public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Time allowed between two reads of message data (RFC 5321 4.5.3.2.6 suggests 3 minutes per block).</summary>
+    public TimeSpan DataTimeout { get; set; } = TimeSpan.FromMinutes(3);
+
+    /// <summary>How long a refused session (554 greeting) is kept open waiting for QUIT.</summary>
+    public TimeSpan RefusedSessionTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Concurrent connections in total; past it a new connection gets 421 4.7.0 and is closed.</summary>
+    [Range(1, 1_000_000)]
+    public int MaxConnections { get; set; } = 1000;
+
+    /// <summary>Concurrent connections from one client IP; past it 421 4.7.0.</summary>
+    [Range(1, 1_000_000)]
+    public int MaxConnectionsPerIp { get; set; } = 100;
+
+    /// <summary>Bare LF inside DATA: Reject (default) or Accept.</summary>
+    public BareLineFeedPolicy BareLineFeed { get; set; } = BareLineFeedPolicy.Reject;
+
+    /// <summary>Offer STARTTLS in EHLO. Default true.</summary>
+    public bool StartTls { get; set; } = true;
+
+    /// <summary>TLS certificate file (PEM with key, or PFX). Empty: a self-signed one is made in the data folder at first start.</summary>
+    public string? CertificatePath { get; set; }
+
+    /// <summary>PEM private key file when <see cref="CertificatePath"/> is a PEM certificate without its key.</summary>
+    public string? CertificateKeyPath { get; set; }
+
+    /// <summary>Password of a PFX certificate.</summary>
+    public string? CertificatePassword { get; set; }
+}
