@@ -1,0 +1,124 @@
+namespace SmarthostLab.Verification;
+
+/// <summary>
+/// The tag=value list of RFC 6376 3.2, shared by DKIM-Signature headers, DKIM key records and
+/// DMARC records (RFC 7489 6.4 uses the same syntax). Tag names are case-sensitive; white space
+/// (including folding) around tags and values is dropped; an empty trailing element is allowed.
+/// </summary>
+internal sealed class TagList
+{
+    private readonly List<KeyValuePair<string, string>> _tags;
+
+    private TagList(List<KeyValuePair<string, string>> tags) => _tags = tags;
+
+    /// <summary>Tags in the order written.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> Tags => _tags;
+
+    /// <summary>The value of <paramref name="name"/>, or null when absent.</summary>
+    public string? this[string name]
+    {
+        get
+        {
+            foreach (var tag in _tags)
+            {
+                if (tag.Key == name)
+                {
+                    return tag.Value;
+                }
+            }
+
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Parses <paramref name="text"/>. Fails on an element without '=', an empty or invalid tag name,
+    /// or a duplicated tag (RFC 6376 3.2: "Tags with duplicate names MUST NOT occur").
+    /// </summary>
+    public static bool TryParse(string text, out TagList tags, out string? error)
+    {
+        var list = new List<KeyValuePair<string, string>>();
+        tags = new TagList(list);
+        error = null;
+        var parts = text.Split(';');
+        for (var i = 0; i < parts.Length; i++)
+        {
+            var part = parts[i].AsSpan().Trim(" \t\r\n");
+            if (part.IsEmpty)
+            {
+                // Empty elements (a trailing ";" or ";;") carry nothing.
+                continue;
+            }
+
+            var eq = part.IndexOf('=');
+            if (eq <= 0)
+            {
+                error = $"malformed tag \"{Truncate(part.ToString())}\"";
+                return false;
+            }
+
+            var name = part[..eq].Trim(" \t\r\n").ToString();
+            if (!IsTagName(name))
+            {
+                error = $"invalid tag name \"{Truncate(name)}\"";
+                return false;
+            }
+
+            var value = part[(eq + 1)..].Trim(" \t\r\n").ToString();
+            foreach (var existing in list)
+            {
+                if (existing.Key == name)
+                {
+                    error = $"duplicate tag {name}=";
+                    return false;
+                }
+            }
+
+            list.Add(new(name, value));
+        }
+
+        return true;
+    }
+
+    /// <summary>Removes all folding white space (RFC 5322 FWS) from a value, e.g. b= and p= base64.</summary>
+    public static string StripWhiteSpace(string value)
+    {
+        if (value.AsSpan().IndexOfAny(" \t\r\n") < 0)
+        {
+            return value;
+        }
+
+        return string.Create(value.Length - value.Count(c => c is ' ' or '\t' or '\r' or '\n'), value, static (dest, src) =>
+        {
+            var j = 0;
+            foreach (var c in src)
+            {
+                if (c is not (' ' or '\t' or '\r' or '\n'))
+                {
+                    dest[j++] = c;
+                }
+            }
+        });
+    }
+
+    private static bool IsTagName(string name)
+    {
+        // tag-name = ALPHA *ALNUMPUNC ; ALNUMPUNC = ALPHA / DIGIT / "_"
+        if (name.Length == 0 || !char.IsAsciiLetter(name[0]))
+        {
+            return false;
+        }
+
+        foreach (var c in name)
+        {
+            if (!char.IsAsciiLetterOrDigit(c) && c != '_')
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static string Truncate(string s) => s.Length <= 40 ? s : s[..40] + "…";
+}
