@@ -1,2 +1,21 @@
-// Placeholder until the bench lands (issue 5).
-Console.WriteLine("SmarthostLab bench");
+using SmarthostLab.Bench.Load;
+using SmarthostLab.Bench.Micro;
+
+// smarthostlab-bench load … | micro …  (see docs/BENCH.md)
+return args.FirstOrDefault() switch
+{
+    "load" => await LoadCommand.RunAsync(args[1..]),
+    "micro" => MicroCommand.Run(args[1..]),
+    _ => Usage(),
+};
+
+static int Usage()
+{
+    Console.Error.WriteLine("""
+        usage: smarthostlab-bench load [--target HOST:PORT] [--connections N] [--messages M] [--size 1k|32k|…]
+                                       [--pipelining] [--bdat] [--tls] [--signed] [--duration S] [--bind ADDR]
+                                       [--pid PID] [--json] [--start-relay]        (load --help for all)
+               smarthostlab-bench micro [BenchmarkDotNet arguments, e.g. --filter '*Spf*']
+        """);
+    return 2;
+}

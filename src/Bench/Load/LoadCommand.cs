@@ -1,0 +1,40 @@
+namespace SmarthostLab.Bench.Load;
+
+/// <summary>The <c>load</c> command: optional in-process relay, one bounded run, one report.</summary>
+public static class LoadCommand
+{
+    /// <summary>Runs the command; returns the process exit code (0 when at least one message was accepted).</summary>
+    public static async Task<int> RunAsync(IReadOnlyList<string> args)
+    {
+        LoadOptions options;
+        try
+        {
+            if (args.Contains("--help") || args.Contains("-h"))
+            {
+                Console.WriteLine(LoadOptions.Usage);
+                return 0;
+            }
+            options = LoadOptions.Parse(args);
+        }
+        catch (ArgumentException e)
+        {
+            await Console.Error.WriteLineAsync($"load: {e.Message}").ConfigureAwait(false);
+            await Console.Error.WriteLineAsync(LoadOptions.Usage).ConfigureAwait(false);
+            return 2;
+        }
+
+        using var interrupt = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) => { e.Cancel = true; interrupt.Cancel(); };
+
+        var message = BenchMessage.Create(options.Size, options.SenderDomain, options.Signed);
+        await using var relay = options.StartRelay
+            ? await InProcessRelay.StartAsync(options, message, interrupt.Token).ConfigureAwait(false)
+            : null;
+
+        var result = await new LoadRunner(options, message).RunAsync(interrupt.Token).ConfigureAwait(false);
+        result.PeakMemorySelf = PeakMemory.Read();
+        if (options.RelayPid is { } pid) result.PeakMemoryPid = PeakMemory.Read(pid);
+        Console.WriteLine(options.Json ? result.ToJson() : result.ToText());
+        return result.Accepted > 0 ? 0 : 1;
+    }
+}

@@ -1,0 +1,156 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+
+namespace SmarthostLab.Bench.Load;
+
+/// <summary>The merged figures of one load run and their text and JSON forms.</summary>
+public sealed class LoadResult
+{
+    private LoadResult(LoadOptions options, int messageOctets) { Options = options; MessageOctets = messageOctets; }
+
+    /// <summary>The run's settings.</summary>
+    public LoadOptions Options { get; }
+
+    /// <summary>Octets of one message as stored.</summary>
+    public int MessageOctets { get; }
+
+    /// <summary>Wall time from the first connection to the last reply.</summary>
+    public TimeSpan Elapsed { get; private set; }
+
+    /// <summary>True when the duration ran out before all messages were sent.</summary>
+    public bool TimedOut { get; private set; }
+
+    /// <summary>Messages answered 250.</summary>
+    public long Accepted { get; private set; }
+
+    /// <summary>Sessions opened.</summary>
+    public long Sessions { get; private set; }
+
+    /// <summary>Accepted messages per second.</summary>
+    public double MessagesPerSecond => Accepted / Elapsed.TotalSeconds;
+
+    /// <summary>Accepted megabytes (10^6 octets) per second.</summary>
+    public double MegabytesPerSecond => AcceptedOctets / 1e6 / Elapsed.TotalSeconds;
+
+    /// <summary>Octets accepted.</summary>
+    public long AcceptedOctets { get; private set; }
+
+    /// <summary>Latency percentiles in milliseconds: p50, p90, p99, max (zeros when nothing was accepted).</summary>
+    public (double P50, double P90, double P99, double Max) LatencyMs { get; private set; }
+
+    /// <summary>Refusals by "stage code" with a sample reply text.</summary>
+    public IReadOnlyDictionary<string, (long Count, string Text)> Refusals { get; private set; } = new Dictionary<string, (long, string)>();
+
+    /// <summary>Errors by kind.</summary>
+    public IReadOnlyDictionary<string, long> Errors { get; private set; } = new Dictionary<string, long>();
+
+    /// <summary>Peak resident memory of this process (which hosts the relay with --start-relay).</summary>
+    public long? PeakMemorySelf { get; set; }
+
+    /// <summary>Peak resident memory of the process given with --pid.</summary>
+    public long? PeakMemoryPid { get; set; }
+
+    /// <summary>Merges the workers' counts.</summary>
+    public static LoadResult Merge(LoadOptions options, BenchMessage message, IReadOnlyList<WorkerStats> stats, TimeSpan elapsed, bool timedOut)
+    {
+        var result = new LoadResult(options, message.Raw.Length) { Elapsed = elapsed, TimedOut = timedOut };
+        var latencies = new List<long>(stats.Sum(s => s.LatencyTicks.Count));
+        var refusals = new Dictionary<string, (long Count, string Text)>();
+        var errors = new Dictionary<string, long>();
+        foreach (var s in stats)
+        {
+            result.Accepted += s.Accepted;
+            result.AcceptedOctets += s.AcceptedOctets;
+            result.Sessions += s.Sessions;
+            latencies.AddRange(s.LatencyTicks);
+            foreach (var (k, v) in s.Refusals)
+                refusals[k] = refusals.TryGetValue(k, out var r) ? (r.Count + v.Count, r.Text) : v;
+            foreach (var (k, v) in s.Errors) errors[k] = errors.GetValueOrDefault(k) + v;
+        }
+        latencies.Sort();
+        result.LatencyMs = latencies.Count == 0 ? default : (Ms(Percentile(latencies, 0.50)), Ms(Percentile(latencies, 0.90)), Ms(Percentile(latencies, 0.99)), Ms(latencies[^1]));
+        result.Refusals = refusals;
+        result.Errors = errors;
+        return result;
+    }
+
+    private static long Percentile(List<long> sorted, double q) => sorted[Math.Clamp((int)Math.Ceiling(q * sorted.Count) - 1, 0, sorted.Count - 1)];
+
+    private static double Ms(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
+
+    /// <summary>Mode words: pipelining, bdat, tls, signed.</summary>
+    public string Mode => string.Join('+', new[] { Options.Bdat ? "bdat" : "data", Options.Pipelining ? "pipelining" : null, Options.Tls ? "tls" : null, Options.Signed ? "signed" : null }.Where(w => w is not null));
+
+    /// <summary>Human-readable report.</summary>
+    public string ToText()
+    {
+        var c = CultureInfo.InvariantCulture;
+        var sb = new StringBuilder();
+        sb.AppendLine(c, $"target       {Options.Target}{(Options.StartRelay ? " (relay in-process)" : string.Empty)}  bind {Options.Bind?.ToString() ?? "-"}");
+        sb.AppendLine(c, $"load         {Options.Connections} connections, {Options.Messages} messages of {MessageOctets} octets, {Mode}, {Options.PerSession} per session, limit {Options.Duration.TotalSeconds:0} s");
+        sb.AppendLine(c, $"elapsed      {Elapsed.TotalSeconds:0.00} s{(TimedOut ? " (time limit reached)" : string.Empty)}, {Sessions} sessions");
+        sb.AppendLine(c, $"accepted     {Accepted}  ({MessagesPerSecond:0.0} msg/s, {MegabytesPerSecond:0.00} MB/s)");
+        sb.AppendLine(c, $"latency ms   p50 {LatencyMs.P50:0.00}  p90 {LatencyMs.P90:0.00}  p99 {LatencyMs.P99:0.00}  max {LatencyMs.Max:0.00}  (end of data to final reply)");
+        sb.AppendLine(c, $"refused      {Refusals.Values.Sum(v => v.Count)}");
+        foreach (var (k, v) in Refusals.OrderByDescending(p => p.Value.Count)) sb.AppendLine(c, $"  {k,-18} {v.Count,8}  {v.Text}");
+        sb.AppendLine(c, $"errors       {Errors.Values.Sum()}");
+        foreach (var (k, v) in Errors.OrderByDescending(p => p.Value)) sb.AppendLine(c, $"  {v,8}  {k}");
+        if (PeakMemorySelf is { } self) sb.AppendLine(c, $"peak memory  {self / 1048576.0:0.0} MiB (this process{(Options.StartRelay ? ", relay included" : string.Empty)})");
+        if (PeakMemoryPid is { } pid) sb.AppendLine(c, $"peak memory  {pid / 1048576.0:0.0} MiB (pid {Options.RelayPid})");
+        return sb.ToString();
+    }
+
+    /// <summary>The report as one JSON object.</summary>
+    public string ToJson()
+    {
+        using var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            w.WriteStartObject();
+            w.WriteString("target", Options.Target.ToString());
+            w.WriteBoolean("startRelay", Options.StartRelay);
+            w.WriteString("bind", Options.Bind?.ToString());
+            w.WriteNumber("connections", Options.Connections);
+            w.WriteNumber("messages", Options.Messages);
+            w.WriteNumber("messageOctets", MessageOctets);
+            w.WriteString("mode", Mode);
+            w.WriteNumber("perSession", Options.PerSession);
+            w.WriteNumber("durationLimitSeconds", Options.Duration.TotalSeconds);
+            w.WriteNumber("elapsedSeconds", Math.Round(Elapsed.TotalSeconds, 3));
+            w.WriteBoolean("timedOut", TimedOut);
+            w.WriteNumber("sessions", Sessions);
+            w.WriteNumber("accepted", Accepted);
+            w.WriteNumber("messagesPerSecond", Math.Round(MessagesPerSecond, 1));
+            w.WriteNumber("megabytesPerSecond", Math.Round(MegabytesPerSecond, 3));
+            w.WriteStartObject("latencyMs");
+            w.WriteNumber("p50", Math.Round(LatencyMs.P50, 3));
+            w.WriteNumber("p90", Math.Round(LatencyMs.P90, 3));
+            w.WriteNumber("p99", Math.Round(LatencyMs.P99, 3));
+            w.WriteNumber("max", Math.Round(LatencyMs.Max, 3));
+            w.WriteEndObject();
+            w.WriteNumber("refused", Refusals.Values.Sum(v => v.Count));
+            w.WriteStartArray("refusals");
+            foreach (var (k, v) in Refusals)
+            {
+                var parts = k.Split(' ');
+                w.WriteStartObject();
+                w.WriteString("stage", parts[0]);
+                w.WriteNumber("code", int.Parse(parts[1], CultureInfo.InvariantCulture));
+                w.WriteNumber("count", v.Count);
+                w.WriteString("text", v.Text);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteNumber("errors", Errors.Values.Sum());
+            w.WriteStartObject("errorKinds");
+            foreach (var (k, v) in Errors) w.WriteNumber(k, v);
+            w.WriteEndObject();
+            if (PeakMemorySelf is { } self) w.WriteNumber("peakMemorySelfBytes", self); else w.WriteNull("peakMemorySelfBytes");
+            if (PeakMemoryPid is { } pid) w.WriteNumber("peakMemoryPidBytes", pid); else w.WriteNull("peakMemoryPidBytes");
+            w.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(buffer.ToArray());
+    }
+}
