@@ -274,36 +274,52 @@ internal static class SpfRecordParser
         }
     }
 
-    /// <summary>Start of the dual-cidr-length: the first '/' outside a macro.</summary>
+    /// <summary>
+    /// Start of the dual-cidr-length: a trailing "/digits", "//digits" or "/digits//digits"; a '/'
+    /// elsewhere belongs to the domain-spec (macro-literal allows it).
+    /// </summary>
     private static int FindCidr(ReadOnlySpan<char> text)
     {
-        var inMacro = false;
-        for (var i = 0; i < text.Length; i++)
+        var end = text.Length;
+        var start = TrailingSlashNumber(text, end, out var slashes);
+        if (start < 0)
         {
-            var c = text[i];
-            if (inMacro)
-            {
-                if (c == '}')
-                {
-                    inMacro = false;
-                }
-            }
-            else if (c == '%' && i + 1 < text.Length && text[i + 1] == '{')
-            {
-                inMacro = true;
-                i++;
-            }
-            else if (c == '%')
-            {
-                i++;
-            }
-            else if (c == '/')
-            {
-                return i;
-            }
+            return end;
         }
 
-        return text.Length;
+        if (slashes == 2)
+        {
+            var before = TrailingSlashNumber(text, start, out var single);
+            return before >= 0 && single == 1 ? before : start;
+        }
+
+        return start;
+    }
+
+    /// <summary>Index of a "/digits" or "//digits" ending at <paramref name="end"/>, or -1.</summary>
+    private static int TrailingSlashNumber(ReadOnlySpan<char> text, int end, out int slashes)
+    {
+        slashes = 0;
+        var i = end;
+        while (i > 0 && char.IsAsciiDigit(text[i - 1]))
+        {
+            i--;
+        }
+
+        if (i == end || i == 0 || text[i - 1] != '/')
+        {
+            return -1;
+        }
+
+        i--;
+        slashes = 1;
+        if (i > 0 && text[i - 1] == '/')
+        {
+            i--;
+            slashes = 2;
+        }
+
+        return i;
     }
 
     /// <summary>dual-cidr-length = [ ip4-cidr-length ] [ "/" ip6-cidr-length ].</summary>
