@@ -1,0 +1,38 @@
+namespace SmarthostLab.Smtp.Protocol;
+
+/// <summary>One ESMTP parameter of MAIL or RCPT (RFC 5321 4.1.2 <c>esmtp-param</c>).</summary>
+/// <param name="Keyword">The esmtp-keyword, upper-cased.</param>
+/// <param name="Value">The esmtp-value, or null when the parameter has none.</param>
+public readonly record struct EsmtpParameter(string Keyword, string? Value);
+
+/// <summary>
+/// One parsed command line (RFC 5321 4.1.1). Produced by <see cref="SmtpCommandParser"/>; which members are
+/// meaningful depends on <see cref="Kind"/>.
+/// </summary>
+public readonly record struct SmtpCommand
+{
+    /// <summary>Which command.</summary>
+    public SmtpCommandKind Kind { get; init; }
+
+    /// <summary>HELO/EHLO domain, VRFY/HELP/NOOP argument, or the MAIL/RCPT mailbox (without angle brackets; empty for &lt;&gt;).</summary>
+    public string? Argument { get; init; }
+
+    /// <summary>MAIL/RCPT parameters in the order given; empty when none.</summary>
+    public IReadOnlyList<EsmtpParameter> Parameters { get; init; }
+
+    /// <summary>BDAT chunk size in octets.</summary>
+    public long ChunkSize { get; init; }
+
+    /// <summary>BDAT carried the LAST marker.</summary>
+    public bool IsLast { get; init; }
+
+    /// <summary>The MAIL/RCPT mailbox contains non-ASCII (UTF-8) characters, legal only with SMTPUTF8 (RFC 6531 3.3).</summary>
+    public bool IsNonAscii { get; init; }
+
+    /// <summary>Creates a command of the given kind with no arguments.</summary>
+    public SmtpCommand(SmtpCommandKind kind)
+    {
+        Kind = kind;
+        Parameters = [];
+    }
+}

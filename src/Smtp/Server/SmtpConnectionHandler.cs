@@ -1,0 +1,100 @@
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.Security;
+using System.Security.Authentication;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using SmarthostLab.Smtp.Session;
+
+namespace SmarthostLab.Smtp.Server;
+
+/// <summary>
+/// Kestrel connection handler running one <see cref="SmtpSession"/> per connection (RFC 5321). On an implicit-TLS
+/// endpoint (RFC 8314 3.3, port 465 style) it does the TLS handshake first so the session knows the TLS details.
+/// Honours graceful shutdown: the connection's close request and the host's stopping token.
+/// </summary>
+public sealed class SmtpConnectionHandler : ConnectionHandler
+{
+    private readonly IOptionsMonitor<SmtpOptions> _options;
+    private readonly ISmtpSessionHandler _handler;
+    private readonly SmtpTlsCertificate _certificate;
+    private readonly SmtpMetrics _metrics;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly IHostApplicationLifetime _lifetime;
+
+    /// <summary>Created by <see cref="SmtpListenOptionsExtensions.UseSmtp"/> from DI.</summary>
+    public SmtpConnectionHandler(IOptionsMonitor<SmtpOptions> options, ISmtpSessionHandler handler, SmtpTlsCertificate certificate,
+        SmtpMetrics metrics, ILoggerFactory loggerFactory, TimeProvider timeProvider, IHostApplicationLifetime lifetime, bool implicitTls = false)
+    {
+        _options = options;
+        _handler = handler;
+        _certificate = certificate;
+        _metrics = metrics;
+        _logger = loggerFactory.CreateLogger("SmarthostLab.Smtp.Session");
+        _time = timeProvider;
+        _lifetime = lifetime;
+        ImplicitTls = implicitTls;
+    }
+
+    /// <summary>True on an implicit-TLS endpoint.</summary>
+    public bool ImplicitTls { get; }
+
+    /// <inheritdoc />
+    public override async Task OnConnectedAsync(ConnectionContext connection)
+    {
+        var options = _options.CurrentValue;
+        var remote = connection.RemoteEndPoint as IPEndPoint ?? new IPEndPoint(IPAddress.IPv6None, 0);
+        var local = connection.LocalEndPoint as IPEndPoint ?? new IPEndPoint(IPAddress.IPv6None, 0);
+        var context = new SessionContext(connection.ConnectionId, remote, local) { ImplicitTls = ImplicitTls };
+        var closeRequested = connection.Features.Get<IConnectionLifetimeNotificationFeature>()?.ConnectionClosedRequested ?? default;
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(closeRequested, _lifetime.ApplicationStopping);
+
+        IDuplexPipe transport = connection.Transport;
+        SslStream? ssl = null;
+        try
+        {
+            if (ImplicitTls)
+            {
+                ssl = await HandshakeAsync(connection, context, options).ConfigureAwait(false);
+                if (ssl is null) return;
+                transport = new StreamDuplexPipe(ssl);
+            }
+            var session = new SmtpSession(transport, context, _handler, options,
+                ImplicitTls ? null : _certificate.Certificate, _time, _logger, _metrics);
+            if (ssl is not null) session.RecordTls(ssl);
+            await session.RunAsync(stopping.Token, connection.ConnectionClosed).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (ssl is not null) await ssl.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async Task<SslStream?> HandshakeAsync(ConnectionContext connection, SessionContext context, SmtpOptions options)
+    {
+        var certificate = _certificate.Certificate;
+        if (certificate is null)
+        {
+            SmtpLog.TlsHandshakeFailed(_logger, context.Id, "no certificate configured for the implicit-TLS endpoint");
+            return null;
+        }
+        var ssl = new SslStream(new DuplexPipeStream(connection.Transport), leaveInnerStreamOpen: false);
+        try
+        {
+            using var timeout = new CancellationTokenSource(options.CommandTimeout, _time);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, connection.ConnectionClosed);
+            await ssl.AuthenticateAsServerAsync(SmtpSession.ServerAuthentication(certificate), linked.Token).ConfigureAwait(false);
+            return ssl;
+        }
+        catch (Exception ex) when (ex is AuthenticationException or IOException or OperationCanceledException)
+        {
+            SmtpLog.TlsHandshakeFailed(_logger, context.Id, ex.GetType().Name + ": " + ex.Message);
+            await ssl.DisposeAsync().ConfigureAwait(false);
+            return null;
+        }
+    }
+}

@@ -1,0 +1,26 @@
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace SmarthostLab.Smtp.Server;
+
+/// <summary>DI registration of the SMTP server's services.</summary>
+public static class SmtpServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers <see cref="SmtpOptions"/> (bind it yourself), <see cref="SmtpMetrics"/>, the shared
+    /// <see cref="SmtpConnectionLimiter"/>, <see cref="TimeProvider.System"/> and an empty
+    /// <see cref="SmtpTlsCertificate"/> unless one is registered. The host adds its
+    /// <see cref="Session.ISmtpSessionHandler"/>.
+    /// </summary>
+    public static IServiceCollection AddSmtpServer(this IServiceCollection services)
+    {
+        services.AddOptions<SmtpOptions>();
+        services.AddMetrics();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(new SmtpTlsCertificate());
+        services.TryAddSingleton(sp => new SmtpMetrics(sp.GetService<IMeterFactory>()));
+        services.TryAddSingleton<SmtpConnectionLimiter>();
+        return services;
+    }
+}

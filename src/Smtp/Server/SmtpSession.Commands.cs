@@ -1,0 +1,299 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using SmarthostLab.Smtp.Protocol;
+using SmarthostLab.Smtp.Session;
+
+namespace SmarthostLab.Smtp.Server;
+
+public sealed partial class SmtpSession
+{
+    /// <summary>What the command loop does after a command.</summary>
+    private enum Next
+    {
+        Continue,
+        Close,
+        Data,
+        Bdat,
+        StartTls,
+    }
+
+    private async Task CommandLoopAsync()
+    {
+        while (true)
+        {
+            if (_stopping && _state != SmtpState.Refused && !HasBufferedInput())
+            {
+                SmtpLog.ShuttingDown(_logger, _context.Id);
+                Refuse("session", SmtpReplies.ShuttingDown(_host), "shutdown");
+                return;
+            }
+            var result = await ReadAsync(_state == SmtpState.Refused ? null : _options.CommandTimeout).ConfigureAwait(false);
+            var buffer = result.Buffer;
+            if (result.IsCanceled)
+            {
+                Advance(buffer, buffer.Start, needMore: false);
+                if (_timedOut)
+                {
+                    if (_state == SmtpState.Refused) return;
+                    SmtpLog.Timeout(_logger, _context.Id, "command");
+                    Refuse("command", SmtpReplies.Timeout(_host), "timeout");
+                    return;
+                }
+                continue;
+            }
+            while (true)
+            {
+                if (!TryReadCommand(ref buffer, out var command, out var error))
+                {
+                    Advance(buffer, buffer.Start, needMore: true);
+                    if (result.IsCompleted) return;
+                    break;
+                }
+                var next = await ExecuteAsync(command, error).ConfigureAwait(false);
+                if (next == Next.Continue) continue;
+                if (next == Next.Close)
+                {
+                    Advance(buffer, buffer.Start, needMore: false);
+                    return;
+                }
+                if (next == Next.StartTls)
+                {
+                    // RFC 3207 4.2 / CVE-2011-0411: whatever the client pipelined after STARTTLS is dropped, never read as commands.
+                    if (!buffer.IsEmpty) _context.Transcript.Note($"<{buffer.Length} octets pipelined after STARTTLS discarded>");
+                    Advance(buffer, buffer.End, needMore: false);
+                    if (!await StartTlsAsync().ConfigureAwait(false)) return;
+                    break;
+                }
+                Advance(buffer, buffer.Start, needMore: false);
+                var go = next == Next.Data
+                    ? await ReceiveDataAsync().ConfigureAwait(false)
+                    : await ReceiveChunkAsync(command).ConfigureAwait(false);
+                if (!go) return;
+                break;
+            }
+        }
+    }
+
+    private bool HasBufferedInput()
+    {
+        if (_needMoreInput || !_input.TryRead(out var result)) return false;
+        var any = !result.Buffer.IsEmpty;
+        _input.AdvanceTo(result.Buffer.Start);
+        return any;
+    }
+
+    /// <summary>Frames and parses one command from <paramref name="buffer"/>, slicing off what it consumed.</summary>
+    private bool TryReadCommand(ref ReadOnlySequence<byte> buffer, out SmtpCommand command, out SmtpReply? error)
+    {
+        var reader = new SequenceReader<byte>(buffer);
+        var found = _commands.TryParse(ref reader, out command, out error, out var line);
+        _metrics.BytesReceived(reader.Consumed);
+        buffer = buffer.Slice(reader.Position);
+        if (!found) return false;
+        if (ReferenceEquals(error, SmtpReplies.CommandLineTooLong)) _context.Transcript.Note("<command line over 512 octets discarded>");
+        else _context.Transcript.Client(line);
+        _metrics.Command(command.Kind);
+        return true;
+    }
+
+    private async ValueTask<Next> ExecuteAsync(SmtpCommand command, SmtpReply? error)
+    {
+        if (_state == SmtpState.Refused)
+        {
+            if (command.Kind == SmtpCommandKind.Quit && error is null)
+            {
+                Reply(SmtpReplies.Closing(_host));
+                return Next.Close;
+            }
+            Refuse(StageOf(command.Kind), SmtpReplies.SessionRefused, "session-refused");
+            return Next.Continue;
+        }
+        if (error is not null)
+        {
+            var reason = ReferenceEquals(error, SmtpReplies.CommandLineTooLong) ? "line-too-long"
+                : command.Kind == SmtpCommandKind.Unknown ? "unknown-command" : "syntax";
+            return BadCommand(StageOf(command.Kind), error, reason);
+        }
+        if (!SmtpStateTable.IsAllowed(_state, command.Kind))
+        {
+            if (command.Kind == SmtpCommandKind.Bdat) return Next.Bdat; // the chunk must be read before the 503
+            if (command.Kind == SmtpCommandKind.StartTls && _context.TlsProtocol is not null)
+                return BadCommand("starttls", SmtpReplies.AlreadyTls, "bad-sequence");
+            return BadCommand(StageOf(command.Kind), SmtpReplies.BadSequence, "bad-sequence");
+        }
+        switch (command.Kind)
+        {
+            case SmtpCommandKind.Ehlo:
+            case SmtpCommandKind.Helo:
+                _context.Helo = command.Argument;
+                _context.IsExtended = command.Kind == SmtpCommandKind.Ehlo;
+                ResetTransaction();
+                Reply(command.Kind == SmtpCommandKind.Ehlo ? EhloReply() : new SmtpReply(250, "", _host));
+                return Next.Continue;
+            case SmtpCommandKind.Mail:
+                return await MailAsync(command).ConfigureAwait(false);
+            case SmtpCommandKind.Rcpt:
+                return await RecipientAsync(command).ConfigureAwait(false);
+            case SmtpCommandKind.Data:
+                if (_envelope!.Body == BodyType.BinaryMime) return BadCommand("data", SmtpReplies.BinaryMimeRequiresBdat, "binarymime-requires-bdat");
+                return Next.Data;
+            case SmtpCommandKind.Bdat:
+                return Next.Bdat;
+            case SmtpCommandKind.StartTls:
+                if (_context.TlsProtocol is not null) return BadCommand("starttls", SmtpReplies.AlreadyTls, "bad-sequence");
+                if (!TlsOffered) return BadCommand("starttls", SmtpReplies.TlsNotAvailable, "tls-unavailable");
+                return Next.StartTls;
+            case SmtpCommandKind.Rset:
+                ResetTransaction();
+                Reply(SmtpReplies.Ok);
+                return Next.Continue;
+            case SmtpCommandKind.Noop:
+                Reply(SmtpReplies.Ok);
+                return Next.Continue;
+            case SmtpCommandKind.Vrfy:
+                Reply(SmtpReplies.CannotVerify);
+                return Next.Continue;
+            case SmtpCommandKind.Help:
+                Reply(SmtpReplies.Help);
+                return Next.Continue;
+            case SmtpCommandKind.Quit:
+                Reply(SmtpReplies.Closing(_host));
+                return Next.Close;
+            default:
+                return BadCommand("command", SmtpReplies.CommandUnrecognized, "unknown-command");
+        }
+    }
+
+    /// <summary>A bad command: its reply, or 421 4.7.0 and close once past <see cref="SmtpOptions.MaxBadCommands"/>.</summary>
+    private Next BadCommand(string stage, SmtpReply reply, string reason)
+    {
+        if (++_badCommands > _options.MaxBadCommands)
+        {
+            SmtpLog.TooManyBadCommands(_logger, _context.Id);
+            Refuse(stage, SmtpReplies.TooManyBadCommands(_host), "too-many-bad-commands");
+            return Next.Close;
+        }
+        Refuse(stage, reply, reason);
+        return Next.Continue;
+    }
+
+    private bool TlsOffered => _certificate is not null && _options.StartTls && _context.TlsProtocol is null;
+
+    /// <summary>The EHLO reply (RFC 5321 4.1.1.1); like HELO it carries no enhanced code (RFC 2034 3).</summary>
+    private SmtpReply EhloReply() => new(250, "",
+        $"{_host}\nPIPELINING\nSIZE {_options.MaxMessageSize}\n8BITMIME\nSMTPUTF8\nENHANCEDSTATUSCODES\n{(TlsOffered ? "STARTTLS\n" : "")}CHUNKING\nBINARYMIME");
+
+    /// <summary>MAIL FROM with SIZE (RFC 1870), BODY (RFC 6152, RFC 3030) and SMTPUTF8 (RFC 6531).</summary>
+    private async ValueTask<Next> MailAsync(SmtpCommand command)
+    {
+        long? size = null;
+        var body = BodyType.SevenBit;
+        var utf8 = false;
+        Dictionary<string, string?>? parameters = null;
+        foreach (var p in command.Parameters)
+        {
+            switch (p.Keyword)
+            {
+                case "SIZE":
+                    if (!long.TryParse(p.Value, System.Globalization.NumberStyles.None, null, out var declared))
+                        return BadCommand("mail", SmtpReplies.SyntaxError, "syntax");
+                    size = declared;
+                    break;
+                case "BODY":
+                    if (string.Equals(p.Value, "7BIT", StringComparison.OrdinalIgnoreCase)) body = BodyType.SevenBit;
+                    else if (string.Equals(p.Value, "8BITMIME", StringComparison.OrdinalIgnoreCase)) body = BodyType.EightBitMime;
+                    else if (string.Equals(p.Value, "BINARYMIME", StringComparison.OrdinalIgnoreCase)) body = BodyType.BinaryMime;
+                    else return BadCommand("mail", SmtpReplies.SyntaxError, "syntax");
+                    break;
+                case "SMTPUTF8":
+                    if (p.Value is not null) return BadCommand("mail", SmtpReplies.SyntaxError, "syntax");
+                    utf8 = true;
+                    break;
+                default:
+                    return BadCommand("mail", SmtpReplies.UnsupportedParameter, "unsupported-parameter");
+            }
+            parameters ??= new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+            parameters[p.Keyword] = p.Value;
+        }
+        if (command.IsNonAscii && !utf8)
+        {
+            Refuse("mail", SmtpReplies.Utf8AddressWithoutSmtpUtf8, "utf8-address");
+            return Next.Continue;
+        }
+        if (size > _options.MaxMessageSize)
+        {
+            Refuse("mail", SmtpReplies.MessageTooBig, "message-size");
+            return Next.Continue;
+        }
+        var envelope = new Envelope
+        {
+            MailFrom = command.Argument ?? string.Empty,
+            MailFromParameters = parameters ?? EmptyParameters,
+            Body = body,
+            Utf8 = utf8,
+            DeclaredSize = size,
+        };
+        SmtpReply? reply;
+        try
+        {
+            reply = await _handler.OnMailFromAsync(_context, envelope, _aborted).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (!_aborted.IsCancellationRequested)
+        {
+            reply = HandlerFailed("mail", ex);
+        }
+        if (reply is null || reply.IsPositive)
+        {
+            _envelope = envelope;
+            _state = SmtpState.MailGiven;
+            Reply(reply ?? SmtpReplies.SenderOk);
+        }
+        else
+        {
+            _metrics.Refusal("handler");
+            Reply(reply);
+        }
+        return Next.Continue;
+    }
+
+    private static readonly IReadOnlyDictionary<string, string?> EmptyParameters = new Dictionary<string, string?>();
+
+    /// <summary>RCPT TO (RFC 5321 4.1.1.3) with the recipient limit (4.5.3.1.10: 452 4.5.3).</summary>
+    private async ValueTask<Next> RecipientAsync(SmtpCommand command)
+    {
+        var envelope = _envelope!;
+        if (command.Parameters.Count > 0) return BadCommand("rcpt", SmtpReplies.UnsupportedParameter, "unsupported-parameter");
+        if (command.IsNonAscii && !envelope.Utf8)
+        {
+            Refuse("rcpt", SmtpReplies.Utf8AddressWithoutSmtpUtf8, "utf8-address");
+            return Next.Continue;
+        }
+        if (envelope.Recipients.Count >= _options.MaxRecipients)
+        {
+            Refuse("rcpt", SmtpReplies.TooManyRecipients, "too-many-recipients");
+            return Next.Continue;
+        }
+        var recipient = command.Argument!;
+        SmtpReply? reply;
+        try
+        {
+            reply = await _handler.OnRecipientAsync(_context, envelope, recipient, _aborted).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (!_aborted.IsCancellationRequested)
+        {
+            reply = HandlerFailed("rcpt", ex);
+        }
+        if (reply is null || reply.IsPositive)
+        {
+            envelope.Recipients.Add(recipient);
+            _state = SmtpState.RecipientGiven;
+            Reply(reply ?? SmtpReplies.RecipientOk);
+        }
+        else
+        {
+            _metrics.Refusal("handler");
+            Reply(reply);
+        }
+        return Next.Continue;
+    }
+}

@@ -1,0 +1,145 @@
+using System.Buffers;
+using SmarthostLab.Smtp.Protocol;
+using SmarthostLab.Smtp.Session;
+
+namespace SmarthostLab.Smtp.Server;
+
+public sealed partial class SmtpSession
+{
+    /// <summary>
+    /// DATA (RFC 5321 4.1.1.4): 354, then message text until CRLF.CRLF, decoded by <see cref="SmtpDataDecoder"/>.
+    /// A failed message is read to its end, stored nowhere, and answered once. False: close the session.
+    /// </summary>
+    private async ValueTask<bool> ReceiveDataAsync()
+    {
+        Reply(SmtpReplies.StartMailInput);
+        var content = _content ??= new MessageContent(_options.MaxMessageSize);
+        content.Clear();
+        var decoder = new SmtpDataDecoder(_options.BareLineFeed);
+        while (true)
+        {
+            var result = await ReadAsync(_options.DataTimeout).ConfigureAwait(false);
+            var buffer = result.Buffer;
+            if (result.IsCanceled)
+            {
+                Advance(buffer, buffer.Start, needMore: false);
+                if (!_timedOut) continue; // shutdown: the message may finish
+                SmtpLog.Timeout(_logger, _context.Id, "data");
+                Refuse("data", SmtpReplies.Timeout(_host), "timeout");
+                return false;
+            }
+            var done = Decode(decoder, buffer, content, out var used);
+            _metrics.BytesReceived(used);
+            Advance(buffer, buffer.GetPosition(used), needMore: !done);
+            if (done) break;
+            if (result.IsCompleted) return false;
+        }
+        _context.Transcript.Note($"<{decoder.ReceivedOctets} octets of message data>");
+        if (decoder.FailureReply is { } failure)
+        {
+            Refuse("data", failure, decoder.FailureReason!);
+            ResetTransaction();
+            return true;
+        }
+        await DeliverAsync(content).ConfigureAwait(false);
+        return true;
+    }
+
+    private static bool Decode(SmtpDataDecoder decoder, in ReadOnlySequence<byte> buffer, MessageContent content, out long used)
+    {
+        used = 0;
+        foreach (var segment in buffer)
+        {
+            var done = decoder.Decode(segment.Span, content, out var n);
+            used += n;
+            if (done) return true;
+        }
+        return false;
+    }
+
+    /// <summary>
+    /// BDAT (RFC 3030 2): exactly <see cref="SmtpCommand.ChunkSize"/> octets follow the command, read raw (no line
+    /// limit, no dot-stuffing). They are always consumed, even when the answer is a refusal. False: close.
+    /// </summary>
+    private async ValueTask<bool> ReceiveChunkAsync(SmtpCommand command)
+    {
+        SmtpReply? refusal = null;
+        var reason = "";
+        if (!SmtpStateTable.IsAllowed(_state, SmtpCommandKind.Bdat))
+        {
+            refusal = SmtpReplies.BadSequence;
+            reason = "bad-sequence";
+        }
+        var content = _content ??= new MessageContent(_options.MaxMessageSize);
+        if (refusal is null)
+        {
+            if (_state != SmtpState.Chunking) content.Clear();
+            if (content.Length + command.ChunkSize > _options.MaxMessageSize)
+            {
+                refusal = SmtpReplies.MessageTooBig;
+                reason = "message-size";
+                content.Clear();
+            }
+        }
+        var remaining = command.ChunkSize;
+        while (remaining > 0)
+        {
+            var result = await ReadAsync(_options.DataTimeout).ConfigureAwait(false);
+            var buffer = result.Buffer;
+            if (result.IsCanceled)
+            {
+                Advance(buffer, buffer.Start, needMore: false);
+                if (!_timedOut) continue;
+                SmtpLog.Timeout(_logger, _context.Id, "bdat");
+                Refuse("bdat", SmtpReplies.Timeout(_host), "timeout");
+                return false;
+            }
+            var take = Math.Min(remaining, buffer.Length);
+            var chunk = buffer.Slice(0, take);
+            if (refusal is null) content.TryAppend(chunk);
+            remaining -= take;
+            _metrics.BytesReceived(take);
+            Advance(buffer, chunk.End, needMore: take == buffer.Length && remaining > 0);
+            if (remaining > 0 && result.IsCompleted) return false;
+        }
+        _context.Transcript.Note($"<{command.ChunkSize} octets of chunk data>");
+        if (refusal is not null)
+        {
+            if (reason == "bad-sequence")
+            {
+                if (BadCommand("bdat", refusal, reason) == Next.Close) return false;
+            }
+            else
+            {
+                Refuse("bdat", refusal, reason);
+                ResetTransaction();
+            }
+            return true;
+        }
+        if (!command.IsLast)
+        {
+            _state = SmtpState.Chunking;
+            Reply(new SmtpReply(250, "2.0.0", $"{command.ChunkSize} octets received"));
+            return true;
+        }
+        await DeliverAsync(content).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>Hands the whole message to the handler and sends its reply; the transaction ends either way.</summary>
+    private async ValueTask DeliverAsync(MessageContent content)
+    {
+        SmtpReply reply;
+        try
+        {
+            reply = await _handler.OnMessageAsync(_context, _envelope!, content, _aborted).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (!_aborted.IsCancellationRequested)
+        {
+            reply = HandlerFailed("data", ex);
+        }
+        if (!reply.IsPositive) _metrics.Refusal("handler");
+        Reply(reply);
+        ResetTransaction();
+    }
+}

@@ -1,0 +1,62 @@
+using System.Net.Security;
+using System.Security.Authentication;
+using SmarthostLab.Smtp.Protocol;
+
+namespace SmarthostLab.Smtp.Server;
+
+public sealed partial class SmtpSession
+{
+    /// <summary>
+    /// STARTTLS (RFC 3207 4): 220, handshake over the same transport, then new pipes over the TLS stream and the
+    /// state of a fresh connection (4.2: the client must EHLO again). The caller has already dropped any
+    /// pipelined plaintext. A failed handshake is logged and closes the session (false).
+    /// </summary>
+    private async ValueTask<bool> StartTlsAsync()
+    {
+        Reply(SmtpReplies.ReadyToStartTls);
+        await FlushAsync().ConfigureAwait(false);
+        var ssl = new SslStream(new DuplexPipeStream(_transport), leaveInnerStreamOpen: false);
+        try
+        {
+            using var timeout = new CancellationTokenSource(_options.CommandTimeout, _time);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, _aborted);
+            await ssl.AuthenticateAsServerAsync(ServerAuthentication(_certificate!), linked.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is AuthenticationException or IOException or OperationCanceledException)
+        {
+            SmtpLog.TlsHandshakeFailed(_logger, _context.Id, ex.GetType().Name + ": " + ex.Message);
+            _context.Transcript.Note("TLS handshake failed");
+            await ssl.DisposeAsync().ConfigureAwait(false);
+            return false;
+        }
+        _tls = ssl;
+        var pipe = new StreamDuplexPipe(ssl);
+        _input = pipe.Input;
+        _output = pipe.Output;
+        _needMoreInput = false;
+        _commands.Reset();
+        RecordTls(ssl);
+        _context.Helo = null;
+        _context.IsExtended = false;
+        ResetTransaction();
+        _state = SmtpState.Greeted;
+        return true;
+    }
+
+    /// <summary>Fills the context's TLS details after a handshake (STARTTLS or implicit TLS).</summary>
+    internal void RecordTls(SslStream ssl)
+    {
+        _context.TlsProtocol = ssl.SslProtocol;
+        _context.TlsCipher = ssl.NegotiatedCipherSuite.ToString();
+        _context.Transcript.Note($"TLS established: {ssl.SslProtocol} {_context.TlsCipher}");
+        SmtpLog.TlsEstablished(_logger, _context.Id, ssl.SslProtocol.ToString(), _context.TlsCipher);
+    }
+
+    /// <summary>Server-side TLS options: the OS default protocols (TLS 1.2+), no client certificate.</summary>
+    internal static SslServerAuthenticationOptions ServerAuthentication(System.Security.Cryptography.X509Certificates.X509Certificate2 certificate) => new()
+    {
+        ServerCertificate = certificate,
+        ClientCertificateRequired = false,
+        EnabledSslProtocols = SslProtocols.None,
+    };
+}

@@ -1,0 +1,257 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net.Security;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using SmarthostLab.Smtp.Protocol;
+using SmarthostLab.Smtp.Session;
+
+namespace SmarthostLab.Smtp.Server;
+
+/// <summary>
+/// One SMTP server session (RFC 5321) over a duplex pipe: greeting, the command loop with PIPELINING
+/// (RFC 2920: all buffered commands are answered in order, replies are flushed when the input is drained or
+/// before blocking), DATA, BDAT (RFC 3030), STARTTLS (RFC 3207), limits and timeouts. Knows nothing of storage:
+/// every decision beyond the protocol is asked of the <see cref="ISmtpSessionHandler"/>.
+/// Errors come in two tiers: protocol errors are replies and the session goes on; transport errors and
+/// unexpected exceptions are logged once in <see cref="RunAsync"/> and close the session.
+/// </summary>
+public sealed partial class SmtpSession
+{
+    private readonly SessionContext _context;
+    private readonly ISmtpSessionHandler _handler;
+    private readonly SmtpOptions _options;
+    private readonly X509Certificate2? _certificate;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly SmtpMetrics _metrics;
+    private readonly string _host;
+    private IDuplexPipe _transport;
+    private PipeReader _input;
+    private PipeWriter _output;
+    private SslStream? _tls;
+    private SmtpCommandReader _commands;
+    private SmtpState _state;
+    private Envelope? _envelope;
+    private MessageContent? _content;
+    private int _badCommands;
+    private bool _needMoreInput;
+    private bool _unflushed;
+    private ITimer? _timer;
+    private volatile bool _timedOut;
+    private volatile bool _stopping;
+    private CancellationToken _aborted;
+
+    /// <summary>Creates a session over <paramref name="transport"/>; call <see cref="RunAsync"/> once.</summary>
+    /// <param name="transport">The connection's pipes (Kestrel's transport, or in-memory pipes in tests).</param>
+    /// <param name="context">What is known about the connection; filled in as the dialog goes on.</param>
+    /// <param name="handler">Decides on connect, MAIL, RCPT and the message.</param>
+    /// <param name="options">Limits and timeouts.</param>
+    /// <param name="certificate">Server certificate for STARTTLS; null: STARTTLS is not offered.</param>
+    /// <param name="timeProvider">Clock for timeouts; default <see cref="TimeProvider.System"/>.</param>
+    /// <param name="logger">Logger; default none.</param>
+    /// <param name="metrics">Instruments; default a private meter.</param>
+    public SmtpSession(IDuplexPipe transport, SessionContext context, ISmtpSessionHandler handler, SmtpOptions options,
+        X509Certificate2? certificate = null, TimeProvider? timeProvider = null, ILogger? logger = null, SmtpMetrics? metrics = null)
+    {
+        _transport = transport;
+        _input = transport.Input;
+        _output = transport.Output;
+        _context = context;
+        _handler = handler;
+        _options = options;
+        _certificate = certificate;
+        _time = timeProvider ?? TimeProvider.System;
+        _logger = logger ?? NullLogger.Instance;
+        _metrics = metrics ?? new SmtpMetrics();
+        _host = HostNameOf(options);
+    }
+
+    /// <summary>The name the server gives itself: <see cref="SmtpOptions.HostName"/> or the machine name.</summary>
+    public static string HostNameOf(SmtpOptions options) =>
+        string.IsNullOrWhiteSpace(options.HostName) ? Environment.MachineName : options.HostName;
+
+    /// <summary>
+    /// Runs the session until QUIT, a fatal limit, a timeout, shutdown or the end of the connection. Never throws
+    /// for connection errors (they are logged); the transport's pipes are completed on return.
+    /// </summary>
+    /// <param name="stopping">Graceful shutdown: a session waiting for a command gets 421 4.3.2; one inside DATA/BDAT finishes its message.</param>
+    /// <param name="aborted">The connection is gone: passed on to the handler calls.</param>
+    public async Task RunAsync(CancellationToken stopping = default, CancellationToken aborted = default)
+    {
+        _aborted = aborted;
+        SmtpLog.SessionStarted(_logger, _context.Id, _context.RemoteEndPoint);
+        _timer = _time.CreateTimer(static s => ((SmtpSession)s!).OnTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        using var stopRegistration = stopping.Register(static s => ((SmtpSession)s!).OnStopping(), this);
+        try
+        {
+            if (await GreetAsync().ConfigureAwait(false))
+                await CommandLoopAsync().ConfigureAwait(false);
+            await FlushAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsConnectionError(ex))
+        {
+            SmtpLog.ConnectionLost(_logger, _context.Id, ex.GetType().Name + ": " + ex.Message);
+        }
+        catch (Exception ex)
+        {
+            SmtpLog.UnexpectedError(_logger, _context.Id, ex);
+        }
+        finally
+        {
+            _timer.Dispose();
+            _content?.Dispose();
+            await CloseAsync().ConfigureAwait(false);
+            SmtpLog.SessionEnded(_logger, _context.Id);
+        }
+    }
+
+    private static bool IsConnectionError(Exception ex) =>
+        ex is IOException or ConnectionResetException or ConnectionAbortedException or ObjectDisposedException
+            or AuthenticationException or OperationCanceledException;
+
+    private async ValueTask CloseAsync()
+    {
+        if (_tls is not null)
+        {
+            await _input.CompleteAsync().ConfigureAwait(false);
+            await _output.CompleteAsync().ConfigureAwait(false);
+            await _tls.DisposeAsync().ConfigureAwait(false);
+        }
+        await _transport.Input.CompleteAsync().ConfigureAwait(false);
+        await _transport.Output.CompleteAsync().ConfigureAwait(false);
+    }
+
+    private void OnTimer()
+    {
+        _timedOut = true;
+        _input.CancelPendingRead();
+    }
+
+    private void OnStopping()
+    {
+        _stopping = true;
+        _input.CancelPendingRead();
+    }
+
+    /// <summary>Sends the greeting, or the handler's refusal in its place (RFC 5321 3.1). False: close now.</summary>
+    private async ValueTask<bool> GreetAsync()
+    {
+        SmtpReply? refusal;
+        try
+        {
+            refusal = await _handler.OnConnectAsync(_context, _aborted).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (!_aborted.IsCancellationRequested)
+        {
+            SmtpLog.HandlerFailed(_logger, _context.Id, "connect", ex);
+            Refuse("connect", SmtpReplies.ConnectFailure(_host), "handler-error");
+            return false;
+        }
+        if (refusal is null && _context.Refused) refusal = new SmtpReply(554, "5.7.1", "Session refused");
+        if (refusal is { IsPositive: false })
+        {
+            _context.Refused = true;
+            _metrics.Refusal("handler");
+            Reply(refusal);
+            _state = SmtpState.Refused;
+            _timer!.Change(_options.RefusedSessionTimeout, Timeout.InfiniteTimeSpan);
+            return true;
+        }
+        Reply(refusal ?? SmtpReplies.Greeting(_host));
+        return true;
+    }
+
+    /// <summary>Queues a reply (not yet flushed) and records it in the transcript.</summary>
+    private void Reply(SmtpReply reply)
+    {
+        SmtpReplyWriter.Write(_output, reply);
+        _context.Transcript.Server(reply);
+        _unflushed = true;
+    }
+
+    /// <summary>Sends a refusal made by the SMTP layer itself and records it (metrics, log, handler).</summary>
+    private void Refuse(string stage, SmtpReply reply, string reason)
+    {
+        Reply(reply);
+        _metrics.Refusal(reason);
+        SmtpLog.Refused(_logger, _context.Id, stage, reply.ToString(), reason);
+        try
+        {
+            _handler.OnRefused(_context, new SmtpRefusal(stage, reply, reason));
+        }
+        catch (Exception ex)
+        {
+            SmtpLog.RefusalHandlerFailed(_logger, _context.Id, ex);
+        }
+    }
+
+    private async ValueTask FlushAsync()
+    {
+        if (!_unflushed) return;
+        _unflushed = false;
+        await _output.FlushAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Returns buffered input without waiting when there is some not yet examined (PIPELINING); otherwise
+    /// flushes pending replies and waits, bounded by <paramref name="timeout"/> (null: the timer is left as is).
+    /// </summary>
+    private async ValueTask<ReadResult> ReadAsync(TimeSpan? timeout)
+    {
+        if (!_needMoreInput && _input.TryRead(out var buffered))
+        {
+            if (!buffered.Buffer.IsEmpty || buffered.IsCompleted || buffered.IsCanceled) return buffered;
+            _input.AdvanceTo(buffered.Buffer.Start);
+        }
+        await FlushAsync().ConfigureAwait(false);
+        if (timeout is { } t)
+        {
+            _timedOut = false;
+            _timer!.Change(t, Timeout.InfiniteTimeSpan);
+        }
+        try
+        {
+            return await _input.ReadAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            if (timeout is not null) _timer!.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    /// <summary>Consumes input up to <paramref name="consumed"/>; <paramref name="needMore"/>: all of it was examined.</summary>
+    private void Advance(in ReadOnlySequence<byte> buffer, SequencePosition consumed, bool needMore)
+    {
+        _input.AdvanceTo(consumed, needMore ? buffer.End : consumed);
+        _needMoreInput = needMore;
+    }
+
+    private static string StageOf(SmtpCommandKind kind) => kind switch
+    {
+        SmtpCommandKind.Helo or SmtpCommandKind.Ehlo => "helo",
+        SmtpCommandKind.Mail => "mail",
+        SmtpCommandKind.Rcpt => "rcpt",
+        SmtpCommandKind.Data => "data",
+        SmtpCommandKind.Bdat => "bdat",
+        SmtpCommandKind.StartTls => "starttls",
+        _ => "command",
+    };
+
+    private SmtpReply HandlerFailed(string stage, Exception ex)
+    {
+        SmtpLog.HandlerFailed(_logger, _context.Id, stage, ex);
+        _metrics.Refusal("handler-error");
+        return SmtpReplies.TemporaryFailure;
+    }
+
+    private void ResetTransaction()
+    {
+        _envelope = null;
+        _content?.Clear();
+        if (_state != SmtpState.Refused) _state = _context.Helo is null ? SmtpState.Greeted : SmtpState.Ready;
+    }
+}
