@@ -44,8 +44,9 @@ public sealed class BenchMessage
     /// <summary>Builds a text/plain message of about <paramref name="size"/> octets from <paramref name="domain"/>.</summary>
     /// <param name="size">Target size before dot-stuffing (exact when unsigned; the signature adds its header when signed).</param>
     /// <param name="domain">From: and MAIL FROM domain; d= of the signature.</param>
-    /// <param name="signed">Sign with a fresh RSA-2048 key, relaxed/relaxed, rsa-sha256.</param>
-    public static BenchMessage Create(int size, string domain, bool signed)
+    /// <param name="signed">Sign (relaxed/relaxed, rsa-sha256, selector <see cref="Selector"/>).</param>
+    /// <param name="keyPem">PEM RSA private key to sign with; null = a fresh RSA-2048 key.</param>
+    public static BenchMessage Create(int size, string domain, bool signed, string? keyPem = null)
     {
         var headers = new StringBuilder()
             .Append(SeqHeader).Append('0', SeqDigits).Append("\r\n")
@@ -61,7 +62,7 @@ public sealed class BenchMessage
         var body = MakeBody(Math.Max(64, size - headers.Length));
         var raw = Encoding.ASCII.GetBytes(headers + body);
         string? txt = null;
-        if (signed) (raw, txt) = Sign(raw, domain);
+        if (signed) (raw, txt) = Sign(raw, domain, keyPem);
         return new BenchMessage(raw, DotStuff(raw), txt);
     }
 
@@ -86,9 +87,10 @@ public sealed class BenchMessage
         return sb.ToString();
     }
 
-    private static (byte[] Raw, string Txt) Sign(byte[] raw, string domain)
+    private static (byte[] Raw, string Txt) Sign(byte[] raw, string domain, string? keyPem)
     {
         using var rsa = RSA.Create(2048);
+        if (keyPem is not null) rsa.ImportFromPem(keyPem);
         var pem = rsa.ExportRSAPrivateKeyPem();
         var spki = Convert.ToBase64String(rsa.ExportSubjectPublicKeyInfo());
         using var pemStream = new MemoryStream(Encoding.ASCII.GetBytes(pem));

@@ -26,7 +26,8 @@ public static class LoadCommand
         using var interrupt = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) => { e.Cancel = true; interrupt.Cancel(); };
 
-        var message = BenchMessage.Create(options.Size, options.SenderDomain, options.Signed);
+        var key = options.DkimKeyPath is null ? null : await File.ReadAllTextAsync(options.DkimKeyPath).ConfigureAwait(false);
+        var message = BenchMessage.Create(options.Size, options.SenderDomain, options.Signed, key);
         await using var relay = options.StartRelay
             ? await InProcessRelay.StartAsync(options, message, interrupt.Token).ConfigureAwait(false)
             : null;

@@ -48,8 +48,11 @@ public sealed class LoadOptions
     /// <summary>Start the relay in-process on <see cref="Target"/> before loading it.</summary>
     public bool StartRelay { get; set; }
 
-    /// <summary>Measure and print the peak working set of this process (the relay's when <see cref="StartRelay"/>).</summary>
+    /// <summary>A process (the relay run apart) whose peak resident memory the report adds, or null.</summary>
     public int? RelayPid { get; set; }
+
+    /// <summary>PEM RSA private key to sign with (selector <c>bench</c>); null = a fresh key made at startup.</summary>
+    public string? DkimKeyPath { get; set; }
 
     /// <summary>Envelope sender domain (and From domain of the message).</summary>
     public string SenderDomain { get; set; } = "contoso.test";
@@ -66,6 +69,7 @@ public sealed class LoadOptions
           --bdat                 BDAT n LAST instead of DATA (CHUNKING)
           --tls                  STARTTLS after EHLO
           --signed               DKIM-signed message (rsa-sha256, signed once at startup)
+          --dkim-key FILE        sign with this PEM RSA key, selector "bench" (implies --signed)
           --duration S           hard time limit in seconds (default 60)
           --bind ADDR            local address of the client sockets (e.g. 127.0.0.2)
           --sender-domain D      MAIL FROM and From: domain (default contoso.test)
@@ -98,6 +102,7 @@ public sealed class LoadOptions
                 case "--bdat": o.Bdat = true; break;
                 case "--tls": o.Tls = true; break;
                 case "--signed": o.Signed = true; break;
+                case "--dkim-key": o.DkimKeyPath = Value(); o.Signed = true; break;
                 case "--duration": o.Duration = TimeSpan.FromSeconds(ParsePositive(Value(), flag)); break;
                 case "--bind": o.Bind = ParseLoopback(Value(), flag); break;
                 case "--sender-domain": o.SenderDomain = Value(); break;

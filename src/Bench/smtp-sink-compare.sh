@@ -1,0 +1,220 @@
+#!/usr/bin/env bash
+# Loads three SMTP servers on this machine with the same bench client and prints the relay's
+# figures as ratios, so results compare across machines (issue 5, docs/BENCH.md):
+#   sink   Postfix smtp-sink: accepts and discards, no disk (the ceiling of this machine)
+#   smtpd  a throwaway Postfix instance whose smtpd accepts into its own queue (fsync), mail held
+#   relay  SmarthostLab relay, durable store and full SPF/DKIM/DMARC verification
+# for 1 KB and 32 KB messages at 1, 16 and 64 connections, with the relay's peak memory (VmHWM).
+#
+# usage: src/Bench/smtp-sink-compare.sh [--quick] [--no-smtpd] [--no-relay] [--in-process]
+#   env: MESSAGES (per run, default 5000), SECONDS_PER_RUN (default 20), SIZES ("1k 32k"),
+#        CONCURRENCY ("1 16 64"), ARTIFACTS (default /tmp/art-bench), OUT (results folder),
+#        SKIP_BUILD=1 (use what ARTIFACTS already holds)
+# Needs root only to install Postfix and run its throwaway instance. Loopback only. Every run is
+# bounded by MESSAGES and SECONDS_PER_RUN; the whole script takes a few minutes.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+MESSAGES=${MESSAGES:-5000}
+SECONDS_PER_RUN=${SECONDS_PER_RUN:-20}
+SIZES=${SIZES:-"1k 32k"}
+CONCURRENCY=${CONCURRENCY:-"1 16 64"}
+ARTIFACTS=${ARTIFACTS:-/tmp/art-bench}
+OUT=${OUT:-/tmp/smarthostlab-bench-$(date -u +%Y%m%dT%H%M%SZ)}
+RUN_SMTPD=1 RUN_RELAY=1 IN_PROCESS=0
+for arg in "$@"; do
+  case "$arg" in
+    --quick) MESSAGES=200; SECONDS_PER_RUN=5; CONCURRENCY="1 4" ;;
+    --no-smtpd) RUN_SMTPD=0 ;;
+    --no-relay) RUN_RELAY=0 ;;
+    --in-process) IN_PROCESS=1 ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    *) echo "smtp-sink-compare: unknown argument $arg" >&2; exit 2 ;;
+  esac
+done
+mkdir -p "$OUT"
+PFX=/var/lib/smarthostlab-bench-postfix
+pids=()
+
+cleanup() {
+  for p in "${pids[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
+  if [ -f "$PFX/etc/main.cf" ]; then postfix -c "$PFX/etc" stop >/dev/null 2>&1 || true; fi
+}
+trap cleanup EXIT
+
+free_port() {
+  local p
+  for p in $(seq "$1" "$2"); do
+    if ! ss -ltn "( sport = :$p )" | grep -q ":$p\b"; then echo "$p"; return; fi
+  done
+  echo "smtp-sink-compare: no free port in $1-$2" >&2; exit 1
+}
+
+wait_port() {
+  for _ in $(seq 1 150); do
+    ss -ltn "( sport = :$1 )" | grep -q ":$1\b" && return 0
+    sleep 0.2
+  done
+  return 1
+}
+
+# --- tools -------------------------------------------------------------------------------------
+if [ ! -x /usr/sbin/smtp-sink ] || ! command -v postfix >/dev/null 2>&1; then
+  [ "$(id -u)" = 0 ] || { echo "smtp-sink-compare: Postfix is missing and installing it needs root" >&2; exit 1; }
+  export DEBIAN_FRONTEND=noninteractive
+  echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+  apt-get update -qq >/dev/null
+  apt-get install -y -qq postfix >/dev/null
+fi
+command -v jq >/dev/null 2>&1 || { [ "$(id -u)" = 0 ] && apt-get install -y -qq jq >/dev/null; }
+
+if [ "${SKIP_BUILD:-0}" != 1 ]; then
+  echo "building the bench (artifacts in $ARTIFACTS)…" >&2
+  dotnet build src/Bench -c Release --artifacts-path "$ARTIFACTS" -v quiet -nologo >&2
+fi
+BENCH_DLL="$ARTIFACTS/bin/SmarthostLab.Bench/release/smarthostlab-bench.dll"
+RELAY_DLL="$ARTIFACTS/bin/SmarthostLab.Relay/release/smarthostlab-relay.dll"
+bench() { dotnet "$BENCH_DLL" load --pipelining --messages "$MESSAGES" --duration "$SECONDS_PER_RUN" --json "$@"; }
+
+# --- a DKIM key and a lab zone for the relay's verification -------------------------------------
+openssl genrsa -out "$OUT/bench-dkim.pem" 2048 2>/dev/null
+pubkey=$(openssl rsa -in "$OUT/bench-dkim.pem" -pubout -outform DER 2>/dev/null | base64 -w0)
+txt_strings=$(echo "v=DKIM1; k=rsa; p=$pubkey" | fold -w 250 | sed 's/.*/"&"/' | tr '\n' ' ')
+cat > "$OUT/bench.zone" <<ZONE
+\$ORIGIN contoso.test.
+\$TTL 3600
+@ IN SOA ns.contoso.test. hostmaster.contoso.test. 1 3600 600 86400 300
+@ IN TXT "v=spf1 ip4:127.0.0.0/8 ip4:198.51.100.25 -all"
+_dmarc IN TXT "v=DMARC1; p=reject; adkim=r; aspf=r"
+bench._domainkey IN TXT $txt_strings
+\$ORIGIN smarthostlab.test.
+@ IN SOA ns.smarthostlab.test. hostmaster.smarthostlab.test. 1 3600 600 86400 300
+bench IN TXT "v=spf1 ip4:127.0.0.0/8 -all"
+ZONE
+cat > "$OUT/relay.json" <<JSON
+{
+  "Accounts": [ { "Name": "bench", "OutboundServers": [ "127.0.0.0/8" ], "Domains": [ "contoso.test" ] } ],
+  "Verification": {
+    "EgressAddresses": [ "198.51.100.25" ],
+    "AuthServId": "relay.smarthostlab.test",
+    "Zones": [ "$OUT/bench.zone" ],
+    "Dns": { "Offline": true }
+  },
+  "Smtp": { "MaxConnectionsPerIp": 1000, "MaxConnections": 1000 }
+}
+JSON
+SIGN=(--dkim-key "$OUT/bench-dkim.pem" --bind 127.0.0.2)
+
+# --- smtp-sink ---------------------------------------------------------------------------------
+sink_port=$(free_port 10300 10399)
+/usr/sbin/smtp-sink -u postfix -m 1000 "127.0.0.1:$sink_port" 1024 &
+pids+=($!)
+wait_port "$sink_port" || { echo "smtp-sink did not start" >&2; exit 1; }
+
+# --- a throwaway Postfix instance: smtpd accepting into its queue, every message held -----------
+smtpd_port=""
+if [ "$RUN_SMTPD" = 1 ]; then
+  postfix -c "$PFX/etc" stop >/dev/null 2>&1 || true
+  rm -rf "$PFX"; mkdir -p "$PFX/etc" "$PFX/spool" "$PFX/data"
+  chown postfix:postfix "$PFX/data"
+  smtpd_port=$(free_port 10400 10499)
+  cp /usr/share/postfix/master.cf.dist "$PFX/etc/master.cf"
+  cat > "$PFX/etc/main.cf" <<CONF
+# Throwaway instance for src/Bench/smtp-sink-compare.sh; the system's Postfix is left alone.
+compatibility_level = 3.6
+queue_directory = $PFX/spool
+data_directory = $PFX/data
+command_directory = /usr/sbin
+daemon_directory = /usr/lib/postfix/sbin
+shlib_directory = /usr/lib/postfix
+meta_directory = /etc/postfix
+mail_owner = postfix
+setgid_group = postdrop
+myhostname = smtpd-bench.smarthostlab.test
+mydomain = smarthostlab.test
+mydestination =
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+mynetworks = 127.0.0.0/8
+smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
+# Accept into the queue, then hold: nothing is delivered, the queue manager stays idle.
+smtpd_recipient_restrictions = check_client_access static:HOLD
+local_transport = error:local delivery is disabled
+alias_maps =
+alias_database =
+smtpd_client_connection_count_limit = 0
+smtpd_client_connection_rate_limit = 0
+default_process_limit = 200
+message_size_limit = 36700160
+maillog_file = $PFX/postfix.log
+CONF
+  postconf -c "$PFX/etc" -M# smtp/inet >/dev/null
+  postconf -c "$PFX/etc" -M "127.0.0.1:$smtpd_port/inet=127.0.0.1:$smtpd_port inet n - n - - smtpd"
+  postconf -c "$PFX/etc" -F '*/*/chroot = n'
+  postfix -c "$PFX/etc" check
+  postfix -c "$PFX/etc" start >/dev/null
+  wait_port "$smtpd_port" || { echo "Postfix smtpd did not start on $smtpd_port" >&2; tail "$PFX/postfix.log" >&2; exit 1; }
+fi
+
+# --- the relay, a fresh process and data folder per run, so VmHWM is that run's peak -------------
+relay_port=$(free_port 10500 10599)
+http_port=$(free_port 10600 10699)
+relay_pid=""
+start_relay() {
+  rm -rf "$OUT/relay-data"; mkdir -p "$OUT/relay-data"
+  dotnet "$RELAY_DLL" --smtp "127.0.0.1:$relay_port" --http "127.0.0.1:$http_port" \
+    --data "$OUT/relay-data" --config "$OUT/relay.json" >"$OUT/relay.log" 2>&1 &
+  relay_pid=$!
+  pids+=("$relay_pid")
+  wait_port "$relay_port" || { echo "relay did not start; see $OUT/relay.log" >&2; tail "$OUT/relay.log" >&2; return 1; }
+}
+stop_relay() {
+  [ -n "$relay_pid" ] && kill -TERM "$relay_pid" 2>/dev/null && wait "$relay_pid" 2>/dev/null || true
+  relay_pid=""
+}
+
+field() { jq -r "$1 // empty" "$2"; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0 && a != "") printf "%.2f", a / b; else printf "-" }'; }
+
+rows=()
+for size in $SIZES; do
+  for c in $CONCURRENCY; do
+    echo "== $size x $c connections" >&2
+    bench --target "127.0.0.1:$sink_port" --connections "$c" --size "$size" "${SIGN[@]}" > "$OUT/sink-$size-$c.json" || true
+    sink=$(field .messagesPerSecond "$OUT/sink-$size-$c.json")
+    smtpd=""
+    if [ -n "$smtpd_port" ]; then
+      bench --target "127.0.0.1:$smtpd_port" --connections "$c" --size "$size" "${SIGN[@]}" > "$OUT/smtpd-$size-$c.json" || true
+      smtpd=$(field .messagesPerSecond "$OUT/smtpd-$size-$c.json")
+      postsuper -c "$PFX/etc" -d ALL hold >/dev/null 2>&1 || true
+    fi
+    relay="" mem="" p99="" refused=""
+    if [ "$RUN_RELAY" = 1 ]; then
+      if [ "$IN_PROCESS" = 1 ]; then
+        bench --start-relay --target "127.0.0.1:$relay_port" --connections "$c" --size "$size" "${SIGN[@]}" > "$OUT/relay-$size-$c.json" || true
+        mem=$(field .peakMemorySelfBytes "$OUT/relay-$size-$c.json")
+      elif start_relay; then
+        bench --target "127.0.0.1:$relay_port" --connections "$c" --size "$size" "${SIGN[@]}" --pid "$relay_pid" > "$OUT/relay-$size-$c.json" || true
+        mem=$(field .peakMemoryPidBytes "$OUT/relay-$size-$c.json")
+        stop_relay
+      fi
+      relay=$(field .messagesPerSecond "$OUT/relay-$size-$c.json" 2>/dev/null || true)
+      p99=$(field .latencyMs.p99 "$OUT/relay-$size-$c.json" 2>/dev/null || true)
+      refused=$(field .refused "$OUT/relay-$size-$c.json" 2>/dev/null || true)
+      [ -n "$mem" ] && mem=$(awk -v m="$mem" 'BEGIN { printf "%.0f", m / 1048576 }')
+    fi
+    rows+=("$(printf '| %-4s | %3s | %9s | %9s | %9s | %6s | %6s | %8s | %7s | %5s |' \
+      "$size" "$c" "${sink:--}" "${smtpd:--}" "${relay:--}" "$(ratio "$relay" "$sink")" "$(ratio "$relay" "$smtpd")" \
+      "${mem:--}" "${p99:--}" "${refused:--}")")
+  done
+done
+
+{
+  echo "machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo), .NET $(dotnet --version), Postfix $(postconf -h mail_version 2>/dev/null), $(date -u +%Y-%m-%dT%H:%MZ)"
+  echo "load: pipelining, DKIM-signed message, bound to 127.0.0.2, $MESSAGES messages or $SECONDS_PER_RUN s per run (messages/s accepted)"
+  echo
+  echo "| size | conn | smtp-sink | smtpd     | relay     | /sink  | /smtpd | peak MiB | p99 ms  | refused |"
+  echo "|------|-----|-----------|-----------|-----------|--------|--------|----------|---------|---------|"
+  printf '%s\n' "${rows[@]}"
+} | tee "$OUT/summary.md"
+echo "(JSON of every run in $OUT)" >&2
