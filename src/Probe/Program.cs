@@ -1,2 +1,3 @@
-// Placeholder until the probe lands (issue 4).
-Console.WriteLine("SmarthostLab probe");
+using SmarthostLab.Probe;
+
+return await ProbeApp.RunAsync(args, Console.Out, Console.Error).ConfigureAwait(false);

@@ -1,0 +1,113 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace SmarthostLab.Probe.Relay;
+
+/// <summary>
+/// The relay's HTTP API (docs/API.md v1) as the probe uses it: info, wait-for-token, refusals,
+/// accounts. Network failures become <see cref="ProbeException"/> ("could not run").
+/// </summary>
+public sealed class RelayClient : IDisposable
+{
+    private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web);
+    private readonly HttpClient http;
+
+    /// <summary>Creates a client for the relay at <paramref name="baseUrl"/> (e.g. http://127.0.0.1:8025).</summary>
+    public RelayClient(string baseUrl)
+    {
+        if (!Uri.TryCreate(baseUrl.TrimEnd('/') + "/", UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+        {
+            throw new ProbeException($"--relay must be an http(s) URL, not '{baseUrl}'");
+        }
+
+        BaseUri = uri;
+        http = new HttpClient { BaseAddress = uri, Timeout = Timeout.InfiniteTimeSpan };
+    }
+
+    /// <summary>The relay's base URL.</summary>
+    public Uri BaseUri { get; }
+
+    /// <summary>GET /api/v1/info.</summary>
+    public async Task<RelayInfo> GetInfoAsync(CancellationToken cancellationToken)
+        => await GetJsonAsync<RelayInfo>("api/v1/info", TimeSpan.FromSeconds(10), cancellationToken).ConfigureAwait(false);
+
+    /// <summary>GET /api/v1/wait: the message carrying <paramref name="token"/>, or null when none arrived in time (408).</summary>
+    public async Task<RelayMessage?> WaitAsync(string token, int timeoutSeconds, CancellationToken cancellationToken)
+    {
+        var path = $"api/v1/wait?token={Uri.EscapeDataString(token)}&timeout={timeoutSeconds.ToString(CultureInfo.InvariantCulture)}";
+        using var response = await SendAsync(path, TimeSpan.FromSeconds(timeoutSeconds + 15), cancellationToken).ConfigureAwait(false);
+        if (response.StatusCode == HttpStatusCode.RequestTimeout)
+        {
+            return null;
+        }
+
+        await EnsureSuccessAsync(response, path, cancellationToken).ConfigureAwait(false);
+        return await response.Content.ReadFromJsonAsync<RelayMessage>(JsonOptions, cancellationToken).ConfigureAwait(false)
+            ?? throw new ProbeException($"the relay answered {path} with an empty body");
+    }
+
+    /// <summary>GET /api/v1/refusals since <paramref name="since"/>, optionally for one client IP.</summary>
+    public async Task<RelayRefusalPage> GetRefusalsAsync(DateTimeOffset since, string? ip, CancellationToken cancellationToken)
+    {
+        var path = $"api/v1/refusals?since={Uri.EscapeDataString(since.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture))}&limit=100";
+        if (!string.IsNullOrEmpty(ip))
+        {
+            path += $"&ip={Uri.EscapeDataString(ip)}";
+        }
+
+        return await GetJsonAsync<RelayRefusalPage>(path, TimeSpan.FromSeconds(10), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>GET /api/v1/accounts.</summary>
+    public async Task<RelayAccountList> GetAccountsAsync(CancellationToken cancellationToken)
+        => await GetJsonAsync<RelayAccountList>("api/v1/accounts", TimeSpan.FromSeconds(10), cancellationToken).ConfigureAwait(false);
+
+    /// <inheritdoc />
+    public void Dispose() => http.Dispose();
+
+    private async Task<T> GetJsonAsync<T>(string path, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var response = await SendAsync(path, timeout, cancellationToken).ConfigureAwait(false);
+        await EnsureSuccessAsync(response, path, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await response.Content.ReadFromJsonAsync<T>(JsonOptions, cancellationToken).ConfigureAwait(false)
+                ?? throw new ProbeException($"the relay answered {path} with an empty body");
+        }
+        catch (JsonException ex)
+        {
+            throw new ProbeException($"the relay answered {path} with JSON the probe does not understand: {ex.Message}", ex);
+        }
+    }
+
+    private async Task<HttpResponseMessage> SendAsync(string path, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeoutSource.CancelAfter(timeout);
+        try
+        {
+            return await http.GetAsync(path, HttpCompletionOption.ResponseContentRead, timeoutSource.Token).ConfigureAwait(false);
+        }
+        catch (HttpRequestException ex)
+        {
+            throw new ProbeException($"the relay is unreachable at {BaseUri}: {ex.Message}", ex);
+        }
+        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new ProbeException($"the relay at {BaseUri} did not answer {path} within {timeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s", ex);
+        }
+    }
+
+    private async Task EnsureSuccessAsync(HttpResponseMessage response, string path, CancellationToken cancellationToken)
+    {
+        if (response.IsSuccessStatusCode)
+        {
+            return;
+        }
+
+        var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+        throw new ProbeException($"the relay at {BaseUri} answered {path} with {(int)response.StatusCode}: {body.Trim()}");
+    }
+}
