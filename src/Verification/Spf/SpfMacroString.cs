@@ -39,6 +39,9 @@ public sealed class SpfMacroString
     /// <summary>True when the string has no macros (its expansion is always the same).</summary>
     public bool IsConstant => constant is not null;
 
+    /// <summary>The expansion when <see cref="IsConstant"/>; null otherwise.</summary>
+    internal string? ConstantValue => constant;
+
     /// <summary>True when the string uses the %{p} macro, which needs DNS lookups to expand.</summary>
     public bool UsesValidatedName { get; }
 
