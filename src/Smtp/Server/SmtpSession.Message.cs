@@ -34,7 +34,7 @@ public sealed partial class SmtpSession
             if (done) break;
             if (result.IsCompleted) return false;
         }
-        _context.Transcript.Note($"<{decoder.ReceivedOctets} octets of message data>");
+        _context.Transcript.Note($"<{(decoder.Failed ? decoder.ReceivedOctets : content.Length)} octets of message data>");
         if (decoder.FailureReply is { } failure)
         {
             Refuse("data", failure, decoder.FailureReason!);

@@ -1,0 +1,421 @@
+using System.Text;
+using SmarthostLab.Smtp.Protocol;
+using SmarthostLab.Smtp.Session;
+using SmarthostLab.Smtp.Tests.Support;
+
+namespace SmarthostLab.Smtp.Tests;
+
+public sealed class SessionTranscriptTests
+{
+    [Fact]
+    public async Task Greeting_and_EHLO_list_exactly_the_capabilities()
+    {
+        await using var h = PipeHarness.Start(new SmtpOptions { HostName = "relay.test", MaxMessageSize = 10_485_760 });
+        Assert.Equal("220 relay.test ESMTP SmarthostLab ready", await h.ReadReplyAsync());
+        await h.SendAsync("EHLO client.test\r\n");
+        Assert.Equal(
+            "250-relay.test\n250-PIPELINING\n250-SIZE 10485760\n250-8BITMIME\n250-SMTPUTF8\n250-ENHANCEDSTATUSCODES\n250-CHUNKING\n250 BINARYMIME",
+            await h.ReadReplyAsync());
+        Assert.Equal("client.test", h.Context.Helo);
+        Assert.True(h.Context.IsExtended);
+        await h.SendAsync("HELO other.test\r\n");
+        Assert.Equal("250 relay.test", await h.ReadReplyAsync());
+        Assert.False(h.Context.IsExtended);
+    }
+
+    [Fact]
+    public async Task EHLO_offers_STARTTLS_only_with_a_certificate()
+    {
+        using var cert = TestCertificates.SelfSigned();
+        await using var h = PipeHarness.Start(certificate: cert);
+        await h.ReadReplyAsync();
+        await h.SendAsync("EHLO client.test\r\n");
+        Assert.Contains("\n250-STARTTLS\n", await h.ReadReplyAsync());
+    }
+
+    [Fact]
+    public async Task A_pipelined_batch_in_one_write_is_answered_in_order()
+    {
+        await using var h = PipeHarness.Start();
+        await h.ReadReplyAsync();
+        await h.SendAsync("EHLO client.test\r\nMAIL FROM:<alice@contoso.test>\r\nRCPT TO:<bob@example.com>\r\nRCPT TO:<carol@example.com>\r\nDATA\r\n");
+        var replies = await h.ReadRepliesAsync(5);
+        Assert.StartsWith("250-relay.test", replies[0]);
+        Assert.Equal(["250 2.1.0 Sender OK", "250 2.1.5 Recipient OK", "250 2.1.5 Recipient OK", "354 Start mail input; end with <CRLF>.<CRLF>"], replies[1..]);
+        await h.SendAsync("Subject: hi\r\n\r\nbody\r\n.\r\nQUIT\r\n");
+        Assert.Equal("250 2.0.0 Queued as TEST", await h.ReadReplyAsync());
+        Assert.Equal("221 2.0.0 relay.test closing connection", await h.ReadReplyAsync());
+        Assert.True(await h.IsClosedAsync());
+        var message = Assert.Single(h.Handler.Messages);
+        Assert.Equal("alice@contoso.test", message.MailFrom);
+        Assert.Equal(["bob@example.com", "carol@example.com"], message.Recipients);
+        Assert.Equal("Subject: hi\r\n\r\nbody\r\n", Encoding.ASCII.GetString(message.Content));
+    }
+
+    /// <summary>A whole dialog written in two writes split at every byte: same replies, same message.</summary>
+    [Fact]
+    public async Task A_dialog_split_at_every_byte_gives_the_same_replies_and_message()
+    {
+        var dialog = Encoding.ASCII.GetBytes("EHLO c.test\r\nMAIL FROM:<a@a.test>\r\nRCPT TO:<b@b.test>\r\nDATA\r\n..x\r\ny\r\n.\r\nBDAT 5\r\nab\r\n.BDAT 0 LAST\r\nQUIT\r\n");
+        string[]? expected = null;
+        for (var split = 0; split <= dialog.Length; split++)
+        {
+            await using var h = PipeHarness.Start();
+            await h.ReadReplyAsync();
+            await h.SendAsync(dialog[..split]);
+            await h.SendAsync(dialog[split..]);
+            var replies = await h.ReadRepliesAsync(8);
+            Assert.True(await h.IsClosedAsync());
+            expected ??= replies;
+            Assert.Equal(expected, replies);
+            var message = Assert.Single(h.Handler.Messages);
+            Assert.Equal(".x\r\ny\r\n", Encoding.ASCII.GetString(message.Content));
+        }
+        Assert.Equal("503 5.5.1 Bad sequence of commands", expected![5]); // BDAT with no transaction: chunk consumed, then 503
+        Assert.Equal("503 5.5.1 Bad sequence of commands", expected[6]);
+    }
+
+    [Fact]
+    public async Task Data_is_dot_unstuffed_to_the_exact_bytes()
+    {
+        await using var h = await PipeHarness.StartWithEhloAsync();
+        await h.SendAsync("MAIL FROM:<a@a.test>\r\nRCPT TO:<b@b.test>\r\nDATA\r\n");
+        await h.ReadRepliesAsync(3);
+        await h.SendAsync("..one\r\n..\r\n...\r\nend.\r\n.\r\n");
+        Assert.StartsWith("250 2.0.0", await h.ReadReplyAsync());
+        Assert.Equal(".one\r\n.\r\n..\r\nend.\r\n", Encoding.ASCII.GetString(Assert.Single(h.Handler.Messages).Content));
+        Assert.Contains("<", h.Context.Transcript.ToString());
+        Assert.Contains("octets of message data>", h.Context.Transcript.ToString());
+        Assert.Contains("C: DATA", h.Context.Transcript.ToString());
+    }
+
+    [Fact]
+    public async Task Bare_LF_is_rejected_by_default()
+    {
+        await using var h = await PipeHarness.StartWithEhloAsync();
+        await h.SendAsync("MAIL FROM:<a@a.test>\r\nRCPT TO:<b@b.test>\r\nDATA\r\n");
+        await h.ReadRepliesAsync(3);
+        await h.SendAsync("a\nb\r\n.\r\nNOOP\r\n");
+        Assert.Equal("550 5.6.11 Bare LF in message data is not allowed, lines must end with CRLF (SMTP smuggling protection)", await h.ReadReplyAsync());
+        Assert.Equal("250 2.0.0 OK", await h.ReadReplyAsync());
+        Assert.Empty(h.Handler.Messages);
+        Assert.Contains(h.Handler.Refusals, r => r.Reason == "bare-lf" && r.Stage == "data");
+    }
+
+    [Fact]
+    public async Task Bare_LF_is_stored_as_sent_when_accepted()
+    {
+        var options = PipeHarness.DefaultOptions();
+        options.BareLineFeed = BareLineFeedPolicy.Accept;
+        await using var h = await PipeHarness.StartWithEhloAsync(options);
+        await h.SendAsync("MAIL FROM:<a@a.test>\r\nRCPT TO:<b@b.test>\r\nDATA\r\n");
+        await h.ReadRepliesAsync(3);
+        await h.SendAsync("a\nb\r\n.\r\n");
+        Assert.StartsWith("250 2.0.0", await h.ReadReplyAsync());
+        Assert.Equal("a\nb\r\n", Encoding.ASCII.GetString(Assert.Single(h.Handler.Messages).Content));
+    }
+
+    [Theory]
+    [InlineData("\n.\n")]
+    [InlineData("\n.\r\n")]
+    [InlineData("\r\n.\n")]
+    public async Task Smuggling_markers_do_not_end_DATA(string marker)
+    {
+        var options = PipeHarness.DefaultOptions();
+        options.BareLineFeed = BareLineFeedPolicy.Accept;
+        await using var h = await PipeHarness.StartWithEhloAsync(options);
+        await h.SendAsync("MAIL FROM:<a@a.test>\r\nRCPT TO:<b@b.test>\r\nDATA\r\n");
+        await h.ReadRepliesAsync(3);
+        var smuggled = "first" + marker + "MAIL FROM:<evil@x.test>\r\nRCPT TO:<victim@y.test>\r\nDATA\r\nforged\r\n.\r\n";
+        await h.SendAsync(smuggled);
+        Assert.StartsWith("250 2.0.0", await h.ReadReplyAsync());
+        var message = Assert.Single(h.Handler.Messages);
+        Assert.Contains("MAIL FROM:<evil@x.test>", Encoding.ASCII.GetString(message.Content));
+        await h.SendAsync("NOOP\r\n");
+        Assert.Equal("250 2.0.0 OK", await h.ReadReplyAsync()); // nothing of the smuggled text was answered
+    }
+
+    [Fact]
+    public async Task A_text_line_over_1000_octets_is_refused_after_the_end_of_data()
+    {
+        await using var h = await PipeHarness.StartWithEhloAsync();
+        await h.SendAsync("MAIL FROM:<a@a.test>\r\nRCPT TO:<b@b.test>\r\nDATA\r\n");
+        await h.ReadRepliesAsync(3);
+        await h.SendAsync(new string('x', 998) + "\r\n.\r\n");
+        Assert.StartsWith("250 2.0.0", await h.ReadReplyAsync());
+        await h.SendAsync("MAIL FROM:<a@a.test>\r\nRCPT TO:<b@b.test>\r\nDATA\r\n");
+        await h.ReadRepliesAsync(3);
+        await h.SendAsync(new string('x', 999) + "\r\n.\r\nNOOP\r\n");
+        Assert.Equal("500 5.5.2 Line too long (message text lines are limited to 1000 octets); message refused", await h.ReadReplyAsync());
+        Assert.Equal("250 2.0.0 OK", await h.ReadReplyAsync());
+        Assert.Single(h.Handler.Messages);
+    }
+
+    [Fact]
+    public async Task A_command_line_over_512_octets_gets_500_and_the_session_goes_on()
+    {
+        await using var h = await PipeHarness.StartWithEhloAsync();
+        await h.SendAsync("NOOP " + new string('x', 505) + "\r\n");
+        Assert.Equal("250 2.0.0 OK", await h.ReadReplyAsync());
+        await h.SendAsync("NOOP " + new string('x', 5000) + "\r\nNOOP\r\n");
+        Assert.Equal("500 5.5.2 Line too long (command lines are limited to 512 octets)", await h.ReadReplyAsync());
+        Assert.Equal("250 2.0.0 OK", await h.ReadReplyAsync());
+    }
+
+    [Fact]
+    public async Task Message_size_is_enforced_while_reading_DATA()
+    {
+        var options = PipeHarness.DefaultOptions();
+        options.MaxMessageSize = 2048;
+        await using var h = await PipeHarness.StartWithEhloAsync(options);
+        await h.SendAsync("MAIL FROM:<a@a.test>\r\nRCPT TO:<b@b.test>\r\nDATA\r\n");
+        await h.ReadRepliesAsync(3);
+        var body = string.Concat(Enumerable.Repeat(new string('y', 98) + "\r\n", 30));
+        await h.SendAsync(body + ".\r\nNOOP\r\n");
+        Assert.Equal("552 5.3.4 Message size exceeds fixed maximum message size", await h.ReadReplyAsync());
+        Assert.Equal("250 2.0.0 OK", await h.ReadReplyAsync());
+        Assert.Empty(h.Handler.Messages);
+        Assert.Contains(h.Handler.Refusals, r => r is { Stage: "data", Reason: "message-size" });
+        await h.SendAsync("RCPT TO:<b@b.test>\r\n");
+        Assert.StartsWith("503 5.5.1", await h.ReadReplyAsync()); // the transaction ended
+    }
+
+    [Fact]
+    public async Task Message_size_is_enforced_across_BDAT_chunks()
+    {
+        var options = PipeHarness.DefaultOptions();
+        options.MaxMessageSize = 2048;
+        await using var h = await PipeHarness.StartWithEhloAsync(options);
+        await h.SendAsync("MAIL FROM:<a@a.test>\r\nRCPT TO:<b@b.test>\r\n");
+        await h.ReadRepliesAsync(2);
+        await h.SendAsync("BDAT 1500\r\n" + new string('a', 1500) + "BDAT 1000 LAST\r\n" + new string('b', 1000) + "NOOP\r\n");
+        Assert.Equal("250 2.0.0 1500 octets received", await h.ReadReplyAsync());
+        Assert.Equal("552 5.3.4 Message size exceeds fixed maximum message size", await h.ReadReplyAsync());
+        Assert.Equal("250 2.0.0 OK", await h.ReadReplyAsync()); // the chunk was consumed, not read as commands
+        Assert.Empty(h.Handler.Messages);
+    }
+
+    [Fact]
+    public async Task SIZE_over_the_limit_is_refused_at_MAIL()
+    {
+        await using var h = await PipeHarness.StartWithEhloAsync();
+        await h.SendAsync($"MAIL FROM:<a@a.test> SIZE={h.Options.MaxMessageSize + 1}\r\nMAIL FROM:<a@a.test> SIZE={h.Options.MaxMessageSize}\r\n");
+        Assert.Equal(["552 5.3.4 Message size exceeds fixed maximum message size", "250 2.1.0 Sender OK"], await h.ReadRepliesAsync(2));
+    }
+
+    [Fact]
+    public async Task The_recipient_past_the_limit_gets_452()
+    {
+        var options = PipeHarness.DefaultOptions();
+        options.MaxRecipients = 2;
+        await using var h = await PipeHarness.StartWithEhloAsync(options);
+        await h.SendAsync("MAIL FROM:<a@a.test>\r\nRCPT TO:<b1@b.test>\r\nRCPT TO:<b2@b.test>\r\nRCPT TO:<b3@b.test>\r\n");
+        var replies = await h.ReadRepliesAsync(4);
+        Assert.Equal("452 4.5.3 Too many recipients", replies[3]);
+        Assert.Contains(h.Handler.Refusals, r => r is { Stage: "rcpt", Reason: "too-many-recipients" });
+    }
+
+    [Fact]
+    public async Task BDAT_0_LAST_delivers_an_empty_or_completed_message()
+    {
+        await using var h = await PipeHarness.StartWithEhloAsync();
+        await h.SendAsync("MAIL FROM:<a@a.test>\r\nRCPT TO:<b@b.test>\r\nBDAT 0 LAST\r\n");
+        var replies = await h.ReadRepliesAsync(3);
+        Assert.Equal("250 2.0.0 Queued as TEST", replies[2]);
+        Assert.Empty(h.Handler.Messages.Single().Content);
+
+        await h.SendAsync("MAIL FROM:<a@a.test>\r\nRCPT TO:<b@b.test>\r\nBDAT 3\r\nabcBDAT 0 LAST\r\n");
+        replies = await h.ReadRepliesAsync(4);
+        Assert.Equal(["250 2.0.0 3 octets received", "250 2.0.0 Queued as TEST"], replies[2..]);
+        Assert.Equal("abc"u8.ToArray(), h.Handler.Messages.Last().Content);
+    }
+
+    [Fact]
+    public async Task BDAT_chunks_are_stored_byte_for_byte()
+    {
+        await using var h = await PipeHarness.StartWithEhloAsync();
+        await h.SendAsync("MAIL FROM:<a@a.test> BODY=BINARYMIME\r\nRCPT TO:<b@b.test>\r\n");
+        await h.ReadRepliesAsync(2);
+        var binary = new byte[] { 0, 1, (byte)'\r', (byte)'x', (byte)'\n', (byte)'.', (byte)'\r', (byte)'\n', 0xFF, (byte)'\r', (byte)'\n', (byte)'.', (byte)'\r', (byte)'\n', 0x80 };
+        var wire = Encoding.ASCII.GetBytes($"BDAT {binary.Length}\r\n").Concat(binary).Concat(Encoding.ASCII.GetBytes($"BDAT {binary.Length} LAST\r\n")).Concat(binary).ToArray();
+        await h.SendAsync(wire);
+        Assert.Equal([$"250 2.0.0 {binary.Length} octets received", "250 2.0.0 Queued as TEST"], await h.ReadRepliesAsync(2));
+        var message = Assert.Single(h.Handler.Messages);
+        Assert.Equal(binary.Concat(binary).ToArray(), message.Content);
+        Assert.Equal(BodyType.BinaryMime, message.Body);
+    }
+
+    [Fact]
+    public async Task BINARYMIME_then_DATA_is_a_bad_sequence()
+    {
+        await using var h = await PipeHarness.StartWithEhloAsync();
+        await h.SendAsync("MAIL FROM:<a@a.test> BODY=BINARYMIME\r\nRCPT TO:<b@b.test>\r\nDATA\r\n");
+        Assert.Equal("503 5.5.1 BODY=BINARYMIME requires BDAT", (await h.ReadRepliesAsync(3))[2]);
+    }
+
+    [Fact]
+    public async Task DATA_after_a_BDAT_chunk_is_a_bad_sequence()
+    {
+        await using var h = await PipeHarness.StartWithEhloAsync();
+        await h.SendAsync("MAIL FROM:<a@a.test>\r\nRCPT TO:<b@b.test>\r\nBDAT 2\r\nhiDATA\r\n");
+        Assert.Equal(["250 2.0.0 2 octets received", "503 5.5.1 Bad sequence of commands"], (await h.ReadRepliesAsync(4))[2..]);
+    }
+
+    [Theory]
+    [InlineData("MAIL FROM:<a@a.test>\r\n")]
+    [InlineData("RCPT TO:<b@b.test>\r\n")]
+    [InlineData("DATA\r\n")]
+    [InlineData("STARTTLS\r\n")]
+    public async Task Commands_out_of_sequence_get_503(string command)
+    {
+        await using var h = PipeHarness.Start();
+        await h.ReadReplyAsync();
+        await h.SendAsync(command);
+        Assert.Equal("503 5.5.1 Bad sequence of commands", await h.ReadReplyAsync());
+    }
+
+    [Fact]
+    public async Task Unknown_commands_and_parameters_get_their_replies()
+    {
+        await using var h = await PipeHarness.StartWithEhloAsync();
+        await h.SendAsync("XYZZY\r\nMAIL FROM:<a@a.test> RET=FULL\r\nMAIL FROM:<a@a.test>\r\nRCPT TO:<b@b.test> NOTIFY=NEVER\r\nVRFY bob\r\nHELP\r\n");
+        Assert.Equal([
+            "500 5.5.1 Command unrecognized",
+            "555 5.5.4 MAIL FROM/RCPT TO parameters not recognized or not implemented",
+            "250 2.1.0 Sender OK",
+            "555 5.5.4 MAIL FROM/RCPT TO parameters not recognized or not implemented",
+            "252 2.5.0 Cannot VRFY user, but will accept message and attempt delivery",
+            "214 2.0.0 Commands: EHLO HELO MAIL RCPT DATA BDAT RSET NOOP QUIT VRFY HELP STARTTLS (RFC 5321)",
+        ], await h.ReadRepliesAsync(6));
+    }
+
+    [Fact]
+    public async Task UTF8_addresses_need_SMTPUTF8()
+    {
+        await using var h = await PipeHarness.StartWithEhloAsync();
+        await h.SendAsync("MAIL FROM:<josé@example.com>\r\nMAIL FROM:<jose@example.com>\r\nRCPT TO:<renée@example.com>\r\nRSET\r\nMAIL FROM:<josé@example.com> SMTPUTF8\r\nRCPT TO:<renée@example.com>\r\n");
+        Assert.Equal([
+            "553 5.6.7 Non-ASCII address requires the SMTPUTF8 parameter on MAIL FROM",
+            "250 2.1.0 Sender OK",
+            "553 5.6.7 Non-ASCII address requires the SMTPUTF8 parameter on MAIL FROM",
+            "250 2.0.0 OK",
+            "250 2.1.0 Sender OK",
+            "250 2.1.5 Recipient OK",
+        ], await h.ReadRepliesAsync(6));
+    }
+
+    [Fact]
+    public async Task A_refused_session_answers_503_until_QUIT()
+    {
+        var handler = new RecordingHandler { ConnectReply = new SmtpReply(554, "5.7.1", "192.0.2.10 is not a registered outbound server of any account") };
+        await using var h = PipeHarness.Start(handler: handler);
+        Assert.Equal("554 5.7.1 192.0.2.10 is not a registered outbound server of any account", await h.ReadReplyAsync());
+        await h.SendAsync("EHLO client.test\r\nMAIL FROM:<a@a.test>\r\nFOO\r\nQUIT\r\n");
+        Assert.Equal([
+            "503 5.7.1 Session refused; only QUIT is accepted",
+            "503 5.7.1 Session refused; only QUIT is accepted",
+            "503 5.7.1 Session refused; only QUIT is accepted",
+            "221 2.0.0 relay.test closing connection",
+        ], await h.ReadRepliesAsync(4));
+        Assert.True(await h.IsClosedAsync());
+        Assert.True(h.Context.Refused);
+    }
+
+    [Fact]
+    public async Task A_refused_session_is_closed_after_its_timeout()
+    {
+        var options = PipeHarness.DefaultOptions();
+        options.RefusedSessionTimeout = TimeSpan.FromMilliseconds(200);
+        var handler = new RecordingHandler { ConnectReply = new SmtpReply(554, "5.7.1", "refused") };
+        await using var h = PipeHarness.Start(options, handler);
+        await h.ReadReplyAsync();
+        await h.SendAsync("NOOP\r\n");
+        Assert.StartsWith("503 5.7.1", await h.ReadReplyAsync());
+        Assert.True(await h.IsClosedAsync());
+    }
+
+    [Fact]
+    public async Task An_idle_client_gets_421_after_the_command_timeout()
+    {
+        var options = PipeHarness.DefaultOptions();
+        options.CommandTimeout = TimeSpan.FromMilliseconds(200);
+        await using var h = await PipeHarness.StartWithEhloAsync(options);
+        Assert.Equal("421 4.4.2 relay.test timeout, closing connection", await h.ReadReplyAsync());
+        Assert.True(await h.IsClosedAsync());
+        Assert.Contains(h.Handler.Refusals, r => r.Reason == "timeout");
+    }
+
+    [Fact]
+    public async Task A_stalled_DATA_gets_421_after_the_data_timeout()
+    {
+        var options = PipeHarness.DefaultOptions();
+        options.DataTimeout = TimeSpan.FromMilliseconds(200);
+        await using var h = await PipeHarness.StartWithEhloAsync(options);
+        await h.SendAsync("MAIL FROM:<a@a.test>\r\nRCPT TO:<b@b.test>\r\nDATA\r\npartial");
+        await h.ReadRepliesAsync(3);
+        Assert.Equal("421 4.4.2 relay.test timeout, closing connection", await h.ReadReplyAsync());
+        Assert.True(await h.IsClosedAsync());
+    }
+
+    [Fact]
+    public async Task Too_many_bad_commands_close_the_session_with_421()
+    {
+        var options = PipeHarness.DefaultOptions();
+        options.MaxBadCommands = 3;
+        await using var h = await PipeHarness.StartWithEhloAsync(options);
+        await h.SendAsync("FOO\r\nBAR\r\nRCPT TO:<x@y.test>\r\nBAZ\r\nNOOP\r\n");
+        var replies = await h.ReadRepliesAsync(4);
+        Assert.Equal("421 4.7.0 relay.test too many bad commands, closing connection", replies[3]);
+        Assert.True(await h.IsClosedAsync());
+    }
+
+    [Fact]
+    public async Task Shutdown_while_waiting_for_a_command_sends_421_4_3_2()
+    {
+        await using var h = await PipeHarness.StartWithEhloAsync();
+        h.Stop();
+        Assert.Equal("421 4.3.2 relay.test service shutting down", await h.ReadReplyAsync());
+        Assert.True(await h.IsClosedAsync());
+    }
+
+    [Fact]
+    public async Task Shutdown_during_DATA_lets_the_message_finish()
+    {
+        await using var h = await PipeHarness.StartWithEhloAsync();
+        await h.SendAsync("MAIL FROM:<a@a.test>\r\nRCPT TO:<b@b.test>\r\nDATA\r\n");
+        await h.ReadRepliesAsync(3);
+        await h.SendAsync("half of it\r\n");
+        await Task.Delay(50);
+        h.Stop();
+        await Task.Delay(50);
+        await h.SendAsync("rest\r\n.\r\n");
+        Assert.Equal("250 2.0.0 Queued as TEST", await h.ReadReplyAsync());
+        Assert.Equal("421 4.3.2 relay.test service shutting down", await h.ReadReplyAsync());
+        Assert.Equal("half of it\r\nrest\r\n", Encoding.ASCII.GetString(Assert.Single(h.Handler.Messages).Content));
+    }
+
+    [Fact]
+    public async Task RSET_and_EHLO_reset_the_transaction()
+    {
+        await using var h = await PipeHarness.StartWithEhloAsync();
+        await h.SendAsync("MAIL FROM:<a@a.test>\r\nRSET\r\nRCPT TO:<b@b.test>\r\nMAIL FROM:<a@a.test>\r\nEHLO again.test\r\nRCPT TO:<b@b.test>\r\n");
+        var replies = await h.ReadRepliesAsync(6);
+        Assert.Equal("250 2.0.0 OK", replies[1]);
+        Assert.StartsWith("503 5.5.1", replies[2]);
+        Assert.StartsWith("503 5.5.1", replies[5]);
+    }
+
+    [Fact]
+    public async Task Handler_refusals_pass_through_and_the_transcript_records_the_dialog()
+    {
+        var handler = new RecordingHandler { RecipientReply = r => r.StartsWith("no") ? new SmtpReply(550, "5.1.1", "No such user") : null };
+        await using var h = await PipeHarness.StartWithEhloAsync(handler: handler);
+        await h.SendAsync("MAIL FROM:<a@a.test>\r\nRCPT TO:<no@b.test>\r\nRCPT TO:<yes@b.test>\r\nDATA\r\nx\r\n.\r\n");
+        Assert.Equal(["250 2.1.0 Sender OK", "550 5.1.1 No such user", "250 2.1.5 Recipient OK", "354 Start mail input; end with <CRLF>.<CRLF>", "250 2.0.0 Queued as TEST"],
+            await h.ReadRepliesAsync(5));
+        Assert.Equal(["yes@b.test"], Assert.Single(h.Handler.Messages).Recipients);
+        var transcript = h.Context.Transcript.ToString();
+        Assert.Contains("C: RCPT TO:<no@b.test>\r\nS: 550 5.1.1 No such user\r\n", transcript);
+        Assert.Contains("*  <3 octets of message data>\r\n", transcript); // stored octets
+    }
+}

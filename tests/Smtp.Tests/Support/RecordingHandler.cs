@@ -1,0 +1,43 @@
+using System.Collections.Concurrent;
+using SmarthostLab.Smtp.Protocol;
+using SmarthostLab.Smtp.Session;
+
+namespace SmarthostLab.Smtp.Tests.Support;
+
+/// <summary>A session handler that records every call and answers as configured.</summary>
+public sealed class RecordingHandler : ISmtpSessionHandler
+{
+    public SmtpReply? ConnectReply { get; set; }
+    public Func<string, SmtpReply?>? RecipientReply { get; set; }
+    public SmtpReply MessageReply { get; set; } = new(250, "2.0.0", "Queued as TEST");
+
+    public ConcurrentQueue<ReceivedMessage> Messages { get; } = new();
+    public ConcurrentQueue<SmtpRefusal> Refusals { get; } = new();
+    public ConcurrentQueue<SessionContext> Sessions { get; } = new();
+    public TaskCompletionSource<ReceivedMessage> FirstMessage { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public ValueTask<SmtpReply?> OnConnectAsync(SessionContext session, CancellationToken cancellationToken)
+    {
+        Sessions.Enqueue(session);
+        return ValueTask.FromResult(ConnectReply);
+    }
+
+    public ValueTask<SmtpReply?> OnMailFromAsync(SessionContext session, Envelope envelope, CancellationToken cancellationToken) =>
+        ValueTask.FromResult<SmtpReply?>(null);
+
+    public ValueTask<SmtpReply?> OnRecipientAsync(SessionContext session, Envelope envelope, string recipient, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(RecipientReply?.Invoke(recipient));
+
+    public ValueTask<SmtpReply> OnMessageAsync(SessionContext session, Envelope envelope, MessageContent content, CancellationToken cancellationToken)
+    {
+        var message = new ReceivedMessage(envelope.MailFrom, [.. envelope.Recipients], envelope.Body, content.ToArray(),
+            session.Helo, session.TlsProtocol?.ToString(), session.Transcript.ToString());
+        Messages.Enqueue(message);
+        FirstMessage.TrySetResult(message);
+        return ValueTask.FromResult(MessageReply);
+    }
+
+    public void OnRefused(SessionContext session, SmtpRefusal refusal) => Refusals.Enqueue(refusal);
+}
+
+public sealed record ReceivedMessage(string MailFrom, string[] Recipients, BodyType Body, byte[] Content, string? Helo, string? Tls, string Transcript);
