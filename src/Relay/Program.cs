@@ -1,2 +1,3 @@
-// Placeholder until the relay host lands (issue 2).
-Console.WriteLine("SmarthostLab relay");
+using SmarthostLab.Relay.Hosting;
+
+return await RelayHost.RunAsync(args).ConfigureAwait(false);

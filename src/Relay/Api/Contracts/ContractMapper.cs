@@ -1,0 +1,34 @@
+using System.Text.Json;
+using SmarthostLab.Relay.Admission;
+using SmarthostLab.Relay.Storage;
+
+namespace SmarthostLab.Relay.Api.Contracts;
+
+/// <summary>Storage and admission types → API contracts.</summary>
+public static class ContractMapper
+{
+    /// <summary>A stored message as the API's Message.</summary>
+    public static MessageResponse ToResponse(this StoredMessage m)
+    {
+        JsonElement? verdict = null;
+        if (m.VerdictJson is { Length: > 0 } json)
+        {
+            using var document = JsonDocument.Parse(json);
+            verdict = document.RootElement.Clone();
+        }
+        return new MessageResponse(
+            m.Id, m.Account, m.ClientIp, m.Helo,
+            m.TlsProtocol is null ? null : new TlsResponse(m.TlsProtocol, m.TlsCipher),
+            m.MailFrom, m.MailFromParameters, m.Recipients, m.Size, m.ReceivedAt.UtcDateTime,
+            m.Subject, m.MessageId, m.From, m.Quarantined, verdict);
+    }
+
+    /// <summary>A refusal record as the API's Refusal.</summary>
+    public static RefusalResponse ToResponse(this RefusalRecord r) =>
+        new(r.Id, r.Time.UtcDateTime, r.ClientIp, r.Helo, r.Stage, r.Reply, r.Reason, r.Account, r.MailFrom, r.Recipient);
+
+    /// <summary>An account as the API shows it.</summary>
+    public static AccountResponse ToResponse(this Account a) =>
+        new(a.Name, [.. a.OutboundServers.Select(p => p.ToString())], a.Domains,
+            a.Options.MailFromPolicy.ToString().ToLowerInvariant(), a.Options.DmarcFailurePolicy.ToString().ToLowerInvariant());
+}

@@ -1,0 +1,5 @@
+namespace SmarthostLab.Relay.Api.Contracts;
+
+/// <summary><c>{"error":"…"}</c>: one line naming the problem.</summary>
+/// <param name="Error">The problem.</param>
+public sealed record ErrorResponse(string Error);

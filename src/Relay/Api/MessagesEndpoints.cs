@@ -1,0 +1,80 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using SmarthostLab.Relay.Api.Contracts;
+using SmarthostLab.Relay.Storage;
+
+namespace SmarthostLab.Relay.Api;
+
+/// <summary>/api/v1/messages: list, get, raw, transcript, delete.</summary>
+public static class MessagesEndpoints
+{
+    /// <summary>Maps the routes.</summary>
+    public static void MapMessages(this IEndpointRouteBuilder routes)
+    {
+        var read = routes.MapGroup("/api/v1/messages").AddEndpointFilter(ApiAccess.ReadFilter);
+        read.MapGet("", ListAsync);
+        read.MapGet("/{id}", GetAsync);
+        read.MapGet("/{id}/raw", RawAsync);
+        read.MapGet("/{id}/transcript", TranscriptAsync);
+        var admin = routes.MapGroup("/api/v1/messages").AddEndpointFilter(ApiAccess.AdminFilter);
+        admin.MapDelete("/{id}", DeleteAsync);
+        admin.MapDelete("", DeleteAllAsync);
+    }
+
+    /// <summary>Parses the listing filters; null with <paramref name="error"/> set on a bad value.</summary>
+    internal static MessageQuery? ParseQuery(IQueryCollection query, out string? error)
+    {
+        var q = new QueryParameters(query);
+        var result = new MessageQuery
+        {
+            From = q.Text("from"),
+            To = q.Text("to"),
+            Subject = q.Text("subject"),
+            Token = q.Text("token"),
+            Account = q.Text("account"),
+            Since = q.Time("since"),
+            Dmarc = q.Text("dmarc"),
+            Spf = q.Text("spf"),
+            Dkim = q.Text("dkim"),
+            Action = q.Text("action"),
+            Quarantined = q.Bool("quarantined"),
+            Offset = q.Int("offset", 0, 0, int.MaxValue),
+            Limit = q.Int("limit", 50, 1, 1000),
+        };
+        error = q.Error;
+        return error is null ? result : null;
+    }
+
+    private static async Task<IResult> ListAsync(HttpRequest request, IMessageStore store, CancellationToken cancellationToken)
+    {
+        if (ParseQuery(request.Query, out var error) is not { } query) return ApiErrors.BadRequest(error!);
+        var page = await store.QueryMessagesAsync(query, cancellationToken).ConfigureAwait(false);
+        return TypedResults.Json(new MessageListResponse([.. page.Messages.Select(m => m.ToResponse())], page.Total), RelayJson.Context.MessageListResponse);
+    }
+
+    private static async Task<IResult> GetAsync(string id, IMessageStore store, CancellationToken cancellationToken) =>
+        await store.GetMessageAsync(id, cancellationToken).ConfigureAwait(false) is { } message
+            ? TypedResults.Json(message.ToResponse(), RelayJson.Context.MessageResponse)
+            : ApiErrors.NotFound($"no message {id}");
+
+    private static async Task<IResult> RawAsync(string id, IMessageStore store, CancellationToken cancellationToken) =>
+        await store.GetRawAsync(id, cancellationToken).ConfigureAwait(false) is { } raw
+            ? TypedResults.Bytes(raw, "message/rfc822", fileDownloadName: null)
+            : ApiErrors.NotFound($"no message {id}");
+
+    private static async Task<IResult> TranscriptAsync(string id, IMessageStore store, CancellationToken cancellationToken) =>
+        await store.GetTranscriptAsync(id, cancellationToken).ConfigureAwait(false) is { } transcript
+            ? TypedResults.Text(transcript, "text/plain; charset=utf-8")
+            : ApiErrors.NotFound($"no message {id}");
+
+    private static async Task<IResult> DeleteAsync(string id, IMessageStore store, CancellationToken cancellationToken) =>
+        await store.DeleteMessageAsync(id, cancellationToken).ConfigureAwait(false)
+            ? TypedResults.NoContent()
+            : ApiErrors.NotFound($"no message {id}");
+
+    private static async Task<IResult> DeleteAllAsync(IMessageStore store, CancellationToken cancellationToken)
+    {
+        await store.DeleteAllMessagesAsync(cancellationToken).ConfigureAwait(false);
+        return TypedResults.NoContent();
+    }
+}

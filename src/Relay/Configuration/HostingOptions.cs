@@ -1,0 +1,11 @@
+namespace SmarthostLab.Relay.Configuration;
+
+/// <summary>The <c>Host</c> configuration section: process-level behaviour.</summary>
+public sealed class HostingOptions
+{
+    /// <summary>Configuration section name.</summary>
+    public const string Section = "Host";
+
+    /// <summary>How long Ctrl-C / SIGTERM waits for sessions in progress before the store is flushed and the process exits. Default 30 s.</summary>
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(30);
+}

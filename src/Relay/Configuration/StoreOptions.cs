@@ -1,0 +1,32 @@
+namespace SmarthostLab.Relay.Configuration;
+
+/// <summary>The <c>Store</c> configuration section: the data folder, the SQLite store and retention.</summary>
+public sealed class StoreOptions
+{
+    /// <summary>Configuration section name.</summary>
+    public const string Section = "Store";
+
+    /// <summary>Data folder (store file, generated TLS certificate). Default ./data. Command line: --data DIR.</summary>
+    public string DataFolder { get; set; } = "data";
+
+    /// <summary>Store file name inside <see cref="DataFolder"/>. Default relay.db.</summary>
+    public string FileName { get; set; } = "relay.db";
+
+    /// <summary>Messages kept; the oldest past it are deleted. 0 = no limit. Default 100,000.</summary>
+    public int MaxMessages { get; set; } = 100_000;
+
+    /// <summary>Age past which messages are deleted. Zero = no limit. Default 30 days.</summary>
+    public TimeSpan MaxAge { get; set; } = TimeSpan.FromDays(30);
+
+    /// <summary>Refusal records kept; the oldest past it are deleted. 0 = no limit. Default 100,000.</summary>
+    public int MaxRefusals { get; set; } = 100_000;
+
+    /// <summary>How often retention runs besides after write batches. Default 1 minute.</summary>
+    public TimeSpan RetentionInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Most writes committed in one transaction (group commit). Default 512.</summary>
+    public int MaxBatchSize { get; set; } = 512;
+
+    /// <summary>Most octets of message data committed in one transaction. Default 64 MiB.</summary>
+    public long MaxBatchBytes { get; set; } = 64L * 1024 * 1024;
+}

@@ -1,0 +1,52 @@
+using System.Diagnostics.Metrics;
+
+namespace SmarthostLab.Relay.Diagnostics;
+
+/// <summary>The relay's own instruments, on the meter <c>SmarthostLab.Relay</c>.</summary>
+public sealed class RelayMetrics
+{
+    /// <summary>Meter name.</summary>
+    public const string MeterName = "SmarthostLab.Relay";
+
+    private readonly Counter<long> _messagesStored;
+    private readonly Counter<long> _bytesStored;
+    private readonly Counter<long> _refusals;
+    private readonly Counter<long> _storeFailures;
+    private readonly Histogram<double> _commitDuration;
+    private readonly Histogram<long> _batchSize;
+
+    /// <summary>Creates the instruments on a meter of <paramref name="meterFactory"/>.</summary>
+    public RelayMetrics(IMeterFactory meterFactory)
+    {
+        var meter = meterFactory.Create(MeterName);
+        _messagesStored = meter.CreateCounter<long>("smarthostlab.relay.messages.stored", "{message}", "Messages committed to the store");
+        _bytesStored = meter.CreateCounter<long>("smarthostlab.relay.bytes.stored", "By", "Octets of message data committed to the store");
+        _refusals = meter.CreateCounter<long>("smarthostlab.relay.refusals", "{refusal}", "Refusals recorded, by stage and reason");
+        _storeFailures = meter.CreateCounter<long>("smarthostlab.relay.store.failures", "{write}", "Store writes that failed");
+        _commitDuration = meter.CreateHistogram<double>("smarthostlab.relay.store.commit.duration", "s", "Duration of one store transaction (batch) including fsync",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5] });
+        _batchSize = meter.CreateHistogram<long>("smarthostlab.relay.store.batch.size", "{write}", "Writes committed in one transaction",
+            advice: new InstrumentAdvice<long> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512] });
+    }
+
+    /// <summary>A message was committed.</summary>
+    public void MessageStored(long bytes)
+    {
+        _messagesStored.Add(1);
+        _bytesStored.Add(bytes);
+    }
+
+    /// <summary>A refusal was recorded.</summary>
+    public void Refused(string stage, string reason) =>
+        _refusals.Add(1, new KeyValuePair<string, object?>("stage", stage), new KeyValuePair<string, object?>("reason", reason));
+
+    /// <summary>A write failed.</summary>
+    public void StoreFailed() => _storeFailures.Add(1);
+
+    /// <summary>A batch was committed.</summary>
+    public void BatchCommitted(int size, TimeSpan duration)
+    {
+        _commitDuration.Record(duration.TotalSeconds);
+        _batchSize.Record(size);
+    }
+}

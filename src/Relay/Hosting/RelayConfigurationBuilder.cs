@@ -1,0 +1,134 @@
+using System.Text.Json;
+using Microsoft.Extensions.Configuration;
+using SmarthostLab.Relay.Configuration;
+using SmarthostLab.Smtp;
+using SmarthostLab.Verification;
+
+namespace SmarthostLab.Relay.Hosting;
+
+/// <summary>
+/// Assembles the relay's configuration, lowest precedence first: built-in defaults (the options classes'
+/// own, plus logging levels), each --config file, environment variables prefixed SMARTHOSTLAB_ (__ separates
+/// sections), the command line (--Section:Key=value), then the short flags. The built-in sample account is
+/// not in the configuration at all: it is used only when no Accounts are configured, so a configured
+/// account list replaces it instead of merging with it by array index.
+/// </summary>
+public static class RelayConfigurationBuilder
+{
+    /// <summary>Environment variable prefix.</summary>
+    public const string EnvironmentPrefix = "SMARTHOSTLAB_";
+
+    /// <summary>Replaces the sources of <paramref name="configuration"/> by the relay's.</summary>
+    /// <exception cref="RelayConfigurationException">A --config file is missing or not JSON.</exception>
+    public static void Apply(IConfigurationBuilder configuration, CommandLine commandLine, IReadOnlyDictionary<string, string?>? overrides = null)
+    {
+        configuration.Sources.Clear();
+        configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Logging:LogLevel:Default"] = "Information",
+            ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
+            ["Logging:LogLevel:Microsoft.Hosting"] = "Warning",
+        });
+        foreach (var file in commandLine.ConfigFiles)
+        {
+            var path = Path.GetFullPath(file);
+            if (!File.Exists(path)) throw new RelayConfigurationException($"--config: file '{file}' does not exist");
+            try
+            {
+                using var stream = File.OpenRead(path);
+                using var _ = JsonDocument.Parse(stream, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+            }
+            catch (JsonException exception)
+            {
+                throw new RelayConfigurationException($"--config: '{file}' is not valid JSON ({exception.Message.Split('\n')[0].Trim()})", exception);
+            }
+            configuration.AddJsonFile(path, optional: false, reloadOnChange: false);
+        }
+        configuration.AddEnvironmentVariables(EnvironmentPrefix);
+        configuration.AddCommandLine([.. commandLine.PassThrough]);
+        var flags = new Dictionary<string, string?>(commandLine.Settings, StringComparer.OrdinalIgnoreCase);
+        if (commandLine.Zones.Count > 0)
+        {
+            // --zone appends to the zones configured elsewhere.
+            var existing = configuration.Build().GetSection($"{VerificationOptions.Section}:Zones").Get<List<string>>() ?? [];
+            var zones = existing.Concat(commandLine.Zones).ToList();
+            for (var i = 0; i < zones.Count; i++) flags[$"{VerificationOptions.Section}:Zones:{i}"] = zones[i];
+        }
+        configuration.AddInMemoryCollection(flags);
+        if (overrides is not null) configuration.AddInMemoryCollection(overrides);
+    }
+
+    /// <summary>
+    /// Binds and validates every section; the first problem as one line ("Section:Key: problem"), or null.
+    /// </summary>
+    public static string? Validate(IConfiguration configuration)
+    {
+        try
+        {
+            return First(new SmtpOptionsValidator().Validate(null, Bind<SmtpOptions>(configuration, SmtpOptions.Section)))
+                ?? First(new ApiOptionsValidator().Validate(null, Bind<ApiOptions>(configuration, ApiOptions.Section)))
+                ?? First(new StoreOptionsValidator().Validate(null, Bind<StoreOptions>(configuration, StoreOptions.Section)))
+                ?? First(new HostingOptionsValidator().Validate(null, Bind<HostingOptions>(configuration, HostingOptions.Section)))
+                ?? BindOnly<AdmissionOptions>(configuration, AdmissionOptions.Section)
+                ?? BindOnly<VerificationOptions>(configuration, VerificationOptions.Section)
+                ?? First(new AccountsOptionsValidator().Validate(null, BindAccounts(configuration)));
+        }
+        catch (InvalidOperationException exception)
+        {
+            return BindError(configuration, exception);
+        }
+    }
+
+    /// <summary>Binds the top-level Accounts array.</summary>
+    public static AccountsOptions BindAccounts(IConfiguration configuration)
+    {
+        var options = new AccountsOptions();
+        configuration.Bind(options);
+        return options;
+    }
+
+    private static T Bind<T>(IConfiguration configuration, string section) where T : new()
+    {
+        var options = new T();
+        configuration.GetSection(section).Bind(options);
+        return options;
+    }
+
+    private static string? BindOnly<T>(IConfiguration configuration, string section) where T : new()
+    {
+        Bind<T>(configuration, section);
+        return null;
+    }
+
+    private static string? First(Microsoft.Extensions.Options.ValidateOptionsResult result) =>
+        result.Failed ? result.Failures!.First() : null;
+
+    /// <summary>Turns a binder error ("Failed to convert configuration value at 'Smtp:MaxMessageSize' to type 'System.Int64'.") into one line.</summary>
+    public static string BindError(IConfiguration configuration, InvalidOperationException exception)
+    {
+        var message = exception.Message;
+        var at = message.IndexOf(" at '", StringComparison.Ordinal);
+        var to = message.IndexOf("' to type '", StringComparison.Ordinal);
+        if (at >= 0 && to > at)
+        {
+            var key = message[(at + 5)..to];
+            var type = message[(to + 11)..].TrimEnd('.', '\'');
+            var friendly = type switch
+            {
+                "System.Int32" or "System.Int64" => "an integer",
+                "System.Boolean" => "true or false",
+                "System.TimeSpan" => "a time span such as 00:05:00",
+                _ when type.Contains('.', StringComparison.Ordinal) && Type.GetType(type) is null => "one of " + EnumNames(type),
+                _ => "a " + type,
+            };
+            return $"{key}: '{configuration[key]}' is not {friendly}";
+        }
+        return message.Split('\n')[0].Trim();
+    }
+
+    private static string EnumNames(string typeName)
+    {
+        var type = typeof(RelayConfigurationBuilder).Assembly.GetType(typeName) ?? typeof(SmtpOptions).Assembly.GetType(typeName);
+        return type is { IsEnum: true } ? string.Join(", ", Enum.GetNames(type)) : typeName;
+    }
+}

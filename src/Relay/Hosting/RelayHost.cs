@@ -1,0 +1,144 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using SmarthostLab.Relay.Api;
+using SmarthostLab.Relay.Configuration;
+using SmarthostLab.Smtp;
+using SmarthostLab.Smtp.Server;
+
+namespace SmarthostLab.Relay.Hosting;
+
+/// <summary>
+/// The relay's entry points: <see cref="RunAsync"/> for the process (exit codes 0 ok, 1 failure, 2 bad
+/// configuration) and <see cref="StartAsync(IReadOnlyList{string}, Action{WebApplicationBuilder}?, CancellationToken)"/>
+/// for tests and benchmarks that host the relay in-process.
+/// </summary>
+public static class RelayHost
+{
+    /// <summary>
+    /// Builds and starts a relay from command-line style arguments (the same as the executable's, e.g.
+    /// <c>["--smtp","127.0.0.1:0","--http","127.0.0.1:0","--data",dir]</c>). <paramref name="configure"/> may add
+    /// configuration or replace services (e.g. a TimeProvider or an <c>IMessageVerificationStep</c>) before the build.
+    /// </summary>
+    /// <exception cref="RelayConfigurationException">The configuration is invalid (message: one line naming the key).</exception>
+    public static async Task<RunningRelay> StartAsync(IReadOnlyList<string> args, Action<WebApplicationBuilder>? configure = null, CancellationToken cancellationToken = default)
+    {
+        var commandLine = CommandLine.Parse(args);
+        var app = Build(commandLine, configure, out var endpoints);
+        try
+        {
+            await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OptionsValidationException exception)
+        {
+            await app.DisposeAsync().ConfigureAwait(false);
+            throw new RelayConfigurationException(exception.Failures.FirstOrDefault() ?? exception.Message, exception);
+        }
+        catch (InvalidOperationException exception) when (exception.Message.StartsWith("Failed to convert configuration value", StringComparison.Ordinal))
+        {
+            await app.DisposeAsync().ConfigureAwait(false);
+            throw new RelayConfigurationException(RelayConfigurationBuilder.BindError(app.Configuration, exception), exception);
+        }
+        catch
+        {
+            await app.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+        return new RunningRelay(app, endpoints);
+    }
+
+    /// <summary>Runs the relay until Ctrl-C / SIGTERM. Returns the process exit code.</summary>
+    public static async Task<int> RunAsync(string[] args)
+    {
+        RunningRelay relay;
+        try
+        {
+            var commandLine = CommandLine.Parse(args);
+            if (commandLine.Help)
+            {
+                await Console.Out.WriteLineAsync(CommandLine.Usage).ConfigureAwait(false);
+                return 0;
+            }
+            relay = await StartAsync(args).ConfigureAwait(false);
+        }
+        catch (RelayConfigurationException exception)
+        {
+            await Console.Error.WriteLineAsync($"smarthostlab-relay: configuration error: {exception.Message}").ConfigureAwait(false);
+            return 2;
+        }
+        catch (IOException exception)
+        {
+            await Console.Error.WriteLineAsync($"smarthostlab-relay: cannot start: {exception.Message}").ConfigureAwait(false);
+            return 1;
+        }
+        await using (relay.ConfigureAwait(false))
+        {
+            var lifetime = relay.Services.GetRequiredService<IHostApplicationLifetime>();
+            var stopping = new TaskCompletionSource();
+            using var registration = lifetime.ApplicationStopping.Register(() => stopping.TrySetResult());
+            await stopping.Task.ConfigureAwait(false);
+        }
+        return 0;
+    }
+
+    private static WebApplication Build(CommandLine commandLine, Action<WebApplicationBuilder>? configure, out RelayEndpoints endpoints)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = Directory.GetCurrentDirectory() });
+        RelayConfigurationBuilder.Apply(builder.Configuration, commandLine);
+        builder.Logging.ClearProviders();
+        builder.Logging.AddConfiguration(builder.Configuration.GetSection("Logging"));
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "HH:mm:ss.fff ";
+            o.UseUtcTimestamp = true;
+        });
+        configure?.Invoke(builder);
+        if (RelayConfigurationBuilder.Validate(builder.Configuration) is { } problem) throw new RelayConfigurationException(problem);
+
+        builder.Services.AddRelay(builder.Configuration);
+        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, RelayJson.Context));
+        var hosting = builder.Configuration.GetSection(HostingOptions.Section).Get<HostingOptions>() ?? new HostingOptions();
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = hosting.ShutdownTimeout);
+
+        var bound = new RelayEndpoints();
+        endpoints = bound;
+        builder.Services.AddSingleton(bound);
+        var smtp = builder.Configuration.GetSection(SmtpOptions.Section).Get<SmtpOptions>() ?? new SmtpOptions();
+        var api = builder.Configuration.GetSection(ApiOptions.Section).Get<ApiOptions>() ?? new ApiOptions();
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Listen(EndpointParser.Parse(api.Listen), listen => bound.HttpListen = listen);
+            kestrel.Listen(EndpointParser.Parse(smtp.Listen), listen => bound.SmtpListen = listen.UseSmtp(implicitTls: false));
+            if (!string.IsNullOrEmpty(smtp.ImplicitTlsListen))
+                kestrel.Listen(EndpointParser.Parse(smtp.ImplicitTlsListen), listen => bound.SmtpImplicitListen = listen.UseSmtp(implicitTls: true));
+        });
+
+        var app = builder.Build();
+        app.MapMessages();
+        app.MapWait();
+        app.MapRefusals();
+        app.MapAccounts();
+        app.MapService();
+        var lifetime = app.Lifetime;
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("SmarthostLab.Relay.Hosting");
+        lifetime.ApplicationStarted.Register(() =>
+        {
+            bound.Started = true;
+            if (bound.Smtp is { } plain) HostingLog.SmtpListening(logger, plain.ToString(), "");
+            if (bound.SmtpImplicitTls is { } implicitTls) HostingLog.SmtpListening(logger, implicitTls.ToString(), " (implicit TLS)");
+            if (bound.Http is { } http) HostingLog.HttpListening(logger, http.ToString());
+        });
+        lifetime.ApplicationStopping.Register(() =>
+        {
+            bound.Started = false;
+            HostingLog.Stopping(logger, hosting.ShutdownTimeout);
+        });
+        return app;
+    }
+}

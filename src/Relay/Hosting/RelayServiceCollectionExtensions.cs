@@ -1,0 +1,57 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using SmarthostLab.Relay.Admission;
+using SmarthostLab.Relay.Configuration;
+using SmarthostLab.Relay.Diagnostics;
+using SmarthostLab.Relay.Pipeline;
+using SmarthostLab.Relay.Session;
+using SmarthostLab.Relay.Storage;
+using SmarthostLab.Smtp;
+using SmarthostLab.Smtp.Server;
+using SmarthostLab.Smtp.Session;
+using SmarthostLab.Verification;
+
+namespace SmarthostLab.Relay.Hosting;
+
+/// <summary>DI composition of the relay: options (validated at start), store, admission, session handler, TLS certificate, metrics.</summary>
+public static class RelayServiceCollectionExtensions
+{
+    /// <summary>Registers the relay's services bound to <paramref name="configuration"/>.</summary>
+    public static IServiceCollection AddRelay(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<SmtpOptions>().Bind(configuration.GetSection(SmtpOptions.Section)).ValidateOnStart();
+        services.AddOptions<ApiOptions>().Bind(configuration.GetSection(ApiOptions.Section)).ValidateOnStart();
+        services.AddOptions<StoreOptions>().Bind(configuration.GetSection(StoreOptions.Section)).ValidateOnStart();
+        services.AddOptions<HostingOptions>().Bind(configuration.GetSection(HostingOptions.Section)).ValidateOnStart();
+        services.AddOptions<AdmissionOptions>().Bind(configuration.GetSection(AdmissionOptions.Section)).ValidateOnStart();
+        services.AddOptions<VerificationOptions>().Bind(configuration.GetSection(VerificationOptions.Section));
+        services.AddOptions<AccountsOptions>().Configure(o => o.Accounts = RelayConfigurationBuilder.BindAccounts(configuration).Accounts).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<SmtpOptions>, SmtpOptionsValidator>();
+        services.AddSingleton<IValidateOptions<ApiOptions>, ApiOptionsValidator>();
+        services.AddSingleton<IValidateOptions<StoreOptions>, StoreOptionsValidator>();
+        services.AddSingleton<IValidateOptions<HostingOptions>, HostingOptionsValidator>();
+        services.AddSingleton<IValidateOptions<AccountsOptions>, AccountsOptionsValidator>();
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddMetrics();
+        services.TryAddSingleton<RelayMetrics>();
+        services.TryAddSingleton<PrometheusExporter>();
+        services.TryAddSingleton<RelayHostName>();
+        services.TryAddSingleton<SqliteMessageStore>();
+        services.TryAddSingleton<IMessageStore>(sp => sp.GetRequiredService<SqliteMessageStore>());
+        services.TryAddSingleton<AccountRegistry>();
+        services.TryAddSingleton<IMessageVerificationStep, NoVerificationStep>();
+        services.TryAddSingleton<ISmtpSessionHandler, RelaySessionHandler>();
+        services.TryAddSingleton(sp => new SmtpTlsCertificate(CertificateProvider.Load(
+            sp.GetRequiredService<IOptions<SmtpOptions>>().Value,
+            sp.GetRequiredService<IOptions<StoreOptions>>().Value,
+            sp.GetRequiredService<RelayHostName>().Value,
+            sp.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(CertificateProvider).FullName!))));
+        services.AddSmtpServer();
+        services.AddHostedService<StoreStartup>();
+        return services;
+    }
+}

@@ -1,0 +1,34 @@
+using System.Text;
+using MimeKit;
+using SmarthostLab.Smtp.Session;
+
+namespace SmarthostLab.Relay.Session;
+
+/// <summary>The header fields the store indexes: Subject, Message-ID, From and every header as "Field: value" lines.</summary>
+/// <param name="Subject">Decoded Subject.</param>
+/// <param name="MessageId">Message-ID as written.</param>
+/// <param name="From">Decoded From.</param>
+/// <param name="Text">All headers, one "Field: value" line each (bounded).</param>
+public sealed record HeaderSummary(string? Subject, string? MessageId, string? From, string Text)
+{
+    private const int MaxText = 64 * 1024;
+
+    /// <summary>Parses only the header block of <paramref name="content"/> (MimeKit HeaderList).</summary>
+    /// <exception cref="ParseException">The header block is malformed beyond recovery.</exception>
+    public static HeaderSummary Parse(MessageContent content)
+    {
+        using var stream = content.OpenRead();
+        var headers = HeaderList.Load(ParserOptions.Default, stream);
+        var text = new StringBuilder();
+        foreach (var header in headers)
+        {
+            if (text.Length > MaxText) break;
+            text.Append(header.Field).Append(": ").Append(header.Value.Trim()).Append('\n');
+        }
+        return new HeaderSummary(
+            headers[HeaderId.Subject]?.Trim(),
+            headers[HeaderId.MessageId]?.Trim(),
+            headers[HeaderId.From]?.Trim(),
+            text.ToString());
+    }
+}

@@ -1,0 +1,188 @@
+using System.Text;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using MimeKit;
+using SmarthostLab.Relay.Admission;
+using SmarthostLab.Relay.Configuration;
+using SmarthostLab.Relay.Pipeline;
+using SmarthostLab.Relay.Storage;
+using SmarthostLab.Smtp.Protocol;
+using SmarthostLab.Smtp.Session;
+
+namespace SmarthostLab.Relay.Session;
+
+/// <summary>
+/// The relay's <see cref="ISmtpSessionHandler"/>: admission by registered outbound servers (at connect or RCPT),
+/// the account's sender-domain policy at MAIL, verification (<see cref="IMessageVerificationStep"/>), the
+/// Received header, and a durable store before the 250. Every refusal is recorded.
+/// </summary>
+public sealed class RelaySessionHandler : ISmtpSessionHandler
+{
+    private readonly AccountRegistry _accounts;
+    private readonly AdmissionOptions _admission;
+    private readonly IMessageStore _store;
+    private readonly IMessageVerificationStep _verification;
+    private readonly TimeProvider _time;
+    private readonly ILogger<RelaySessionHandler> _logger;
+    private readonly string _hostName;
+
+    /// <summary>Creates the handler.</summary>
+    public RelaySessionHandler(
+        AccountRegistry accounts,
+        IOptions<AdmissionOptions> admission,
+        RelayHostName hostName,
+        IMessageStore store,
+        IMessageVerificationStep verification,
+        TimeProvider time,
+        ILogger<RelaySessionHandler> logger)
+    {
+        _accounts = accounts;
+        _admission = admission.Value;
+        _store = store;
+        _verification = verification;
+        _time = time;
+        _logger = logger;
+        _hostName = hostName.Value;
+    }
+
+    /// <inheritdoc />
+    public ValueTask<SmtpReply?> OnConnectAsync(SessionContext session, CancellationToken cancellationToken)
+    {
+        var account = _accounts.Find(session.RemoteIp);
+        session.HandlerState = new RelaySessionState { Account = account };
+        if (account is null && _admission.RefuseAt == RefuseAt.Connect)
+        {
+            var reply = RelayReplies.UnregisteredAtConnect(session.RemoteIp);
+            session.Refused = true;
+            Record(session, "connect", reply, "unregistered-ip");
+            return ValueTask.FromResult<SmtpReply?>(reply);
+        }
+        return ValueTask.FromResult<SmtpReply?>(null);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<SmtpReply?> OnMailFromAsync(SessionContext session, Envelope envelope, CancellationToken cancellationToken)
+    {
+        var state = State(session);
+        state.MailFrom = envelope.MailFrom;
+        if (state.Account is not { } account) return null;
+        if (account.Options.MailFromPolicy == MailFromPolicy.Reject && envelope.MailFrom.Length > 0)
+        {
+            var at = envelope.MailFrom.LastIndexOf('@');
+            var domain = at < 0 ? "" : envelope.MailFrom[(at + 1)..];
+            if (!account.OwnsDomain(domain))
+            {
+                var reply = RelayReplies.SenderDomainRefused(domain.Length == 0 ? envelope.MailFrom : domain, account.Name);
+                Record(session, "mail", reply, "sender-domain");
+                return reply;
+            }
+        }
+        await _verification.OnMailFromAsync(session, envelope, account, cancellationToken).ConfigureAwait(false);
+        return null;
+    }
+
+    /// <inheritdoc />
+    public ValueTask<SmtpReply?> OnRecipientAsync(SessionContext session, Envelope envelope, string recipient, CancellationToken cancellationToken)
+    {
+        if (State(session).Account is not null) return ValueTask.FromResult<SmtpReply?>(null);
+        var reply = RelayReplies.RelayingDenied(session.RemoteIp);
+        Record(session, "rcpt", reply, "unregistered-ip", recipient);
+        return ValueTask.FromResult<SmtpReply?>(reply);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<SmtpReply> OnMessageAsync(SessionContext session, Envelope envelope, MessageContent content, CancellationToken cancellationToken)
+    {
+        var state = State(session);
+        if (state.Account is not { } account)
+        {
+            var denied = RelayReplies.RelayingDenied(session.RemoteIp);
+            Record(session, "data", denied, "unregistered-ip");
+            return denied;
+        }
+        var now = _time.GetUtcNow();
+        var queueId = QueueId.New(now);
+        var outcome = await _verification.OnMessageAsync(
+            new MessageVerificationContext(session, envelope, content, account, queueId, _hostName), cancellationToken).ConfigureAwait(false);
+        if (outcome.Reject is { } reject)
+        {
+            Record(session, "policy", reject, outcome.RejectReason ?? "policy");
+            return reject;
+        }
+
+        HeaderSummary headers;
+        try
+        {
+            headers = HeaderSummary.Parse(content);
+        }
+        catch (ParseException exception)
+        {
+            SessionLog.HeaderParseFailed(_logger, queueId, exception);
+            headers = new HeaderSummary(null, null, null, "");
+        }
+
+        var prefix = Encoding.UTF8.GetBytes(outcome.PrependHeaders + ReceivedHeader.Format(session, envelope, _hostName, queueId, now));
+        var bodyLength = outcome.RewrittenContent?.LongLength ?? content.Length;
+        var raw = new byte[prefix.Length + bodyLength];
+        prefix.CopyTo(raw, 0);
+        if (outcome.RewrittenContent is { } rewritten) rewritten.CopyTo(raw, prefix.Length);
+        else content.CopyTo(raw.AsSpan(prefix.Length));
+
+        var verdict = outcome.Verdict;
+        var metadata = new StoredMessage
+        {
+            Id = queueId,
+            Account = account.Name,
+            ClientIp = session.RemoteIp.ToString(),
+            Helo = session.Helo,
+            TlsProtocol = session.TlsProtocol?.ToString(),
+            TlsCipher = session.TlsCipher,
+            MailFrom = envelope.MailFrom,
+            MailFromParameters = string.Join(' ', envelope.MailFromParameters.Select(p => p.Value is null ? p.Key : $"{p.Key}={p.Value}")),
+            Recipients = [.. envelope.Recipients],
+            Size = raw.LongLength,
+            ReceivedAt = now,
+            Subject = headers.Subject,
+            MessageId = headers.MessageId,
+            From = headers.From,
+            Quarantined = outcome.Quarantine,
+            VerdictJson = verdict is null ? null : VerdictJson.Serialize(verdict),
+            Spf = verdict is null ? null : VerdictJson.Word(verdict.Spf.Result),
+            Dkim = verdict is null ? null : VerdictJson.DkimWord(verdict),
+            Dmarc = verdict is null ? null : VerdictJson.Word(verdict.Dmarc.Result),
+            Action = verdict is null ? null : VerdictJson.Word(verdict.Action),
+        };
+        try
+        {
+            // Not cancelled by the session: once queued, the write completes and the client hears about it.
+            await _store.AddMessageAsync(new NewMessage(metadata, raw, session.Transcript.ToString(), headers.Text), CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            SessionLog.StoreFailed(_logger, queueId, session.RemoteIp.ToString(), exception);
+            Record(session, "data", RelayReplies.StoreFailed, "store-failure");
+            return RelayReplies.StoreFailed;
+        }
+        SessionLog.Stored(_logger, queueId, metadata.ClientIp, account.Name, metadata.Size, envelope.Recipients.Count);
+        return RelayReplies.Queued(queueId);
+    }
+
+    /// <inheritdoc />
+    public void OnRefused(SessionContext session, SmtpRefusal refusal) =>
+        Record(session, refusal.Stage, refusal.Reply, refusal.Reason);
+
+    private static RelaySessionState State(SessionContext session)
+    {
+        if (session.HandlerState is not RelaySessionState state) session.HandlerState = state = new RelaySessionState();
+        return state;
+    }
+
+    private void Record(SessionContext session, string stage, SmtpReply reply, string reason, string? recipient = null)
+    {
+        var state = session.HandlerState as RelaySessionState;
+        var ip = session.RemoteIp.ToString();
+        var text = reply.ToString();
+        SessionLog.Refused(_logger, ip, stage, text, reason);
+        _store.AddRefusal(new RefusalRecord(0, _time.GetUtcNow(), ip, session.Helo, stage, text, reason, state?.Account?.Name, state?.MailFrom, recipient));
+    }
+}

@@ -1,0 +1,13 @@
+using SmarthostLab.Relay.Admission;
+
+namespace SmarthostLab.Relay.Session;
+
+/// <summary>The relay's per-session state, kept in <c>SessionContext.HandlerState</c>.</summary>
+internal sealed class RelaySessionState
+{
+    /// <summary>The admitted account, or null for an unregistered client (when refused at RCPT).</summary>
+    public Account? Account { get; init; }
+
+    /// <summary>Reverse-path of the current transaction, recorded with refusals.</summary>
+    public string? MailFrom { get; set; }
+}

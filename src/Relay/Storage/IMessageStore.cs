@@ -1,0 +1,50 @@
+namespace SmarthostLab.Relay.Storage;
+
+/// <summary>
+/// The relay's durable store: messages, refusals and runtime account changes. Writes go through
+/// one writer that commits them in batches; a write's task completes only after its batch is on disk.
+/// </summary>
+public interface IMessageStore
+{
+    /// <summary>True once the store is open and migrated.</summary>
+    bool IsOpen { get; }
+
+    /// <summary>A task that completes the next time messages are committed or deleted (take it before querying, then await it).</summary>
+    Task MessagesChanged { get; }
+
+    /// <summary>Stores a message; completes once it is committed durably (fsync).</summary>
+    Task AddMessageAsync(NewMessage message, CancellationToken cancellationToken = default);
+
+    /// <summary>Queues a refusal record; it is committed with the next batch. Never throws.</summary>
+    void AddRefusal(RefusalRecord refusal);
+
+    /// <summary>Completes once every write queued before the call is committed.</summary>
+    Task FlushAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>One message's metadata, or null.</summary>
+    Task<StoredMessage?> GetMessageAsync(string id, CancellationToken cancellationToken = default);
+
+    /// <summary>A page of messages, newest first.</summary>
+    Task<MessagePage> QueryMessagesAsync(MessageQuery query, CancellationToken cancellationToken = default);
+
+    /// <summary>The stored bytes of a message, or null.</summary>
+    Task<byte[]?> GetRawAsync(string id, CancellationToken cancellationToken = default);
+
+    /// <summary>The SMTP transcript of a message's session, or null.</summary>
+    Task<string?> GetTranscriptAsync(string id, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes one message; false when there was none.</summary>
+    Task<bool> DeleteMessageAsync(string id, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes every message.</summary>
+    Task DeleteAllMessagesAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Refusals, newest first (includes every refusal queued before the call).</summary>
+    Task<RefusalPage> QueryRefusalsAsync(RefusalQuery query, CancellationToken cancellationToken = default);
+
+    /// <summary>Every stored runtime account change.</summary>
+    Task<IReadOnlyList<AccountOverride>> GetAccountOverridesAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Sets (state true/false) or clears (null) the runtime change of one account's address; completes once committed.</summary>
+    Task SetAccountOverrideAsync(string account, string address, bool? added, CancellationToken cancellationToken = default);
+}

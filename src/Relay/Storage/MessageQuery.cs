@@ -1,0 +1,32 @@
+namespace SmarthostLab.Relay.Storage;
+
+/// <summary>Filters and paging of a message listing; null filters are not applied. Text filters are case-insensitive substrings.</summary>
+public sealed record MessageQuery
+{
+    /// <summary>Matches MAIL FROM or the From header.</summary>
+    public string? From { get; init; }
+    /// <summary>Matches a recipient.</summary>
+    public string? To { get; init; }
+    /// <summary>Matches the Subject.</summary>
+    public string? Subject { get; init; }
+    /// <summary>Matches Subject, Message-ID or any header value.</summary>
+    public string? Token { get; init; }
+    /// <summary>Exact account name.</summary>
+    public string? Account { get; init; }
+    /// <summary>Received at or after.</summary>
+    public DateTimeOffset? Since { get; init; }
+    /// <summary>Exact DMARC result word.</summary>
+    public string? Dmarc { get; init; }
+    /// <summary>Exact SPF result word.</summary>
+    public string? Spf { get; init; }
+    /// <summary>Exact DKIM result word.</summary>
+    public string? Dkim { get; init; }
+    /// <summary>Exact action word.</summary>
+    public string? Action { get; init; }
+    /// <summary>Quarantined flag.</summary>
+    public bool? Quarantined { get; init; }
+    /// <summary>Rows skipped.</summary>
+    public int Offset { get; init; }
+    /// <summary>Rows returned at most.</summary>
+    public int Limit { get; init; } = 50;
+}

@@ -1,0 +1,183 @@
+using System.Text;
+using Microsoft.Data.Sqlite;
+
+namespace SmarthostLab.Relay.Storage;
+
+/// <summary>The read side: each query on its own pooled read-only connection (WAL readers never block the writer).</summary>
+public sealed partial class SqliteMessageStore
+{
+    private const string MessageColumns = """
+        id, account, client_ip, helo, tls_protocol, tls_cipher, mail_from, mail_from_parameters, recipients, size, received_at,
+        subject, message_id, from_header, quarantined, verdict, spf, dkim, dmarc, action
+        """;
+
+    /// <inheritdoc />
+    public async Task<StoredMessage?> GetMessageAsync(string id, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT {MessageColumns} FROM messages WHERE id = $id";
+        command.Parameters.AddWithValue("$id", id);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? ReadMessage(reader) : null;
+    }
+
+    /// <inheritdoc />
+    public async Task<MessagePage> QueryMessagesAsync(MessageQuery query, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        var where = new StringBuilder("WHERE 1=1");
+        void Like(string? value, string name, params string[] columns)
+        {
+            if (string.IsNullOrEmpty(value)) return;
+            where.Append(" AND (").AppendJoin(" OR ", columns.Select(c => $"{c} LIKE {name} ESCAPE '\\'")).Append(')');
+            command.Parameters.AddWithValue(name, "%" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal) + "%");
+        }
+        void Equal(string? value, string name, string column)
+        {
+            if (string.IsNullOrEmpty(value)) return;
+            where.Append(" AND ").Append(column).Append(" = ").Append(name).Append(" COLLATE NOCASE");
+            command.Parameters.AddWithValue(name, value);
+        }
+        Like(query.From, "$from", "mail_from", "from_header");
+        Like(query.To, "$to", "recipients");
+        Like(query.Subject, "$subject", "subject");
+        Like(query.Token, "$token", "subject", "message_id", "headers");
+        Equal(query.Account, "$account", "account");
+        Equal(query.Dmarc, "$dmarc", "dmarc");
+        Equal(query.Spf, "$spf", "spf");
+        Equal(query.Dkim, "$dkim", "dkim");
+        Equal(query.Action, "$action", "action");
+        if (query.Since is { } since)
+        {
+            where.Append(" AND received_at >= $since");
+            command.Parameters.AddWithValue("$since", since.ToUnixTimeMilliseconds());
+        }
+        if (query.Quarantined is { } quarantined)
+        {
+            where.Append(" AND quarantined = $q");
+            command.Parameters.AddWithValue("$q", quarantined ? 1 : 0);
+        }
+        command.CommandText = $"SELECT COUNT(*) FROM messages {where}";
+        var total = (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        command.CommandText = $"SELECT {MessageColumns} FROM messages {where} ORDER BY seq DESC LIMIT $limit OFFSET $offset";
+        command.Parameters.AddWithValue("$limit", query.Limit);
+        command.Parameters.AddWithValue("$offset", query.Offset);
+        var messages = new List<StoredMessage>();
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) messages.Add(ReadMessage(reader));
+        }
+        return new MessagePage(messages, (int)total);
+    }
+
+    /// <inheritdoc />
+    public async Task<byte[]?> GetRawAsync(string id, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT c.raw FROM messages m JOIN message_content c ON c.seq = m.seq WHERE m.id = $id";
+        command.Parameters.AddWithValue("$id", id);
+        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as byte[];
+    }
+
+    /// <inheritdoc />
+    public async Task<string?> GetTranscriptAsync(string id, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT c.transcript FROM messages m JOIN message_content c ON c.seq = m.seq WHERE m.id = $id";
+        command.Parameters.AddWithValue("$id", id);
+        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as string;
+    }
+
+    /// <inheritdoc />
+    public async Task<RefusalPage> QueryRefusalsAsync(RefusalQuery query, CancellationToken cancellationToken = default)
+    {
+        await FlushAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        var where = new StringBuilder("WHERE 1=1");
+        if (!string.IsNullOrEmpty(query.Ip))
+        {
+            where.Append(" AND client_ip = $ip");
+            command.Parameters.AddWithValue("$ip", query.Ip);
+        }
+        if (query.Since is { } since)
+        {
+            where.Append(" AND time >= $since");
+            command.Parameters.AddWithValue("$since", since.ToUnixTimeMilliseconds());
+        }
+        command.CommandText = $"SELECT COUNT(*) FROM refusals {where}";
+        var total = (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        command.CommandText = $"SELECT id, time, client_ip, helo, stage, reply, reason, account, mail_from, recipient FROM refusals {where} ORDER BY id DESC LIMIT $limit";
+        command.Parameters.AddWithValue("$limit", query.Limit);
+        var refusals = new List<RefusalRecord>();
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                refusals.Add(new RefusalRecord(
+                    reader.GetInt64(0),
+                    DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(1)),
+                    reader.GetString(2),
+                    NullableString(reader, 3),
+                    reader.GetString(4),
+                    reader.GetString(5),
+                    reader.GetString(6),
+                    NullableString(reader, 7),
+                    NullableString(reader, 8),
+                    NullableString(reader, 9)));
+            }
+        }
+        return new RefusalPage(refusals, (int)total);
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<AccountOverride>> GetAccountOverridesAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT account, address, state FROM account_overrides ORDER BY changed_at, account, address";
+        var result = new List<AccountOverride>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            result.Add(new AccountOverride(reader.GetString(0), reader.GetString(1), reader.GetString(2) == "added"));
+        return result;
+    }
+
+    private async Task<SqliteConnection> OpenReaderAsync(CancellationToken cancellationToken)
+    {
+        if (!_open) throw new InvalidOperationException("The store is not open.");
+        var connection = new SqliteConnection(_readConnectionString);
+        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return connection;
+    }
+
+    private static StoredMessage ReadMessage(SqliteDataReader reader) => new()
+    {
+        Id = reader.GetString(0),
+        Account = NullableString(reader, 1),
+        ClientIp = reader.GetString(2),
+        Helo = NullableString(reader, 3),
+        TlsProtocol = NullableString(reader, 4),
+        TlsCipher = NullableString(reader, 5),
+        MailFrom = reader.GetString(6),
+        MailFromParameters = reader.GetString(7),
+        Recipients = reader.GetString(8) is { Length: > 0 } recipients ? recipients.Split('\n') : [],
+        Size = reader.GetInt64(9),
+        ReceivedAt = DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(10)),
+        Subject = NullableString(reader, 11),
+        MessageId = NullableString(reader, 12),
+        From = NullableString(reader, 13),
+        Quarantined = reader.GetInt64(14) != 0,
+        VerdictJson = NullableString(reader, 15),
+        Spf = NullableString(reader, 16),
+        Dkim = NullableString(reader, 17),
+        Dmarc = NullableString(reader, 18),
+        Action = NullableString(reader, 19),
+    };
+
+    private static string? NullableString(SqliteDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
+}

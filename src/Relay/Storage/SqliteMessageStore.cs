@@ -1,0 +1,383 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using SmarthostLab.Relay.Configuration;
+using SmarthostLab.Relay.Diagnostics;
+
+namespace SmarthostLab.Relay.Storage;
+
+/// <summary>
+/// <see cref="IMessageStore"/> on one SQLite file (WAL, synchronous=FULL). A single writer task drains
+/// a channel of pending writes and commits them in one transaction per batch (group commit): many
+/// concurrent sessions share one fsync. Reads use their own pooled connections and never wait for the writer.
+/// </summary>
+public sealed partial class SqliteMessageStore : IMessageStore, IAsyncDisposable
+{
+    private readonly StoreOptions _options;
+    private readonly TimeProvider _time;
+    private readonly RelayMetrics _metrics;
+    private readonly ILogger<SqliteMessageStore> _logger;
+    private readonly Channel<StoreWrite> _writes = Channel.CreateUnbounded<StoreWrite>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly SemaphoreSlim _openLock = new(1, 1);
+    private SqliteConnection? _writer;
+    private string _readConnectionString = "";
+    private Task _writerLoop = Task.CompletedTask;
+    private ITimer? _retentionTimer;
+    private TaskCompletionSource _messagesChanged = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private long _messageCount;
+    private long _refusalCount;
+    private long _lastAgeRetention;
+    private volatile bool _open;
+    private bool _disposed;
+
+    /// <summary>Creates the store; <see cref="OpenAsync"/> opens it.</summary>
+    public SqliteMessageStore(IOptions<StoreOptions> options, TimeProvider time, RelayMetrics metrics, ILogger<SqliteMessageStore> logger)
+    {
+        _options = options.Value;
+        _time = time;
+        _metrics = metrics;
+        _logger = logger;
+        DatabasePath = Path.GetFullPath(Path.Combine(_options.DataFolder, _options.FileName));
+    }
+
+    /// <summary>Full path of the SQLite file.</summary>
+    public string DatabasePath { get; }
+
+    /// <inheritdoc />
+    public bool IsOpen => _open;
+
+    /// <inheritdoc />
+    public Task MessagesChanged => Volatile.Read(ref _messagesChanged).Task;
+
+    /// <summary>Creates the data folder and file if needed, applies migrations and starts the writer. Idempotent.</summary>
+    public async Task OpenAsync(CancellationToken cancellationToken = default)
+    {
+        await _openLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_open) return;
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            Directory.CreateDirectory(Path.GetDirectoryName(DatabasePath)!);
+            var builder = new SqliteConnectionStringBuilder { DataSource = DatabasePath, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false };
+            _writer = new SqliteConnection(builder.ToString());
+            _writer.Open();
+            Execute(_writer, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=10000;");
+            foreach (var version in SchemaMigrator.Migrate(_writer, _time)) StoreLog.Migrated(_logger, version);
+            _messageCount = Scalar(_writer, "SELECT COUNT(*) FROM messages");
+            _refusalCount = Scalar(_writer, "SELECT COUNT(*) FROM refusals");
+            var version2 = (int)Scalar(_writer, "SELECT MAX(version) FROM schema_version");
+            _readConnectionString = new SqliteConnectionStringBuilder { DataSource = DatabasePath, Mode = SqliteOpenMode.ReadOnly, Pooling = true }.ToString();
+            _lastAgeRetention = _time.GetTimestamp();
+            _writerLoop = Task.Run(WriteLoopAsync, CancellationToken.None);
+            _retentionTimer = _time.CreateTimer(_ => Enqueue(new StoreWrite(StoreWriteKind.Retention, static (_, _, _) => { })), null, _options.RetentionInterval, _options.RetentionInterval);
+            _open = true;
+            StoreLog.Opened(_logger, DatabasePath, version2, _messageCount);
+        }
+        finally
+        {
+            _openLock.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    public Task AddMessageAsync(NewMessage message, CancellationToken cancellationToken = default)
+    {
+        var m = message.Metadata;
+        var write = new StoreWrite(StoreWriteKind.Message, (connection, transaction, _) =>
+        {
+            using var insert = connection.CreateCommand();
+            insert.Transaction = transaction;
+            insert.CommandText = """
+                INSERT INTO messages (id, account, client_ip, helo, tls_protocol, tls_cipher, mail_from, mail_from_parameters, recipients,
+                    size, received_at, subject, message_id, from_header, quarantined, verdict, spf, dkim, dmarc, action, headers)
+                VALUES ($id, $account, $ip, $helo, $tlsp, $tlsc, $from, $params, $rcpts, $size, $at, $subject, $mid, $fromh, $q, $verdict, $spf, $dkim, $dmarc, $action, $headers);
+                INSERT INTO message_content (seq, raw, transcript) VALUES (last_insert_rowid(), $raw, $transcript);
+                """;
+            var p = insert.Parameters;
+            p.AddWithValue("$id", m.Id);
+            p.AddWithValue("$account", (object?)m.Account ?? DBNull.Value);
+            p.AddWithValue("$ip", m.ClientIp);
+            p.AddWithValue("$helo", (object?)m.Helo ?? DBNull.Value);
+            p.AddWithValue("$tlsp", (object?)m.TlsProtocol ?? DBNull.Value);
+            p.AddWithValue("$tlsc", (object?)m.TlsCipher ?? DBNull.Value);
+            p.AddWithValue("$from", m.MailFrom);
+            p.AddWithValue("$params", m.MailFromParameters);
+            p.AddWithValue("$rcpts", string.Join('\n', m.Recipients));
+            p.AddWithValue("$size", m.Size);
+            p.AddWithValue("$at", m.ReceivedAt.ToUnixTimeMilliseconds());
+            p.AddWithValue("$subject", (object?)m.Subject ?? DBNull.Value);
+            p.AddWithValue("$mid", (object?)m.MessageId ?? DBNull.Value);
+            p.AddWithValue("$fromh", (object?)m.From ?? DBNull.Value);
+            p.AddWithValue("$q", m.Quarantined ? 1 : 0);
+            p.AddWithValue("$verdict", (object?)m.VerdictJson ?? DBNull.Value);
+            p.AddWithValue("$spf", (object?)m.Spf ?? DBNull.Value);
+            p.AddWithValue("$dkim", (object?)m.Dkim ?? DBNull.Value);
+            p.AddWithValue("$dmarc", (object?)m.Dmarc ?? DBNull.Value);
+            p.AddWithValue("$action", (object?)m.Action ?? DBNull.Value);
+            p.AddWithValue("$headers", message.HeaderText);
+            p.Add("$raw", SqliteType.Blob).Value = message.Raw;
+            p.AddWithValue("$transcript", message.Transcript);
+            insert.ExecuteNonQuery();
+        }, message.Raw.LongLength);
+        return EnqueueAndWait(write, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public void AddRefusal(RefusalRecord refusal)
+    {
+        _metrics.Refused(refusal.Stage, refusal.Reason);
+        Enqueue(new StoreWrite(StoreWriteKind.Refusal, (connection, transaction, _) =>
+        {
+            using var insert = connection.CreateCommand();
+            insert.Transaction = transaction;
+            insert.CommandText = """
+                INSERT INTO refusals (time, client_ip, helo, stage, reply, reason, account, mail_from, recipient)
+                VALUES ($t, $ip, $helo, $stage, $reply, $reason, $account, $from, $rcpt)
+                """;
+            var p = insert.Parameters;
+            p.AddWithValue("$t", refusal.Time.ToUnixTimeMilliseconds());
+            p.AddWithValue("$ip", refusal.ClientIp);
+            p.AddWithValue("$helo", (object?)refusal.Helo ?? DBNull.Value);
+            p.AddWithValue("$stage", refusal.Stage);
+            p.AddWithValue("$reply", refusal.Reply);
+            p.AddWithValue("$reason", refusal.Reason);
+            p.AddWithValue("$account", (object?)refusal.Account ?? DBNull.Value);
+            p.AddWithValue("$from", (object?)refusal.MailFrom ?? DBNull.Value);
+            p.AddWithValue("$rcpt", (object?)refusal.Recipient ?? DBNull.Value);
+            insert.ExecuteNonQuery();
+        }));
+    }
+
+    /// <inheritdoc />
+    public Task FlushAsync(CancellationToken cancellationToken = default) =>
+        EnqueueAndWait(new StoreWrite(StoreWriteKind.Flush, static (_, _, _) => { }), cancellationToken);
+
+    /// <inheritdoc />
+    public async Task<bool> DeleteMessageAsync(string id, CancellationToken cancellationToken = default)
+    {
+        var write = new StoreWrite(StoreWriteKind.Delete, (connection, transaction, self) =>
+            self.RowsChanged = Execute(connection, "DELETE FROM messages WHERE id = $id", transaction, ("$id", id)));
+        await EnqueueAndWait(write, cancellationToken).ConfigureAwait(false);
+        return write.RowsChanged > 0;
+    }
+
+    /// <inheritdoc />
+    public Task DeleteAllMessagesAsync(CancellationToken cancellationToken = default) =>
+        EnqueueAndWait(new StoreWrite(StoreWriteKind.Delete, static (connection, transaction, self) =>
+            self.RowsChanged = Execute(connection, "DELETE FROM messages", transaction)), cancellationToken);
+
+    /// <inheritdoc />
+    public Task SetAccountOverrideAsync(string account, string address, bool? added, CancellationToken cancellationToken = default)
+    {
+        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        return EnqueueAndWait(new StoreWrite(StoreWriteKind.AccountOverride, (connection, transaction, _) =>
+        {
+            if (added is null)
+                Execute(connection, "DELETE FROM account_overrides WHERE account = $a AND address = $addr", transaction, ("$a", account), ("$addr", address));
+            else
+                Execute(connection, """
+                    INSERT INTO account_overrides (account, address, state, changed_at) VALUES ($a, $addr, $s, $t)
+                    ON CONFLICT (account, address) DO UPDATE SET state = excluded.state, changed_at = excluded.changed_at
+                    """, transaction, ("$a", account), ("$addr", address), ("$s", added.Value ? "added" : "removed"), ("$t", now));
+        }), cancellationToken);
+    }
+
+    private void Enqueue(StoreWrite write)
+    {
+        if (!_writes.Writer.TryWrite(write))
+            write.Done.TrySetException(new ObjectDisposedException(nameof(SqliteMessageStore), "The store is closed."));
+    }
+
+    private async Task EnqueueAndWait(StoreWrite write, CancellationToken cancellationToken)
+    {
+        if (!_open) throw new InvalidOperationException("The store is not open.");
+        Enqueue(write);
+        await write.Done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        var reader = _writes.Reader;
+        var batch = new List<StoreWrite>(_options.MaxBatchSize);
+        try
+        {
+            while (await reader.WaitToReadAsync().ConfigureAwait(false))
+            {
+                long bytes = 0;
+                while (batch.Count < _options.MaxBatchSize && bytes < _options.MaxBatchBytes && reader.TryRead(out var write))
+                {
+                    batch.Add(write);
+                    bytes += write.Bytes;
+                }
+                CommitBatch(batch);
+                batch.Clear();
+            }
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            StoreLog.WriterCrashed(_logger, exception);
+            foreach (var write in batch) write.Done.TrySetException(exception);
+            while (reader.TryRead(out var write)) write.Done.TrySetException(exception);
+            throw;
+        }
+    }
+
+    private void CommitBatch(List<StoreWrite> batch)
+    {
+        var writer = _writer!;
+        var started = Stopwatch.GetTimestamp();
+        var retention = batch.Any(w => w.Kind == StoreWriteKind.Retention) || _time.GetElapsedTime(_lastAgeRetention) >= _options.RetentionInterval;
+        try
+        {
+            using (var transaction = writer.BeginTransaction())
+            {
+                foreach (var write in batch) write.Apply(writer, transaction);
+                ApplyRetention(writer, transaction, retention,
+                    batch.Count(w => w.Kind == StoreWriteKind.Message), batch.Count(w => w.Kind == StoreWriteKind.Refusal));
+                transaction.Commit();
+            }
+            _metrics.BatchCommitted(batch.Count, Stopwatch.GetElapsedTime(started));
+            Completed(batch);
+        }
+        catch (SqliteException exception)
+        {
+            StoreLog.BatchFailed(_logger, batch.Count, exception);
+            RefreshCounts(writer);
+            foreach (var write in batch) CommitOne(writer, write);
+        }
+    }
+
+    private void CommitOne(SqliteConnection writer, StoreWrite write)
+    {
+        try
+        {
+            using (var transaction = writer.BeginTransaction())
+            {
+                write.Apply(writer, transaction);
+                transaction.Commit();
+            }
+            Completed([write]);
+        }
+        catch (SqliteException exception)
+        {
+            StoreLog.WriteFailed(_logger, write.Kind.ToString(), exception);
+            _metrics.StoreFailed();
+            RefreshCounts(writer);
+            write.Done.TrySetException(exception);
+        }
+    }
+
+    private void Completed(IReadOnlyList<StoreWrite> batch)
+    {
+        var messagesChanged = false;
+        foreach (var write in batch)
+        {
+            switch (write.Kind)
+            {
+                case StoreWriteKind.Message:
+                    _messageCount++;
+                    _metrics.MessageStored(write.Bytes);
+                    messagesChanged = true;
+                    break;
+                case StoreWriteKind.Refusal:
+                    _refusalCount++;
+                    break;
+                case StoreWriteKind.Delete:
+                    _messageCount -= write.RowsChanged;
+                    messagesChanged = true;
+                    break;
+            }
+            write.Done.TrySetResult();
+        }
+        if (messagesChanged)
+        {
+            var previous = Interlocked.Exchange(ref _messagesChanged, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+            previous.TrySetResult();
+        }
+    }
+
+    private void ApplyRetention(SqliteConnection connection, SqliteTransaction transaction, bool byAge, int newMessages, int newRefusals)
+    {
+        int messages = 0, refusals = 0;
+        if (_options.MaxMessages > 0 && _messageCount + newMessages > _options.MaxMessages)
+        {
+            var count = Scalar(connection, "SELECT COUNT(*) FROM messages", transaction);
+            if (count > _options.MaxMessages)
+                messages += Execute(connection, "DELETE FROM messages WHERE seq IN (SELECT seq FROM messages ORDER BY seq LIMIT $n)", transaction, ("$n", count - _options.MaxMessages));
+        }
+        if (_options.MaxRefusals > 0 && _refusalCount + newRefusals > _options.MaxRefusals)
+        {
+            var count = Scalar(connection, "SELECT COUNT(*) FROM refusals", transaction);
+            if (count > _options.MaxRefusals)
+                refusals += Execute(connection, "DELETE FROM refusals WHERE id IN (SELECT id FROM refusals ORDER BY id LIMIT $n)", transaction, ("$n", count - _options.MaxRefusals));
+        }
+        if (byAge && _options.MaxAge > TimeSpan.Zero)
+        {
+            var cutoff = (_time.GetUtcNow() - _options.MaxAge).ToUnixTimeMilliseconds();
+            messages += Execute(connection, "DELETE FROM messages WHERE received_at < $c", transaction, ("$c", cutoff));
+            refusals += Execute(connection, "DELETE FROM refusals WHERE time < $c", transaction, ("$c", cutoff));
+            _lastAgeRetention = _time.GetTimestamp();
+        }
+        if (messages > 0 || refusals > 0)
+        {
+            StoreLog.RetentionDeleted(_logger, messages, refusals);
+            _messageCount = Scalar(connection, "SELECT COUNT(*) FROM messages", transaction) - newMessages;
+            _refusalCount = Scalar(connection, "SELECT COUNT(*) FROM refusals", transaction) - newRefusals;
+            if (messages > 0)
+            {
+                var previous = Interlocked.Exchange(ref _messagesChanged, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+                previous.TrySetResult();
+            }
+        }
+    }
+
+    private void RefreshCounts(SqliteConnection connection)
+    {
+        _messageCount = Scalar(connection, "SELECT COUNT(*) FROM messages");
+        _refusalCount = Scalar(connection, "SELECT COUNT(*) FROM refusals");
+    }
+
+    private static int Execute(SqliteConnection connection, string sql, SqliteTransaction? transaction = null, params (string Name, object Value)[] parameters)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters) command.Parameters.AddWithValue(name, value);
+        return command.ExecuteNonQuery();
+    }
+
+    private static long Scalar(SqliteConnection connection, string sql, SqliteTransaction? transaction = null)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        return command.ExecuteScalar() is long value ? value : 0;
+    }
+
+    /// <summary>Stops taking writes, commits every pending one, and closes the file.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        _writes.Writer.TryComplete();
+        if (_retentionTimer is not null) await _retentionTimer.DisposeAsync().ConfigureAwait(false);
+        try
+        {
+            await _writerLoop.ConfigureAwait(false);
+        }
+        finally
+        {
+            _open = false;
+            if (_writer is not null)
+            {
+                Execute(_writer, "PRAGMA wal_checkpoint(TRUNCATE);");
+                await _writer.DisposeAsync().ConfigureAwait(false);
+                SqliteConnection.ClearAllPools();
+                StoreLog.Closed(_logger);
+            }
+            _openLock.Dispose();
+        }
+    }
+}

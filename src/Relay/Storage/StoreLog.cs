@@ -1,0 +1,28 @@
+using Microsoft.Extensions.Logging;
+
+namespace SmarthostLab.Relay.Storage;
+
+/// <summary>Source-generated log messages of the store (event ids 1100-1199).</summary>
+internal static partial class StoreLog
+{
+    [LoggerMessage(1100, LogLevel.Information, "Store open at {Path} (schema version {Version}, {Messages} messages)")]
+    public static partial void Opened(ILogger logger, string path, int version, long messages);
+
+    [LoggerMessage(1101, LogLevel.Information, "Applied store migration {Version}")]
+    public static partial void Migrated(ILogger logger, int version);
+
+    [LoggerMessage(1102, LogLevel.Error, "Store batch of {Count} writes failed; retrying them one by one")]
+    public static partial void BatchFailed(ILogger logger, int count, Exception exception);
+
+    [LoggerMessage(1103, LogLevel.Error, "Store write ({Kind}) failed")]
+    public static partial void WriteFailed(ILogger logger, string kind, Exception exception);
+
+    [LoggerMessage(1104, LogLevel.Information, "Retention deleted {Messages} messages and {Refusals} refusals")]
+    public static partial void RetentionDeleted(ILogger logger, int messages, int refusals);
+
+    [LoggerMessage(1105, LogLevel.Information, "Store flushed and closed")]
+    public static partial void Closed(ILogger logger);
+
+    [LoggerMessage(1106, LogLevel.Error, "Store writer stopped unexpectedly")]
+    public static partial void WriterCrashed(ILogger logger, Exception exception);
+}

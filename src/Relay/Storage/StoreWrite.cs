@@ -1,0 +1,43 @@
+using Microsoft.Data.Sqlite;
+
+namespace SmarthostLab.Relay.Storage;
+
+/// <summary>
+/// One pending write of the single writer: applied inside a batch transaction, completed after commit.
+/// </summary>
+internal sealed class StoreWrite
+{
+    private readonly Action<SqliteConnection, SqliteTransaction, StoreWrite> _apply;
+
+    public StoreWrite(StoreWriteKind kind, Action<SqliteConnection, SqliteTransaction, StoreWrite> apply, long bytes = 0)
+    {
+        Kind = kind;
+        _apply = apply;
+        Bytes = bytes;
+    }
+
+    /// <summary>What the write does (drives metrics and notifications).</summary>
+    public StoreWriteKind Kind { get; }
+
+    /// <summary>Octets of message data it carries (bounds a batch).</summary>
+    public long Bytes { get; }
+
+    /// <summary>Rows changed, set by the apply step (e.g. to tell whether a delete found its row).</summary>
+    public int RowsChanged { get; set; }
+
+    /// <summary>Completed after the batch holding this write is committed, or faulted.</summary>
+    public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public void Apply(SqliteConnection connection, SqliteTransaction transaction) => _apply(connection, transaction, this);
+}
+
+/// <summary>Kinds of <see cref="StoreWrite"/>.</summary>
+internal enum StoreWriteKind
+{
+    Message,
+    Refusal,
+    Delete,
+    AccountOverride,
+    Retention,
+    Flush,
+}

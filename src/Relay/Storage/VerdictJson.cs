@@ -1,0 +1,19 @@
+using System.Text.Json;
+using SmarthostLab.Relay.Api;
+using SmarthostLab.Verification;
+
+namespace SmarthostLab.Relay.Storage;
+
+/// <summary>The verdict as stored (JSON, the API's shape) and the result words of the filter columns.</summary>
+public static class VerdictJson
+{
+    /// <summary>The verdict's JSON.</summary>
+    public static string Serialize(Verdict verdict) => JsonSerializer.Serialize(verdict, RelayJson.Context.Verdict);
+
+    /// <summary>An enum's lower-case RFC word as serialized (e.g. SpfResult.SoftFail → softfail).</summary>
+    public static string Word<T>(T value) where T : struct, Enum => value.ToString().ToLowerInvariant();
+
+    /// <summary>The DKIM filter word: pass when any signature passes, else the first signature's result, else none.</summary>
+    public static string DkimWord(Verdict verdict) =>
+        verdict.Dkim.Any(d => d.Result == DkimResult.Pass) ? "pass" : verdict.Dkim.Count > 0 ? Word(verdict.Dkim[0].Result) : "none";
+}
