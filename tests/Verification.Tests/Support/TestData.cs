@@ -26,18 +26,4 @@ public static class TestData
 
         return [.. output];
     }
-
-    /// <summary>Finds the repository root (the folder holding SmarthostLab.slnx) above the test output.</summary>
-    public static string RepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(System.IO.Path.Combine(dir.FullName, "SmarthostLab.slnx")) || Directory.Exists(System.IO.Path.Combine(dir.FullName, "samples")) && Directory.Exists(System.IO.Path.Combine(dir.FullName, "src")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new DirectoryNotFoundException("repository root not found above " + AppContext.BaseDirectory);
-    }
 }
