@@ -32,6 +32,9 @@ public sealed class SmtpMetrics : IDisposable
         _refusals = _meter.CreateCounter<long>("smtp.refusals", "{refusal}", "Refusals sent by the SMTP layer or its handler");
     }
 
+    /// <summary>The meter behind the instruments (tests listen to this instance only).</summary>
+    internal Meter Meter => _meter;
+
     /// <summary>A connection was accepted (before limits).</summary>
     public void ConnectionOpened()
     {

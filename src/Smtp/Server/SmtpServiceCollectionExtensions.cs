@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 
 namespace SmarthostLab.Smtp.Server;
 
@@ -8,14 +9,15 @@ namespace SmarthostLab.Smtp.Server;
 public static class SmtpServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers <see cref="SmtpOptions"/> (bind it yourself), <see cref="SmtpMetrics"/>, the shared
+    /// Registers <see cref="SmtpOptions"/> (bind it yourself; validated at start by <see cref="SmtpOptionsValidator"/>), <see cref="SmtpMetrics"/>, the shared
     /// <see cref="SmtpConnectionLimiter"/>, <see cref="TimeProvider.System"/> and an empty
     /// <see cref="SmtpTlsCertificate"/> unless one is registered. The host adds its
     /// <see cref="Session.ISmtpSessionHandler"/>.
     /// </summary>
     public static IServiceCollection AddSmtpServer(this IServiceCollection services)
     {
-        services.AddOptions<SmtpOptions>();
+        services.AddOptions<SmtpOptions>().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SmtpOptions>, SmtpOptionsValidator>());
         services.AddMetrics();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(new SmtpTlsCertificate());

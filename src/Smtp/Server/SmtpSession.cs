@@ -104,7 +104,14 @@ public sealed partial class SmtpSession
         {
             _timer.Dispose();
             _content?.Dispose();
-            await CloseAsync().ConfigureAwait(false);
+            try
+            {
+                await CloseAsync().ConfigureAwait(false);
+            }
+            catch (Exception ex) when (IsConnectionError(ex))
+            {
+                SmtpLog.ConnectionLost(_logger, _context.Id, ex.GetType().Name + ": " + ex.Message);
+            }
             SmtpLog.SessionEnded(_logger, _context.Id);
         }
     }
