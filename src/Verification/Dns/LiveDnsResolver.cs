@@ -60,14 +60,9 @@ public sealed class LiveDnsResolver : IDnsResolver
     public static IPEndPoint ParseServer(string server)
     {
         var text = (server ?? string.Empty).Trim();
-        if (IPAddress.TryParse(text, out var address))
+        if (IPEndPoint.TryParse(text, out var endpoint))
         {
-            return new IPEndPoint(address, 53);
-        }
-
-        if (IPEndPoint.TryParse(text, out var endpoint) && endpoint.Port > 0)
-        {
-            return endpoint;
+            return endpoint.Port == 0 ? new IPEndPoint(endpoint.Address, 53) : endpoint;
         }
 
         throw new ArgumentException($"Verification:Dns:Servers: '{server}' is not an IP address or IP:port", nameof(server));
@@ -145,7 +140,7 @@ public sealed class LiveDnsResolver : IDnsResolver
             (ARecord a, DnsRecordType.A) => new DnsRecord(owner, type, ttl, Address: a.Address),
             (AaaaRecord a, DnsRecordType.AAAA) => new DnsRecord(owner, type, ttl, Address: a.Address),
             (MxRecord mx, DnsRecordType.MX) => new DnsRecord(owner, type, ttl, Host: Normalize(mx.Exchange.Value), Preference: mx.Preference),
-            (TxtRecord txt, DnsRecordType.TXT) => new DnsRecord(owner, type, ttl, TextStrings: [.. txt.EscapedText.Select(Unescape)]),
+            (TxtRecord txt, DnsRecordType.TXT) => new DnsRecord(owner, type, ttl, TextStrings: RawStrings(txt)),
             (PtrRecord ptr, DnsRecordType.PTR) => new DnsRecord(owner, type, ttl, Host: Normalize(ptr.PtrDomainName.Value)),
             (CNameRecord cname, DnsRecordType.CNAME) => new DnsRecord(owner, type, ttl, Host: Normalize(cname.CanonicalName.Value)),
             _ => null,
@@ -167,10 +162,38 @@ public sealed class LiveDnsResolver : IDnsResolver
     }
 
     /// <summary>
-    /// DnsClient gives TXT strings as UTF-8 text (lossy for other octets) and as master-file escaped
-    /// text; decoding the escapes (\DDD and \X) gives back the exact octets.
+    /// DnsClient gives each TXT string twice: decoded as UTF-8 (lossy only for octets that are not
+    /// UTF-8) and in an escaped form (\DDD for non-printable octets, backslashes left bare). Valid
+    /// UTF-8 is turned back into its octets; otherwise the escaped form's \DDD escapes are decoded.
+    /// Either way the result holds one char per octet (Latin-1), as <see cref="DnsRecord.TextStrings"/> wants.
     /// </summary>
-    internal static string Unescape(string escaped)
+    private static string[] RawStrings(TxtRecord txt)
+    {
+        var decoded = txt.Text.ToArray();
+        var escaped = txt.EscapedText.ToArray();
+        var result = new string[decoded.Length];
+        for (var i = 0; i < decoded.Length; i++)
+        {
+            var text = decoded[i];
+            if (Ascii.IsValid(text))
+            {
+                result[i] = text;
+            }
+            else if (!text.Contains('\uFFFD') || i >= escaped.Length)
+            {
+                result[i] = Encoding.Latin1.GetString(Encoding.UTF8.GetBytes(text));
+            }
+            else
+            {
+                result[i] = UnescapeOctets(escaped[i]);
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>Decodes \DDD escapes; any other backslash is kept as it is.</summary>
+    internal static string UnescapeOctets(string escaped)
     {
         if (!escaped.Contains('\\'))
         {
@@ -181,13 +204,8 @@ public sealed class LiveDnsResolver : IDnsResolver
         for (var i = 0; i < escaped.Length; i++)
         {
             var c = escaped[i];
-            if (c != '\\' || i + 1 >= escaped.Length)
-            {
-                builder.Append(c);
-                continue;
-            }
-
-            if (i + 3 < escaped.Length && char.IsAsciiDigit(escaped[i + 1]) && char.IsAsciiDigit(escaped[i + 2]) && char.IsAsciiDigit(escaped[i + 3])
+            if (c == '\\' && i + 3 < escaped.Length
+                && char.IsAsciiDigit(escaped[i + 1]) && char.IsAsciiDigit(escaped[i + 2]) && char.IsAsciiDigit(escaped[i + 3])
                 && int.Parse(escaped.AsSpan(i + 1, 3), NumberStyles.None, CultureInfo.InvariantCulture) is var value and <= 255)
             {
                 builder.Append((char)value);
@@ -195,8 +213,14 @@ public sealed class LiveDnsResolver : IDnsResolver
                 continue;
             }
 
-            builder.Append(escaped[i + 1]);
-            i++;
+            if (c == '\\' && i + 1 < escaped.Length && escaped[i + 1] == '"')
+            {
+                builder.Append('"');
+                i++;
+                continue;
+            }
+
+            builder.Append(c);
         }
 
         return builder.ToString();
