@@ -163,7 +163,7 @@ public sealed class LiveDnsResolver : IDnsResolver
 
     /// <summary>
     /// DnsClient gives each TXT string twice: decoded as UTF-8 (lossy only for octets that are not
-    /// UTF-8) and in an escaped form (\DDD for non-printable octets, backslashes left bare). Valid
+    /// UTF-8) and in an escaped form (\DDD for non-printable octets, \" for quotes, backslashes left bare). Valid
     /// UTF-8 is turned back into its octets; otherwise the escaped form's \DDD escapes are decoded.
     /// Either way the result holds one char per octet (Latin-1), as <see cref="DnsRecord.TextStrings"/> wants.
     /// </summary>
@@ -192,7 +192,7 @@ public sealed class LiveDnsResolver : IDnsResolver
         return result;
     }
 
-    /// <summary>Decodes \DDD escapes; any other backslash is kept as it is.</summary>
+    /// <summary>Decodes \DDD and \" escapes; any other backslash is kept as it is (DnsClient leaves them bare).</summary>
     internal static string UnescapeOctets(string escaped)
     {
         if (!escaped.Contains('\\'))

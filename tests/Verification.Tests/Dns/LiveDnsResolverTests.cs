@@ -24,10 +24,10 @@ public sealed class LiveDnsResolverTests
         _ => null,
     };
 
-    private static LiveDnsResolver Resolver(LoopbackDnsServer server) => new(new DnsOptions
+    private static LiveDnsResolver Resolver(LoopbackDnsServer server, int timeoutMs = 5000) => new(new DnsOptions
     {
         Servers = [server.EndPoint.ToString()],
-        Timeout = TimeSpan.FromMilliseconds(300),
+        Timeout = TimeSpan.FromMilliseconds(timeoutMs),
         Retries = 0,
     });
 
@@ -89,7 +89,7 @@ public sealed class LiveDnsResolverTests
     public async Task Silence_is_a_timeout_not_an_exception()
     {
         await using var server = new LoopbackDnsServer(Answer);
-        var answer = await Resolver(server).QueryAsync("silent.lab.test", DnsRecordType.TXT);
+        var answer = await Resolver(server, timeoutMs: 300).QueryAsync("silent.lab.test", DnsRecordType.TXT);
         Assert.Equal(DnsStatus.Timeout, answer.Status);
     }
 

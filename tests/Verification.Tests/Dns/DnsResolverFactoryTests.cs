@@ -1,0 +1,48 @@
+using System.Net;
+using SmarthostLab.Verification.Dns;
+using SmarthostLab.Verification.Spf;
+
+namespace SmarthostLab.Verification.Tests.Dns;
+
+public sealed class DnsResolverFactoryTests : IDisposable
+{
+    private readonly string directory = Directory.CreateTempSubdirectory("smarthostlab-zone-").FullName;
+
+    public void Dispose() => Directory.Delete(directory, recursive: true);
+
+    [Fact]
+    public async Task Zones_answer_first_and_offline_live_dns_gives_temperror_for_the_rest()
+    {
+        var path = Path.Combine(directory, "lab.zone");
+        await File.WriteAllTextAsync(path, """
+            $ORIGIN contoso.test.
+            @ 300 IN TXT "v=spf1 include:_spf.smarthost.test -all"
+            $ORIGIN smarthost.test.
+            _spf 300 IN TXT "v=spf1 ip4:198.51.100.25 -all"
+            """);
+        var options = new VerificationOptions { Zones = [path], Dns = new DnsOptions { Offline = true } };
+        var dns = DnsResolverFactory.Create(options);
+        var spf = new SpfEvaluator(dns);
+
+        Assert.Equal(SpfResult.Pass, (await spf.CheckMailFromAsync(IPAddress.Parse("198.51.100.25"), "a@contoso.test", "smarthost.test")).Result);
+        Assert.Equal(DnsStatus.NxDomain, (await dns.QueryAsync("nope.contoso.test", DnsRecordType.TXT)).Status);
+        var outside = await spf.CheckMailFromAsync(IPAddress.Parse("198.51.100.25"), "a@example.com", "smarthost.test");
+        Assert.Equal(SpfResult.TempError, outside.Result);
+    }
+
+    [Fact]
+    public void A_bad_zone_file_names_file_and_line()
+    {
+        var path = Path.Combine(directory, "bad.zone");
+        File.WriteAllText(path, "$ORIGIN contoso.test.\n@ TXT \"ok\"\nmail A not-an-ip\n");
+        var e = Assert.Throws<ZoneFileException>(() => DnsResolverFactory.Create(new VerificationOptions { Zones = [path] }));
+        Assert.Equal($"{path}:3: bad A address 'not-an-ip'", e.Message);
+    }
+
+    [Fact]
+    public void A_missing_zone_file_names_the_key()
+    {
+        var e = Assert.Throws<FileNotFoundException>(() => DnsResolverFactory.Create(new VerificationOptions { Zones = [Path.Combine(directory, "none.zone")] }));
+        Assert.Contains("Verification:Zones", e.Message, StringComparison.Ordinal);
+    }
+}
