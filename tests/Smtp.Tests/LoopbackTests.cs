@@ -155,6 +155,32 @@ public sealed class LoopbackTests
         await stop;
     }
 
+    [Fact]
+    public async Task A_failed_STARTTLS_handshake_closes_the_connection()
+    {
+        using var cert = TestCertificates.SelfSigned();
+        await using var host = await SmtpTestHost.StartAsync(certificate: cert);
+        await using var raw = await RawClient.ConnectAsync(host.Port);
+        await raw.ReadReplyAsync();
+        await raw.SendAsync("EHLO raw.test\r\n");
+        await raw.ReadReplyAsync();
+        await raw.SendAsync("STARTTLS\r\n");
+        Assert.Equal("220 2.0.0 Ready to start TLS", await raw.ReadReplyAsync());
+        await raw.SendAsync("this is not a TLS client hello\r\n\r\n\r\n\r\n");
+        Assert.Null(await raw.ReadLineAsync(TimeSpan.FromSeconds(5)));
+    }
+
+    [Fact]
+    public async Task A_plaintext_client_on_the_implicit_TLS_port_gets_nothing_and_is_closed()
+    {
+        using var cert = TestCertificates.SelfSigned();
+        await using var host = await SmtpTestHost.StartAsync(certificate: cert);
+        await using var raw = await RawClient.ConnectAsync(host.ImplicitTlsPort);
+        await raw.SendAsync("EHLO raw.test\r\n\r\n\r\n\r\n\r\n\r\n");
+        Assert.Null(await raw.ReadLineAsync(TimeSpan.FromSeconds(5)));
+        Assert.Empty(host.Handler.Sessions);
+    }
+
     /// <summary>MailKit sends with BDAT when the server offers CHUNKING and the client prefers binary transfer.</summary>
     private sealed class BdatClient : SmtpClient
     {
