@@ -31,12 +31,14 @@ public sealed class RobustnessTests
         var pipes = new System.IO.Pipelines.Pipe();
         var output = new System.IO.Pipelines.Pipe();
         var context = new SessionContext("t", new(System.Net.IPAddress.Loopback, 1), new(System.Net.IPAddress.Loopback, 25));
-        var session = new SmtpSession(new Duplex(pipes.Reader, output.Writer), context, new ThrowingHandler(), new SmtpOptions { HostName = "relay.test" });
+        var handler = new ThrowingHandler();
+        var session = new SmtpSession(new Duplex(pipes.Reader, output.Writer), context, handler, new SmtpOptions { HostName = "relay.test" });
         var run = session.RunAsync();
         await pipes.Writer.WriteAsync("EHLO a.test\r\nMAIL FROM:<a@a.test>\r\nRCPT TO:<b@b.test>\r\nNOOP\r\nQUIT\r\n"u8.ToArray());
         await run.WaitAsync(TimeSpan.FromSeconds(5));
         var text = await ReadAllAsync(output.Reader);
         Assert.Contains("\r\n451 4.3.0 Temporary server error, please try again later\r\n250 2.0.0 OK\r\n221 2.0.0", text);
+        Assert.Contains(handler.Refusals, r => r is { Stage: "rcpt", Reason: "handler-error" });
     }
 
     [Fact]

@@ -234,12 +234,14 @@ public sealed partial class SmtpSession
             DeclaredSize = size,
         };
         SmtpReply? reply;
+        var failed = false;
         try
         {
             reply = await _handler.OnMailFromAsync(_context, envelope, _aborted).ConfigureAwait(false);
         }
         catch (Exception ex) when (!_aborted.IsCancellationRequested)
         {
+            failed = true;
             reply = HandlerFailed("mail", ex);
         }
         if (reply is null || reply.IsPositive)
@@ -250,7 +252,7 @@ public sealed partial class SmtpSession
         }
         else
         {
-            _metrics.Refusal("handler");
+            if (!failed) _metrics.Refusal("handler");
             Reply(reply);
         }
         return Next.Continue;
@@ -275,12 +277,14 @@ public sealed partial class SmtpSession
         }
         var recipient = command.Argument!;
         SmtpReply? reply;
+        var failed = false;
         try
         {
             reply = await _handler.OnRecipientAsync(_context, envelope, recipient, _aborted).ConfigureAwait(false);
         }
         catch (Exception ex) when (!_aborted.IsCancellationRequested)
         {
+            failed = true;
             reply = HandlerFailed("rcpt", ex);
         }
         if (reply is null || reply.IsPositive)
@@ -291,7 +295,7 @@ public sealed partial class SmtpSession
         }
         else
         {
-            _metrics.Refusal("handler");
+            if (!failed) _metrics.Refusal("handler");
             Reply(reply);
         }
         return Next.Continue;

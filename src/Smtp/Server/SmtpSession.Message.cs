@@ -130,15 +130,17 @@ public sealed partial class SmtpSession
     private async ValueTask DeliverAsync(MessageContent content)
     {
         SmtpReply reply;
+        var failed = false;
         try
         {
             reply = await _handler.OnMessageAsync(_context, _envelope!, content, _aborted).ConfigureAwait(false);
         }
         catch (Exception ex) when (!_aborted.IsCancellationRequested)
         {
+            failed = true;
             reply = HandlerFailed("data", ex);
         }
-        if (!reply.IsPositive) _metrics.Refusal("handler");
+        if (!reply.IsPositive && !failed) _metrics.Refusal("handler");
         Reply(reply);
         ResetTransaction();
     }

@@ -21,6 +21,7 @@ namespace SmarthostLab.Smtp.Server;
 /// </summary>
 public sealed partial class SmtpSession
 {
+    private static readonly SmtpMetrics DefaultMetrics = new();
     private readonly SessionContext _context;
     private readonly ISmtpSessionHandler _handler;
     private readonly SmtpOptions _options;
@@ -66,7 +67,7 @@ public sealed partial class SmtpSession
         _certificate = certificate;
         _time = timeProvider ?? TimeProvider.System;
         _logger = logger ?? NullLogger.Instance;
-        _metrics = metrics ?? new SmtpMetrics();
+        _metrics = metrics ?? DefaultMetrics;
         _host = HostNameOf(options);
     }
 
@@ -184,6 +185,12 @@ public sealed partial class SmtpSession
     private void Refuse(string stage, SmtpReply reply, string reason)
     {
         Reply(reply);
+        RecordRefusal(stage, reply, reason);
+    }
+
+    /// <summary>Records a refusal of the SMTP layer: metrics, log and <see cref="ISmtpSessionHandler.OnRefused"/>.</summary>
+    private void RecordRefusal(string stage, SmtpReply reply, string reason)
+    {
         _metrics.Refusal(reason);
         SmtpLog.Refused(_logger, _context.Id, stage, reply.ToString(), reason);
         try
@@ -248,10 +255,11 @@ public sealed partial class SmtpSession
         _ => "command",
     };
 
+    /// <summary>The handler threw: logged, recorded, and answered with 451 4.3.0 by the caller (reply-and-continue tier).</summary>
     private SmtpReply HandlerFailed(string stage, Exception ex)
     {
         SmtpLog.HandlerFailed(_logger, _context.Id, stage, ex);
-        _metrics.Refusal("handler-error");
+        RecordRefusal(stage, SmtpReplies.TemporaryFailure, "handler-error");
         return SmtpReplies.TemporaryFailure;
     }
 

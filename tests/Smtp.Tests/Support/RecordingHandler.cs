@@ -39,5 +39,3 @@ public sealed class RecordingHandler : ISmtpSessionHandler
 
     public void OnRefused(SessionContext session, SmtpRefusal refusal) => Refusals.Enqueue(refusal);
 }
-
-public sealed record ReceivedMessage(string MailFrom, string[] Recipients, BodyType Body, byte[] Content, string? Helo, string? Tls, string Transcript);
