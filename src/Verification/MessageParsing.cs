@@ -7,12 +7,16 @@ internal static class MessageParsing
 {
     /// <summary>Parses <paramref name="message"/> as an RFC 5322 message.</summary>
     /// <exception cref="FormatException">The bytes are not a message (no headers).</exception>
-    public static MimeMessage Parse(ReadOnlyMemory<byte> message)
-    {
-        var stream = System.Runtime.InteropServices.MemoryMarshal.TryGetArray(message, out var segment)
+    public static MimeMessage Parse(ReadOnlyMemory<byte> message) =>
+        new MimeParser(Open(message), MimeFormat.Entity, persistent: true).ParseMessage();
+
+    /// <summary>Parses only the header section (enough for From and for deciding whether DKIM needs the body).</summary>
+    /// <exception cref="FormatException">The bytes do not start with a header section.</exception>
+    public static HeaderList ParseHeaders(ReadOnlyMemory<byte> message) =>
+        new MimeParser(Open(message), MimeFormat.Entity, persistent: true).ParseHeaders();
+
+    private static MemoryStream Open(ReadOnlyMemory<byte> message) =>
+        System.Runtime.InteropServices.MemoryMarshal.TryGetArray(message, out var segment)
             ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false, publiclyVisible: true)
             : new MemoryStream(message.ToArray(), writable: false);
-        var parser = new MimeParser(stream, MimeFormat.Entity, persistent: true);
-        return parser.ParseMessage();
-    }
 }

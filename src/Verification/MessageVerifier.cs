@@ -100,10 +100,17 @@ public sealed partial class MessageVerifier
     public async Task<VerificationResult> VerifyAsync(ReadOnlyMemory<byte> message, SpfChecks spf, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(spf);
+        // Headers first: the body is only parsed when there are DKIM signatures to check.
+        HeaderList? headers = null;
         MimeMessage? parsed = null;
         try
         {
-            parsed = MessageParsing.Parse(message);
+            headers = MessageParsing.ParseHeaders(message);
+            if (headers.Contains(HeaderId.DkimSignature))
+            {
+                parsed = MessageParsing.Parse(message);
+                headers = parsed.Headers;
+            }
         }
         catch (FormatException e)
         {
@@ -114,17 +121,21 @@ public sealed partial class MessageVerifier
         IReadOnlyList<string?> prefixes = [];
         AuthorDomain author;
         DmarcLookup? lookup = null;
-        if (parsed is null)
+        if (headers is null)
         {
             author = new AuthorDomain(null, "message could not be parsed");
         }
         else
         {
-            author = AuthorDomain.From(parsed);
+            author = AuthorDomain.From(headers);
             var discovery = author.Domain is null ? null : Dmarc.DiscoverAsync(author.Domain, cancellationToken);
-            var dkimTask = Dkim.VerifyAsync(parsed, cancellationToken);
-            prefixes = SignaturePrefixes(parsed);
-            dkim = await dkimTask.ConfigureAwait(false);
+            if (parsed is not null)
+            {
+                var dkimTask = Dkim.VerifyAsync(parsed, cancellationToken);
+                prefixes = SignaturePrefixes(parsed.Headers);
+                dkim = await dkimTask.ConfigureAwait(false);
+            }
+
             lookup = discovery is null ? null : await discovery.ConfigureAwait(false);
         }
 
@@ -147,10 +158,10 @@ public sealed partial class MessageVerifier
     public Task<VerificationResult> VerifyAsync(IPAddress clientIp, string helo, string mailFrom, ReadOnlyMemory<byte> message, CancellationToken cancellationToken = default) =>
         VerifyAsync(message, StartSpf(clientIp, helo, mailFrom, cancellationToken), cancellationToken);
 
-    private static IReadOnlyList<string?> SignaturePrefixes(MimeMessage message)
+    private static IReadOnlyList<string?> SignaturePrefixes(HeaderList headers)
     {
         var list = new List<string?>();
-        foreach (var header in message.Headers)
+        foreach (var header in headers)
         {
             if (header.Id != HeaderId.DkimSignature)
             {

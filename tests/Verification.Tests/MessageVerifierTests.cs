@@ -128,4 +128,15 @@ public sealed class MessageVerifierTests
 
         Assert.All(results, r => Assert.Equal(DmarcResult.Pass, r.Dmarc.Result));
     }
+
+    [Fact]
+    public async Task Garbage_instead_of_a_message_gives_dmarc_permerror_not_an_exception()
+    {
+        var verifier = Verifier(Zone(), "198.51.100.25");
+
+        var result = await verifier.VerifyAsync(IPAddress.Parse("192.0.2.10"), "mail.contoso.test", "alice@contoso.test", Encoding.ASCII.GetBytes("\r\n\r\nno headers at all"));
+
+        Assert.Equal(DmarcResult.PermError, result.Dmarc.Result);
+        Assert.Empty(result.Dkim);
+    }
 }

@@ -18,7 +18,14 @@ public sealed record AuthorDomain(string? Domain, string? Error)
     public static AuthorDomain From(MimeMessage message)
     {
         ArgumentNullException.ThrowIfNull(message);
-        var froms = message.Headers.Where(h => h.Id == HeaderId.From).ToList();
+        return From(message.Headers);
+    }
+
+    /// <summary>Extracts the From domain from a parsed header section.</summary>
+    public static AuthorDomain From(HeaderList headers)
+    {
+        ArgumentNullException.ThrowIfNull(headers);
+        var froms = headers.Where(h => h.Id == HeaderId.From).ToList();
         if (froms.Count == 0)
         {
             return new(null, "no From header");
