@@ -65,7 +65,7 @@ public static class RelayConfigurationBuilder
     {
         try
         {
-            return First(new SmtpOptionsValidator().Validate(null, Bind<SmtpOptions>(configuration, SmtpOptions.Section)))
+            return First(new RelaySmtpOptionsValidator().Validate(null, Bind<SmtpOptions>(configuration, SmtpOptions.Section)))
                 ?? First(new ApiOptionsValidator().Validate(null, Bind<ApiOptions>(configuration, ApiOptions.Section)))
                 ?? First(new StoreOptionsValidator().Validate(null, Bind<StoreOptions>(configuration, StoreOptions.Section)))
                 ?? First(new HostingOptionsValidator().Validate(null, Bind<HostingOptions>(configuration, HostingOptions.Section)))
@@ -118,7 +118,7 @@ public static class RelayConfigurationBuilder
                 "System.Int32" or "System.Int64" => "an integer",
                 "System.Boolean" => "true or false",
                 "System.TimeSpan" => "a time span such as 00:05:00",
-                _ when type.Contains('.', StringComparison.Ordinal) && Type.GetType(type) is null => "one of " + EnumNames(type),
+                _ when EnumNames(type) is { } names => "one of " + names,
                 _ => "a " + type,
             };
             return $"{key}: '{configuration[key]}' is not {friendly}";
@@ -126,9 +126,9 @@ public static class RelayConfigurationBuilder
         return message.Split('\n')[0].Trim();
     }
 
-    private static string EnumNames(string typeName)
+    private static string? EnumNames(string typeName)
     {
         var type = typeof(RelayConfigurationBuilder).Assembly.GetType(typeName) ?? typeof(SmtpOptions).Assembly.GetType(typeName);
-        return type is { IsEnum: true } ? string.Join(", ", Enum.GetNames(type)) : typeName;
+        return type is { IsEnum: true } ? string.Join(", ", Enum.GetNames(type)) : null;
     }
 }

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SmarthostLab.Relay.Api;
 using SmarthostLab.Relay.Configuration;
+using SmarthostLab.Relay.Diagnostics;
 using SmarthostLab.Smtp;
 using SmarthostLab.Smtp.Server;
 
@@ -120,6 +121,8 @@ public static class RelayHost
         });
 
         var app = builder.Build();
+        // Listen from the start so that nothing measured before the first scrape is lost.
+        app.Services.GetRequiredService<PrometheusExporter>();
         app.MapMessages();
         app.MapWait();
         app.MapRefusals();

@@ -29,7 +29,7 @@ public static class RelayServiceCollectionExtensions
         services.AddOptions<AdmissionOptions>().Bind(configuration.GetSection(AdmissionOptions.Section)).ValidateOnStart();
         services.AddOptions<VerificationOptions>().Bind(configuration.GetSection(VerificationOptions.Section));
         services.AddOptions<AccountsOptions>().Configure(o => o.Accounts = RelayConfigurationBuilder.BindAccounts(configuration).Accounts).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<SmtpOptions>, SmtpOptionsValidator>();
+        services.AddSingleton<IValidateOptions<SmtpOptions>, RelaySmtpOptionsValidator>();
         services.AddSingleton<IValidateOptions<ApiOptions>, ApiOptionsValidator>();
         services.AddSingleton<IValidateOptions<StoreOptions>, StoreOptionsValidator>();
         services.AddSingleton<IValidateOptions<HostingOptions>, HostingOptionsValidator>();

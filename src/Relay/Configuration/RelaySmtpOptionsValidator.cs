@@ -3,8 +3,8 @@ using SmarthostLab.Smtp;
 
 namespace SmarthostLab.Relay.Configuration;
 
-/// <summary>Validates the <c>Smtp</c> section, naming the bad key in each message.</summary>
-public sealed class SmtpOptionsValidator : IValidateOptions<SmtpOptions>
+/// <summary>The relay's checks of the <c>Smtp</c> section (endpoints, certificate files, ranges), naming the bad key in each message; runs besides the SMTP layer's own validator.</summary>
+public sealed class RelaySmtpOptionsValidator : IValidateOptions<SmtpOptions>
 {
     /// <inheritdoc />
     public ValidateOptionsResult Validate(string? name, SmtpOptions options)

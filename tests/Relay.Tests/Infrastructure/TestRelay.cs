@@ -1,0 +1,104 @@
+using System.Net;
+using System.Net.Http.Json;
+using SmarthostLab.Relay.Api;
+using SmarthostLab.Relay.Api.Contracts;
+using SmarthostLab.Relay.Hosting;
+
+namespace SmarthostLab.Relay.Tests.Infrastructure;
+
+/// <summary>
+/// A relay on loopback with ephemeral ports and a temp data folder, one account "lab" registering
+/// 127.0.0.2 for contoso.test, admin token "admin-token-1234", quiet logging.
+/// </summary>
+public sealed class TestRelay : IAsyncDisposable
+{
+    public const string AdminToken = "admin-token-1234";
+    public static readonly IPAddress Registered = IPAddress.Parse("127.0.0.2");
+    public static readonly IPAddress Unregistered = IPAddress.Parse("127.0.0.3");
+
+    private readonly bool _ownsFolder;
+
+    private TestRelay(RunningRelay relay, string dataFolder, bool ownsFolder)
+    {
+        Relay = relay;
+        DataFolder = dataFolder;
+        _ownsFolder = ownsFolder;
+        Http = new HttpClient { BaseAddress = relay.HttpBaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+    }
+
+    public RunningRelay Relay { get; }
+    public string DataFolder { get; }
+    public HttpClient Http { get; }
+    public IPEndPoint Smtp => Relay.SmtpEndPoint;
+
+    public static string NewDataFolder()
+    {
+        var path = Path.Combine(Path.GetTempPath(), "relay-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(path);
+        return path;
+    }
+
+    /// <summary>Starts a relay; <paramref name="extra"/> are more arguments (override the defaults).</summary>
+    public static async Task<TestRelay> StartAsync(params string[] extra) => await StartInAsync(null, extra);
+
+    /// <summary>Starts a relay on <paramref name="dataFolder"/> (kept on dispose when given).</summary>
+    public static async Task<TestRelay> StartInAsync(string? dataFolder, params string[] extra)
+    {
+        var owns = dataFolder is null;
+        dataFolder ??= NewDataFolder();
+        string[] args =
+        [
+            "--smtp", "127.0.0.1:0", "--http", "127.0.0.1:0", "--data", dataFolder,
+            "--Logging:LogLevel:Default=Warning",
+            "--Smtp:HostName=relay.test",
+            "--Api:AdminToken=" + AdminToken,
+            "--Accounts:0:Name=lab",
+            "--Accounts:0:OutboundServers:0=127.0.0.2",
+            "--Accounts:0:Domains:0=contoso.test",
+            .. extra,
+        ];
+        var relay = await RelayHost.StartAsync(args);
+        return new TestRelay(relay, dataFolder, owns);
+    }
+
+    public HttpRequestMessage Admin(HttpMethod method, string uri, object? body = null)
+    {
+        var request = new HttpRequestMessage(method, uri);
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", AdminToken);
+        if (body is OutboundServerRequest r) request.Content = JsonContent.Create(r, RelayJson.Context.OutboundServerRequest);
+        return request;
+    }
+
+    public async Task<MessageListResponse> MessagesAsync(string query = "")
+    {
+        var response = await Http.GetAsync("/api/v1/messages" + query);
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync(RelayJson.Context.MessageListResponse))!;
+    }
+
+    public async Task<RefusalListResponse> RefusalsAsync(string query = "")
+    {
+        var response = await Http.GetAsync("/api/v1/refusals" + query);
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync(RelayJson.Context.RefusalListResponse))!;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        await Relay.DisposeAsync();
+        if (_ownsFolder) DeleteFolder(DataFolder);
+    }
+
+    public static void DeleteFolder(string path)
+    {
+        try
+        {
+            Directory.Delete(path, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A leftover temp folder is harmless.
+        }
+    }
+}

@@ -1,0 +1,81 @@
+using System.Net;
+using System.Net.Http.Json;
+using SmarthostLab.Relay.Api;
+using SmarthostLab.Relay.Api.Contracts;
+using SmarthostLab.Relay.Hosting;
+using SmarthostLab.Relay.Tests.Infrastructure;
+
+namespace SmarthostLab.Relay.Tests;
+
+public sealed class ServiceEndpointsTests
+{
+    [Fact]
+    public async Task Info_health_ready_and_metrics_answer()
+    {
+        await using var relay = await TestRelay.StartAsync();
+        await Mail.SendAsync(relay.Smtp, TestRelay.Registered, Mail.Message("for metrics"));
+        await using (var refused = await RawSmtpClient.ConnectAsync(relay.Smtp, TestRelay.Unregistered)) await refused.ReadReplyAsync();
+
+        var info = await relay.Http.GetFromJsonAsync("/api/v1/info", RelayJson.Context.InfoResponse);
+        Assert.Equal("relay.test", info!.HostName);
+        Assert.Equal(relay.Smtp.ToString(), Assert.Single(info.Smtp).Endpoint);
+        Assert.Equal("starttls", info.Smtp[0].Tls);
+        Assert.Equal(relay.Relay.HttpEndPoint.ToString(), info.Http);
+        Assert.Equal(35L * 1024 * 1024, info.Limits.MaxMessageSize);
+
+        Assert.Equal("ok", await relay.Http.GetStringAsync("/healthz"));
+        Assert.Equal(HttpStatusCode.OK, (await relay.Http.GetAsync("/readyz")).StatusCode);
+
+        await relay.RefusalsAsync();
+        var metrics = await relay.Http.GetStringAsync("/metrics");
+        Assert.Contains("smarthostlab_relay_messages_stored_total 1", metrics);
+        Assert.Contains("smarthostlab_relay_refusals_total{reason=\"unregistered-ip\",stage=\"connect\"} 1", metrics);
+        Assert.Contains("smarthostlab_relay_store_commit_duration_seconds_count", metrics);
+        Assert.Contains("smtp_connections_total", metrics);
+    }
+
+    [Fact]
+    public async Task Admin_routes_are_404_without_a_configured_token()
+    {
+        await using var relay = await TestRelay.StartAsync("--Api:AdminToken=");
+        var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/accounts/lab/outbound-servers")
+        {
+            Content = JsonContent.Create(new OutboundServerRequest("127.0.0.9"), RelayJson.Context.OutboundServerRequest),
+        };
+        Assert.Equal(HttpStatusCode.NotFound, (await relay.Http.SendAsync(request)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await relay.Http.DeleteAsync("/api/v1/messages")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await relay.Http.GetAsync("/api/v1/accounts")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Account_changes_reject_bad_addresses_and_unknown_accounts()
+    {
+        await using var relay = await TestRelay.StartAsync();
+        var bad = await relay.Http.SendAsync(relay.Admin(HttpMethod.Post, "/api/v1/accounts/lab/outbound-servers", new OutboundServerRequest("300.1.1.1")));
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.Contains("'300.1.1.1' is not an IP address or CIDR range", await bad.Content.ReadAsStringAsync());
+        var unknown = await relay.Http.SendAsync(relay.Admin(HttpMethod.Post, "/api/v1/accounts/nobody/outbound-servers", new OutboundServerRequest("192.0.2.1")));
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        var notThere = await relay.Http.SendAsync(relay.Admin(HttpMethod.Delete, "/api/v1/accounts/lab/outbound-servers?address=192.0.2.99"));
+        Assert.Equal(HttpStatusCode.NotFound, notThere.StatusCode);
+    }
+
+    [Fact]
+    public async Task Port_zero_endpoints_are_discoverable_and_stop_is_clean()
+    {
+        var folder = TestRelay.NewDataFolder();
+        try
+        {
+            var relay = await RelayHost.StartAsync(["--smtp", "127.0.0.1:0", "--http", "127.0.0.1:0", "--data", folder, "--Logging:LogLevel:Default=Warning"]);
+            Assert.NotEqual(0, relay.SmtpEndPoint.Port);
+            Assert.NotEqual(0, relay.HttpEndPoint.Port);
+            Assert.True(File.Exists(Path.Combine(folder, CertificateProvider.GeneratedFileName)));
+            await relay.DisposeAsync();
+            Assert.True(File.Exists(Path.Combine(folder, "relay.db")));
+        }
+        finally
+        {
+            TestRelay.DeleteFolder(folder);
+        }
+    }
+}

@@ -1,0 +1,124 @@
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using SmarthostLab.Relay.Configuration;
+using SmarthostLab.Relay.Diagnostics;
+using SmarthostLab.Relay.Storage;
+using SmarthostLab.Relay.Tests.Infrastructure;
+
+namespace SmarthostLab.Relay.Tests;
+
+public sealed class StoreTests : IAsyncLifetime
+{
+    private readonly string _folder = TestRelay.NewDataFolder();
+    private readonly List<SqliteMessageStore> _stores = [];
+
+    private async Task<SqliteMessageStore> OpenAsync(StoreOptions? options = null)
+    {
+        options ??= new StoreOptions();
+        options.DataFolder = _folder;
+        var store = new SqliteMessageStore(Options.Create(options), TimeProvider.System, new RelayMetrics(new TestMeterFactory()), NullLogger<SqliteMessageStore>.Instance);
+        await store.OpenAsync();
+        _stores.Add(store);
+        return store;
+    }
+
+    private static NewMessage Message(int n, DateTimeOffset? at = null) => new(
+        new StoredMessage
+        {
+            Id = $"ID{n:D6}",
+            ClientIp = "127.0.0.2",
+            MailFrom = "a@contoso.test",
+            Recipients = ["b@example.com"],
+            Size = 10,
+            ReceivedAt = at ?? DateTimeOffset.UtcNow,
+            Subject = $"message {n}",
+        },
+        "0123456789"u8.ToArray(), "S: 220\r\n", $"Subject: message {n}\nX-Token: tok{n}\n");
+
+    [Fact]
+    public async Task Concurrent_writes_commit_in_batches_and_all_complete()
+    {
+        var store = await OpenAsync();
+        await Task.WhenAll(Enumerable.Range(0, 300).Select(n => store.AddMessageAsync(Message(n))));
+        Assert.Equal(300, (await store.QueryMessagesAsync(new MessageQuery { Limit = 1 })).Total);
+        Assert.Equal("message 299", (await store.QueryMessagesAsync(new MessageQuery { Token = "tok299" })).Messages.Single().Subject);
+        Assert.Equal("0123456789"u8.ToArray(), await store.GetRawAsync("ID000042"));
+    }
+
+    [Fact]
+    public async Task Retention_keeps_MaxMessages_newest()
+    {
+        var store = await OpenAsync(new StoreOptions { MaxMessages = 3 });
+        for (var n = 0; n < 5; n++) await store.AddMessageAsync(Message(n));
+        var page = await store.QueryMessagesAsync(new MessageQuery());
+        Assert.Equal(["ID000004", "ID000003", "ID000002"], page.Messages.Select(m => m.Id));
+        Assert.Null(await store.GetRawAsync("ID000000"));
+    }
+
+    [Fact]
+    public async Task Retention_drops_messages_older_than_MaxAge()
+    {
+        var store = await OpenAsync(new StoreOptions { MaxAge = TimeSpan.FromHours(1), RetentionInterval = TimeSpan.FromMilliseconds(50) });
+        await store.AddMessageAsync(Message(1, DateTimeOffset.UtcNow.AddHours(-2)));
+        await store.AddMessageAsync(Message(2));
+        await Task.Delay(300);
+        await store.FlushAsync();
+        Assert.Equal(["ID000002"], (await store.QueryMessagesAsync(new MessageQuery())).Messages.Select(m => m.Id));
+    }
+
+    [Fact]
+    public async Task Refusals_are_listed_newest_first_and_filtered_by_ip()
+    {
+        var store = await OpenAsync();
+        store.AddRefusal(new RefusalRecord(0, DateTimeOffset.UtcNow, "127.0.0.3", null, "connect", "554 5.7.1 x", "unregistered-ip", null, null, null));
+        store.AddRefusal(new RefusalRecord(0, DateTimeOffset.UtcNow, "127.0.0.4", "h", "rcpt", "550 5.7.1 y", "unregistered-ip", null, "a@b", "c@d"));
+        var all = await store.QueryRefusalsAsync(new RefusalQuery());
+        Assert.Equal(["127.0.0.4", "127.0.0.3"], all.Refusals.Select(r => r.ClientIp));
+        Assert.Equal("c@d", Assert.Single((await store.QueryRefusalsAsync(new RefusalQuery(Ip: "127.0.0.4"))).Refusals).Recipient);
+    }
+
+    [Fact]
+    public async Task A_duplicate_id_fails_only_its_own_write()
+    {
+        var store = await OpenAsync();
+        await store.AddMessageAsync(Message(1));
+        var results = await Task.WhenAll(new[] { Message(1), Message(2), Message(3) }.Select(async m =>
+        {
+            try
+            {
+                await store.AddMessageAsync(m);
+                return true;
+            }
+            catch (Microsoft.Data.Sqlite.SqliteException)
+            {
+                return false;
+            }
+        }));
+        Assert.Equal([false, true, true], results);
+    }
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        foreach (var store in _stores) await store.DisposeAsync();
+        TestRelay.DeleteFolder(_folder);
+    }
+
+    private sealed class TestMeterFactory : IMeterFactory
+    {
+        private readonly List<Meter> _meters = [];
+        public Meter Create(MeterOptions options)
+        {
+            var meter = new Meter(options.Name, options.Version, options.Tags, this);
+            _meters.Add(meter);
+            return meter;
+        }
+
+        public void Dispose()
+        {
+            foreach (var meter in _meters) meter.Dispose();
+        }
+    }
+}
