@@ -26,11 +26,12 @@ public static class ConnectorCommands
         };
         var smartHost = new Option<string?>("--smarthost") { Description = "The smarthost the connector must route to (host name or IP)." };
         var relay = new Option<string?>("--relay") { Description = "Relay base URL (http://host:port); its /api/v1/info hostName is the expected smarthost." };
+        var relayToken = new Option<string?>("--relay-token") { Description = "Bearer token for the relay's API when it protects read routes (Api:ReadToken); default $SMARTHOSTLAB_RELAY_TOKEN." };
         var json = new Option<bool>("--json") { Description = "Print the report as JSON." };
 
         var lint = new Command("lint", "Lint an exported Exchange 2016 send connector or Exchange 2003 SMTP connector against the smarthost guides.\nExit codes: 0 pass (warnings allowed), 1 a check failed, 2 could not run.")
         {
-            file, smartHost, relay, json,
+            file, smartHost, relay, relayToken, json,
         };
         lint.SetAction(async (parse, cancellationToken) =>
         {
@@ -40,7 +41,7 @@ public static class ConnectorCommands
             var relayUrl = parse.GetValue(relay);
             if (relayUrl is not null)
             {
-                using var client = new RelayClient(relayUrl);
+                using var client = new RelayClient(relayUrl, RelayToken.From(parse.GetValue(relayToken)));
                 var info = await client.GetInfoAsync(cancellationToken).ConfigureAwait(false);
                 expected ??= info.HostName;
                 relayRequiresAuth = info.AuthRequired ?? false;

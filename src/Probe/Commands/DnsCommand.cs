@@ -30,13 +30,14 @@ public static class DnsCommand
         };
         var live = new Option<bool>("--live") { Description = "With --zone: ask live DNS for names outside the zone files." };
         var server = new Option<string[]>("--dns-server") { Description = "DNS server IP or IP:port for live lookups (repeatable; default: the system's).", Arity = ArgumentArity.ZeroOrMore };
+        var relayToken = new Option<string?>("--relay-token") { Description = "Bearer token for the relay's API when it protects read routes (Api:ReadToken); default $SMARTHOSTLAB_RELAY_TOKEN." };
         var json = new Option<bool>("--json") { Description = "Print the report as JSON." };
 
         var command = new Command("dns",
             "Check the sending domain's DNS prerequisites: one SPF record that parses, authorizes the smarthost's egress addresses and stays within 10 lookups; the DKIM key at --selector; DMARC with its policy explained; historic ADSP.\n" +
             "Exit codes: 0 pass (warnings allowed), 1 a check failed, 2 could not run.")
         {
-            domain, selector, egress, relay, zone, live, server, json,
+            domain, selector, egress, relay, relayToken, zone, live, server, json,
         };
 
         command.SetAction(async (parse, cancellationToken) =>
@@ -55,7 +56,7 @@ public static class DnsCommand
             var report = new ProbeReport("dns", parse.GetRequiredValue(domain));
             if (parse.GetValue(relay) is { } relayUrl)
             {
-                using var client = new RelayClient(relayUrl);
+                using var client = new RelayClient(relayUrl, RelayToken.From(parse.GetValue(relayToken)));
                 var info = await client.GetInfoAsync(cancellationToken).ConfigureAwait(false);
                 report.Facts["relay"] = client.BaseUri.ToString();
                 if (addresses.Count == 0)

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Net;
+using SmarthostLab.Probe.Relay;
 using SmarthostLab.Probe.Reporting;
 using SmarthostLab.Probe.Send;
 
@@ -24,6 +25,7 @@ public static class SendCommand
         var password = new Option<string?>("--password") { Description = "SMTP AUTH password." };
         var helo = new Option<string?>("--helo") { Description = "EHLO name to announce." };
         var timeout = new Option<int>("--timeout") { Description = "Seconds to wait for the message at the relay.", DefaultValueFactory = _ => 30 };
+        var relayToken = new Option<string?>("--relay-token") { Description = "Bearer token for the relay's API when it protects read routes (Api:ReadToken); default $SMARTHOSTLAB_RELAY_TOKEN." };
         var json = new Option<bool>("--json") { Description = "Print the whole report as JSON." };
         var junit = new Option<string?>("--junit") { Description = "Also write a JUnit XML report (one test case per check) to this file." };
 
@@ -39,7 +41,7 @@ public static class SendCommand
             "Send one verification message through an MTA and wait for it at the relay; report arrival, client IP and account, TLS, SPF, DKIM, DMARC and the relay's action.\n" +
             "Exit codes: 0 pass (warnings allowed), 1 a check failed or the relay refused the message, 2 bad arguments or MTA/relay unreachable.")
         {
-            via, from, to, relay, bind, startTls, implicitTls, noTls, requireValid, user, password, helo, timeout, json, junit,
+            via, from, to, relay, relayToken, bind, startTls, implicitTls, noTls, requireValid, user, password, helo, timeout, json, junit,
         };
 
         command.Validators.Add(result =>
@@ -75,6 +77,7 @@ public static class SendCommand
                 From = parse.GetRequiredValue(from),
                 To = parse.GetRequiredValue(to),
                 RelayUrl = parse.GetRequiredValue(relay),
+                RelayToken = RelayToken.From(parse.GetValue(relayToken)),
                 Bind = bindAddress,
                 Tls = mode,
                 RequireValidCertificate = parse.GetValue(requireValid),

@@ -15,7 +15,9 @@ public sealed class RelayClient : IDisposable
     private readonly HttpClient http;
 
     /// <summary>Creates a client for the relay at <paramref name="baseUrl"/> (e.g. http://127.0.0.1:8025).</summary>
-    public RelayClient(string baseUrl)
+    /// <param name="baseUrl">The relay's HTTP API base URL.</param>
+    /// <param name="token">Bearer token for relays that protect read routes (Api:ReadToken), or null.</param>
+    public RelayClient(string baseUrl, string? token = null)
     {
         if (!Uri.TryCreate(baseUrl.TrimEnd('/') + "/", UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
         {
@@ -24,6 +26,10 @@ public sealed class RelayClient : IDisposable
 
         BaseUri = uri;
         http = new HttpClient { BaseAddress = uri, Timeout = Timeout.InfiniteTimeSpan };
+        if (!string.IsNullOrEmpty(token))
+        {
+            http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        }
     }
 
     /// <summary>The relay's base URL.</summary>

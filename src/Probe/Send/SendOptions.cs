@@ -17,6 +17,9 @@ public sealed record SendOptions
     /// <summary>Relay base URL.</summary>
     public required string RelayUrl { get; init; }
 
+    /// <summary>Bearer token for the relay API, or null.</summary>
+    public string? RelayToken { get; init; }
+
     /// <summary>Local source address, or null for the system's choice.</summary>
     public IPAddress? Bind { get; init; }
 

@@ -15,7 +15,7 @@ public static class SendProbe
     /// <summary>Runs the probe. Throws <see cref="ProbeException"/> when the MTA or relay cannot be reached.</summary>
     public static async Task<ProbeReport> RunAsync(SendOptions options, CancellationToken cancellationToken)
     {
-        using var relay = new RelayClient(options.RelayUrl);
+        using var relay = new RelayClient(options.RelayUrl, options.RelayToken);
         var info = await relay.GetInfoAsync(cancellationToken).ConfigureAwait(false);
 
         var token = ProbeToken.New();
