@@ -198,6 +198,8 @@ public sealed class SpfEvaluator
                     break;
                 case SpfMechanismKind.Ip4 or SpfMechanismKind.Ip6:
                     match = SpfAddress.InNetwork(state.Ip, mechanism.Network!, state.IsIPv4 ? mechanism.Cidr4 : mechanism.Cidr6)
+                        || (state.IsIPv4 && mechanism.Kind == SpfMechanismKind.Ip6 && mechanism.Network!.IsIPv4MappedToIPv6 && mechanism.Cidr6 >= 96
+                            && SpfAddress.InNetwork(state.Ip, mechanism.Network.MapToIPv4(), mechanism.Cidr6 - 96))
                         ? SpfMatch.Yes
                         : SpfMatch.No;
                     break;
