@@ -1,0 +1,81 @@
+using System.Text.Json;
+using SmarthostLab.Relay.Hosting;
+
+namespace SmarthostLab.Interop.Tests;
+
+/// <summary>
+/// A relay on loopback ports picked by the OS, with a temp data folder and one account ("contoso")
+/// registering 127.0.0.2 — the address Postfix binds its outbound connections to.
+/// </summary>
+public sealed class InteropRelay : IAsyncDisposable
+{
+    private readonly string _dataFolder;
+
+    private InteropRelay(RunningRelay relay, string dataFolder)
+    {
+        Relay = relay;
+        _dataFolder = dataFolder;
+        Http = new HttpClient { BaseAddress = relay.HttpBaseAddress, Timeout = TimeSpan.FromSeconds(120) };
+    }
+
+    /// <summary>The running relay.</summary>
+    public RunningRelay Relay { get; }
+
+    /// <summary>A client for the relay's HTTP API.</summary>
+    public HttpClient Http { get; }
+
+    /// <summary>The relay's API base address, e.g. http://127.0.0.1:40123/.</summary>
+    public string BaseUrl => Relay.HttpBaseAddress.ToString().TrimEnd('/');
+
+    /// <summary>Starts the relay.</summary>
+    public static async Task<InteropRelay> StartAsync()
+    {
+        var data = Path.Combine(Path.GetTempPath(), "smarthostlab-interop", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(data);
+        string[] args =
+        [
+            "--smtp", "127.0.0.1:0", "--http", "127.0.0.1:0", "--data", data,
+            "--Logging:LogLevel:Default=Warning",
+            "--Smtp:HostName=smarthost.test",
+            "--Accounts:0:Name=contoso",
+            "--Accounts:0:OutboundServers:0=127.0.0.2",
+            "--Accounts:0:Domains:0=contoso.test",
+        ];
+        return new InteropRelay(await RelayHost.StartAsync(args), data);
+    }
+
+    /// <summary>Long-polls the wait API for a message carrying <paramref name="token"/>; null on 408.</summary>
+    public async Task<JsonElement?> WaitAsync(string token, int seconds)
+    {
+        using var response = await Http.GetAsync($"/api/v1/wait?token={Uri.EscapeDataString(token)}&timeout={seconds}");
+        if ((int)response.StatusCode == 408) return null;
+        response.EnsureSuccessStatusCode();
+        return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
+    }
+
+    /// <summary>GET a path and parse the JSON answer.</summary>
+    public async Task<JsonElement> GetJsonAsync(string path)
+    {
+        using var response = await Http.GetAsync(path);
+        response.EnsureSuccessStatusCode();
+        return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
+    }
+
+    /// <summary>GET a path as text.</summary>
+    public Task<string> GetTextAsync(string path) => Http.GetStringAsync(path);
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        await Relay.DisposeAsync();
+        try
+        {
+            Directory.Delete(_dataFolder, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A file still held open is left for the OS's temp cleanup.
+        }
+    }
+}
