@@ -47,6 +47,22 @@ public sealed class StoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Many_waiting_writers_share_transactions()
+    {
+        var batches = 0;
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Name == "smarthostlab.relay.store.batch.size" && instrument.Meter.Scope is TestMeterFactory) l.EnableMeasurementEvents(instrument);
+        };
+        listener.SetMeasurementEventCallback<long>((_, _, _, _) => Interlocked.Increment(ref batches));
+        listener.Start();
+        var store = await OpenAsync();
+        await Task.WhenAll(Enumerable.Range(0, 200).Select(n => Task.Run(() => store.AddMessageAsync(Message(n)))));
+        Assert.InRange(batches, 1, 150);
+    }
+
+    [Fact]
     public async Task Retention_keeps_MaxMessages_newest()
     {
         var store = await OpenAsync(new StoreOptions { MaxMessages = 3 });

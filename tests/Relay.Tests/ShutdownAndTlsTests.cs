@@ -1,0 +1,98 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Text;
+using SmarthostLab.Relay.Api;
+using SmarthostLab.Relay.Tests.Infrastructure;
+
+namespace SmarthostLab.Relay.Tests;
+
+public sealed class ShutdownAndTlsTests
+{
+    [Fact]
+    public async Task A_session_in_DATA_finishes_its_message_during_a_graceful_stop()
+    {
+        var folder = TestRelay.NewDataFolder();
+        try
+        {
+            await using (var relay = await TestRelay.StartInAsync(folder))
+            {
+                await using var client = await RawSmtpClient.ConnectAsync(relay.Smtp, TestRelay.Registered);
+                await client.ReadReplyAsync();
+                await client.CommandAsync("EHLO exchange.contoso.test");
+                await client.CommandAsync("MAIL FROM:<alice@contoso.test>");
+                await client.CommandAsync("RCPT TO:<bob@example.com>");
+                Assert.StartsWith("354", await client.CommandAsync("DATA"));
+                await client.SendAsync("Subject: drained\r\n\r\nfirst part\r\n");
+
+                var stopping = relay.Relay.StopAsync();
+                await Task.Delay(300);
+                Assert.False(stopping.IsCompleted);
+                await client.SendAsync("second part\r\n.\r\n");
+                Assert.StartsWith("250 2.0.0 Ok: queued as", await client.ReadReplyAsync());
+                await client.SendAsync("QUIT\r\n");
+                await stopping.WaitAsync(TimeSpan.FromSeconds(30));
+            }
+            await using var restarted = await TestRelay.StartInAsync(folder);
+            Assert.Equal("drained", Assert.Single((await restarted.MessagesAsync()).Messages).Subject);
+        }
+        finally
+        {
+            TestRelay.DeleteFolder(folder);
+        }
+    }
+
+    [Fact]
+    public async Task Implicit_tls_endpoint_greets_inside_tls()
+    {
+        await using var relay = await TestRelay.StartAsync("--Smtp:ImplicitTlsListen=127.0.0.1:0");
+        var endpoint = relay.Relay.SmtpImplicitTlsEndPoint!;
+        Assert.NotEqual(0, endpoint.Port);
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        socket.Bind(new System.Net.IPEndPoint(TestRelay.Registered, 0));
+        await socket.ConnectAsync(endpoint);
+        await using var tls = new SslStream(new NetworkStream(socket, ownsSocket: false), false, (_, _, _, _) => true);
+        await tls.AuthenticateAsClientAsync("localhost");
+        var buffer = new byte[512];
+        var n = await tls.ReadAsync(buffer);
+        Assert.StartsWith("220 relay.test", Encoding.ASCII.GetString(buffer, 0, n));
+
+        var info = await relay.Http.GetFromJsonAsync("/api/v1/info", RelayJson.Context.InfoResponse);
+        Assert.Contains(info!.Smtp, e => e.Tls == "implicit" && e.Endpoint == endpoint.ToString());
+    }
+
+    [Fact]
+    public async Task The_relay_process_exits_0_on_SIGTERM_and_logs_its_ports()
+    {
+        if (OperatingSystem.IsWindows()) return;
+        var folder = TestRelay.NewDataFolder();
+        try
+        {
+            var dll = Path.Combine(AppContext.BaseDirectory, "smarthostlab-relay.dll");
+            var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = folder };
+            foreach (var arg in new[] { dll, "--data", folder, "--smtp", "127.0.0.1:0", "--http", "127.0.0.1:0" }) start.ArgumentList.Add(arg);
+            using var process = Process.Start(start)!;
+            var stderr = process.StandardError.ReadToEndAsync();
+            string? line;
+            var smtp = "";
+            while ((line = await process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60))) is not null)
+            {
+                var at = line.IndexOf("SMTP listening on ", StringComparison.Ordinal);
+                if (at >= 0) smtp = line[(at + 18)..];
+                if (line.Contains("HTTP API listening on", StringComparison.Ordinal)) break;
+            }
+            Assert.Matches(@"^127\.0\.0\.1:\d+$", smtp);
+            using (Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!) { }
+            var rest = process.StandardOutput.ReadToEndAsync();
+            Assert.True(process.WaitForExit(60_000));
+            Assert.Equal(0, process.ExitCode);
+            Assert.Contains("Store flushed and closed", await rest);
+            Assert.Equal("", (await stderr).Trim());
+        }
+        finally
+        {
+            TestRelay.DeleteFolder(folder);
+        }
+    }
+}
