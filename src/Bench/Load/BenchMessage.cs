@@ -59,10 +59,16 @@ public sealed class BenchMessage
             .Append("Content-Type: text/plain; charset=us-ascii\r\n")
             .Append("\r\n")
             .ToString();
-        var body = MakeBody(Math.Max(64, size - headers.Length));
-        var raw = Encoding.ASCII.GetBytes(headers + body);
+        var raw = Encoding.ASCII.GetBytes(headers + MakeBody(Math.Max(64, size - headers.Length)));
         string? txt = null;
-        if (signed) (raw, txt) = Sign(raw, domain, keyPem);
+        if (signed)
+        {
+            // Sign once to learn the signature's length, then shrink the body so the total stays near the size asked for.
+            keyPem ??= NewRsaKeyPem();
+            var signatureLength = Sign(raw, domain, keyPem).Raw.Length - raw.Length;
+            raw = Encoding.ASCII.GetBytes(headers + MakeBody(Math.Max(64, size - headers.Length - signatureLength)));
+            (raw, txt) = Sign(raw, domain, keyPem);
+        }
         return new BenchMessage(raw, DotStuff(raw), txt);
     }
 
@@ -87,10 +93,16 @@ public sealed class BenchMessage
         return sb.ToString();
     }
 
-    private static (byte[] Raw, string Txt) Sign(byte[] raw, string domain, string? keyPem)
+    private static string NewRsaKeyPem()
     {
         using var rsa = RSA.Create(2048);
-        if (keyPem is not null) rsa.ImportFromPem(keyPem);
+        return rsa.ExportRSAPrivateKeyPem();
+    }
+
+    private static (byte[] Raw, string Txt) Sign(byte[] raw, string domain, string keyPem)
+    {
+        using var rsa = RSA.Create();
+        rsa.ImportFromPem(keyPem);
         var pem = rsa.ExportRSAPrivateKeyPem();
         var spki = Convert.ToBase64String(rsa.ExportSubjectPublicKeyInfo());
         using var pemStream = new MemoryStream(Encoding.ASCII.GetBytes(pem));

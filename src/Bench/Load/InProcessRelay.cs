@@ -1,40 +1,54 @@
+using SmarthostLab.Relay.Hosting;
+
 namespace SmarthostLab.Bench.Load;
 
 /// <summary>
 /// The relay started inside the bench process for <c>load --start-relay</c>: a fresh temporary data
-/// folder, an account registering the --bind address (or 127.0.0.1), the durable store and full
-/// verification on, SMTP on --target. Deleted again when disposed.
+/// folder, the lab configuration of <see cref="RelayLabConfig"/> (an account registering loopback,
+/// durable store, full verification against a lab zone), SMTP on --target. Stopped and deleted when disposed.
 /// </summary>
 public sealed class InProcessRelay : IAsyncDisposable
 {
-    private InProcessRelay(string dataFolder) => DataFolder = dataFolder;
+    private readonly RunningRelay _relay;
 
-    /// <summary>The temporary data folder (store, certificate, zone).</summary>
-    public string DataFolder { get; }
-
-    /// <summary>Starts the relay and waits until it accepts connections.</summary>
-    public static Task<InProcessRelay> StartAsync(LoadOptions options, BenchMessage message, CancellationToken cancellationToken)
+    private InProcessRelay(RunningRelay relay, string folder)
     {
-        // TODO(issue 5): call the relay's in-process starter (RelayHost.StartAsync) once src/Relay has it.
-        _ = options;
-        _ = message;
-        _ = cancellationToken;
+        _relay = relay;
+        Folder = folder;
+    }
+
+    /// <summary>The temporary folder (store, certificate, zone, config).</summary>
+    public string Folder { get; }
+
+    /// <summary>Starts the relay; it accepts connections when this returns.</summary>
+    /// <exception cref="RelayConfigurationException">The relay refused the generated configuration.</exception>
+    public static async Task<InProcessRelay> StartAsync(LoadOptions options, BenchMessage message, CancellationToken cancellationToken)
+    {
         var folder = Directory.CreateTempSubdirectory("smarthostlab-bench-").FullName;
-        Directory.Delete(folder);
-        throw new NotSupportedException("--start-relay: the relay has no in-process starter yet; start it with `dotnet run --project src/Relay` and load it with --target");
+        try
+        {
+            var args = RelayLabConfig.Write(folder, options, message);
+            var relay = await RelayHost.StartAsync(args, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return new InProcessRelay(relay, folder);
+        }
+        catch
+        {
+            Directory.Delete(folder, recursive: true);
+            throw;
+        }
     }
 
     /// <inheritdoc />
-    public ValueTask DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
+        await _relay.DisposeAsync().ConfigureAwait(false);
         try
         {
-            if (Directory.Exists(DataFolder)) Directory.Delete(DataFolder, recursive: true);
+            Directory.Delete(Folder, recursive: true);
         }
         catch (IOException)
         {
             // A file still held open: the temp folder is left for the system to clean.
         }
-        return ValueTask.CompletedTask;
     }
 }
