@@ -112,9 +112,10 @@ public sealed class LoopbackTests
         await raw.SendAsync("STARTTLS\r\nNOOP\r\n");
         Assert.Equal("220 2.0.0 Ready to start TLS", await raw.ReadReplyAsync());
         await raw.StartTlsAsync();
-        await raw.SendAsync("EHLO raw.test\r\n");
+        await raw.SendAsync("MAIL FROM:<a@a.test>\r\nEHLO raw.test\r\n");
+        Assert.Equal("503 5.5.1 Bad sequence of commands", await raw.ReadReplyAsync()); // not "250 2.0.0 OK" for the injected NOOP; state reset to before EHLO
         var first = await raw.ReadReplyAsync();
-        Assert.StartsWith("250-relay.test", first); // not "250 2.0.0 OK" for the injected NOOP
+        Assert.StartsWith("250-relay.test", first);
         Assert.DoesNotContain("STARTTLS", first);
         await raw.SendAsync("STARTTLS\r\n");
         Assert.Equal("503 5.5.1 TLS already active", await raw.ReadReplyAsync());

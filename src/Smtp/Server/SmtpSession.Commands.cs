@@ -228,7 +228,7 @@ public sealed partial class SmtpSession
         var envelope = new Envelope
         {
             MailFrom = command.Argument ?? string.Empty,
-            MailFromParameters = parameters ?? EmptyParameters,
+            MailFromParameters = (IReadOnlyDictionary<string, string?>?)parameters ?? EmptyParameters,
             Body = body,
             Utf8 = utf8,
             DeclaredSize = size,
@@ -258,7 +258,7 @@ public sealed partial class SmtpSession
         return Next.Continue;
     }
 
-    private static readonly IReadOnlyDictionary<string, string?> EmptyParameters = new Dictionary<string, string?>();
+    private static readonly IReadOnlyDictionary<string, string?> EmptyParameters = System.Collections.ObjectModel.ReadOnlyDictionary<string, string?>.Empty;
 
     /// <summary>RCPT TO (RFC 5321 4.1.1.3) with the recipient limit (4.5.3.1.10: 452 4.5.3).</summary>
     private async ValueTask<Next> RecipientAsync(SmtpCommand command)

@@ -44,6 +44,7 @@ public sealed partial class SmtpSession
     private ITimer? _timer;
     private volatile bool _timedOut;
     private volatile bool _stopping;
+    private volatile bool _closed;
     private CancellationToken _aborted;
 
     /// <summary>Creates a session over <paramref name="transport"/>; call <see cref="RunAsync"/> once.</summary>
@@ -86,7 +87,7 @@ public sealed partial class SmtpSession
         _aborted = aborted;
         SmtpLog.SessionStarted(_logger, _context.Id, _context.RemoteEndPoint);
         _timer = _time.CreateTimer(static s => ((SmtpSession)s!).OnTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-        using var stopRegistration = stopping.Register(static s => ((SmtpSession)s!).OnStopping(), this);
+        var stopRegistration = stopping.Register(static s => ((SmtpSession)s!).OnStopping(), this);
         try
         {
             if (await GreetAsync().ConfigureAwait(false))
@@ -103,6 +104,8 @@ public sealed partial class SmtpSession
         }
         finally
         {
+            _closed = true;
+            stopRegistration.Dispose();
             _timer.Dispose();
             _content?.Dispose();
             try
@@ -135,6 +138,7 @@ public sealed partial class SmtpSession
 
     private void OnTimer()
     {
+        if (_closed) return;
         _timedOut = true;
         _input.CancelPendingRead();
     }
@@ -142,6 +146,7 @@ public sealed partial class SmtpSession
     private void OnStopping()
     {
         _stopping = true;
+        if (_closed) return;
         _input.CancelPendingRead();
     }
 

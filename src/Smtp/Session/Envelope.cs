@@ -21,7 +21,9 @@ public sealed class Envelope
     public required string MailFrom { get; init; }
 
     /// <summary>MAIL FROM parameters as given (keyword upper-cased → value or null), e.g. SIZE, BODY, SMTPUTF8.</summary>
-    public IReadOnlyDictionary<string, string?> MailFromParameters { get; init; } = new Dictionary<string, string?>();
+    public IReadOnlyDictionary<string, string?> MailFromParameters { get; init; } = NoParameters;
+
+    private static readonly IReadOnlyDictionary<string, string?> NoParameters = System.Collections.ObjectModel.ReadOnlyDictionary<string, string?>.Empty;
 
     /// <summary>Declared body type.</summary>
     public BodyType Body { get; init; }
