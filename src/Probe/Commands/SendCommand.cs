@@ -17,6 +17,7 @@ public static class SendCommand
         var to = new Option<string>("--to") { Description = "Recipient address outside the organization (in the connector's address space).", Required = true };
         var relay = new Option<string>("--relay") { Description = "Relay base URL, http://host:port (its HTTP API).", Required = true };
         var bind = new Option<string?>("--bind") { Description = "Local source IP address for the SMTP connection." };
+        var mtaIp = new Option<string?>("--mta-ip") { Description = "Address the MTA connects to the relay from (when --via is not the relay): its refusals end the wait early." };
         var startTls = new Option<bool>("--starttls") { Description = "Require STARTTLS to the MTA (default: use it when offered)." };
         var implicitTls = new Option<bool>("--tls") { Description = "Implicit TLS to the MTA (port 465 style)." };
         var noTls = new Option<bool>("--no-tls") { Description = "Never use TLS to the MTA." };
@@ -41,7 +42,7 @@ public static class SendCommand
             "Send one verification message through an MTA and wait for it at the relay; report arrival, client IP and account, TLS, SPF, DKIM, DMARC and the relay's action.\n" +
             "Exit codes: 0 pass (warnings allowed), 1 a check failed or the relay refused the message, 2 bad arguments or MTA/relay unreachable.")
         {
-            via, from, to, relay, relayToken, bind, startTls, implicitTls, noTls, requireValid, user, password, helo, timeout, json, junit,
+            via, from, to, relay, relayToken, bind, mtaIp, startTls, implicitTls, noTls, requireValid, user, password, helo, timeout, json, junit,
         };
 
         command.Validators.Add(result =>
@@ -66,6 +67,12 @@ public static class SendCommand
                 throw new ProbeException($"--bind '{bindText}' is not an IP address");
             }
 
+            IPAddress? mtaAddress = null;
+            if (parse.GetValue(mtaIp) is { } mtaText && !IPAddress.TryParse(mtaText, out mtaAddress))
+            {
+                throw new ProbeException($"--mta-ip '{mtaText}' is not an IP address");
+            }
+
             var mode = parse.GetValue(startTls) ? TlsMode.StartTls
                 : parse.GetValue(implicitTls) ? TlsMode.Implicit
                 : parse.GetValue(noTls) ? TlsMode.None
@@ -79,6 +86,7 @@ public static class SendCommand
                 RelayUrl = parse.GetRequiredValue(relay),
                 RelayToken = RelayToken.From(parse.GetValue(relayToken)),
                 Bind = bindAddress,
+                MtaIp = mtaAddress,
                 Tls = mode,
                 RequireValidCertificate = parse.GetValue(requireValid),
                 User = parse.GetValue(user),

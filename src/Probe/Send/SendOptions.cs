@@ -38,6 +38,12 @@ public sealed record SendOptions
     /// <summary>Seconds to wait for the message at the relay (and the SMTP I/O timeout).</summary>
     public int TimeoutSeconds { get; init; } = 30;
 
+    /// <summary>
+    /// The address the MTA connects to the relay from, when <see cref="Via"/> is not the relay itself:
+    /// refusals of that address end the wait early and are named in the report.
+    /// </summary>
+    public IPAddress? MtaIp { get; init; }
+
     /// <summary>EHLO name, or null for MailKit's default.</summary>
     public string? Helo { get; init; }
 }

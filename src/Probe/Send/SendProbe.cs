@@ -53,7 +53,13 @@ public static class SendProbe
 
         report.Add(Finding.Pass("submission", $"the MTA at {options.Via} accepted the message: {submission.Reply}", submissionDetails));
 
-        var stored = await relay.WaitAsync(token, options.TimeoutSeconds, cancellationToken).ConfigureAwait(false);
+        var (stored, early) = await WaitOrRefusalAsync(relay, token, options, RefusalIp(options, viaIsRelay), since, cancellationToken).ConfigureAwait(false);
+        if (early is not null)
+        {
+            AddRefusal(report, early, 1);
+            return report;
+        }
+
         if (stored is null)
         {
             await AddRefusalAsync(report, relay, options, viaIsRelay, since, "arrived", cancellationToken).ConfigureAwait(false);
@@ -83,10 +89,87 @@ public static class SendProbe
         return report;
     }
 
+    // Through the relay itself the client IP is ours (--bind); through another MTA it is the MTA's (--mta-ip).
+    private static string? RefusalIp(SendOptions options, bool viaIsRelay)
+        => (viaIsRelay ? options.Bind : options.MtaIp)?.ToString();
+
+    /// <summary>
+    /// Waits for the token at the relay while watching its refusals once a second: a refusal of this
+    /// message (same sender or recipient, or the known client IP) ends the wait early.
+    /// </summary>
+    private static async Task<(RelayMessage? Stored, RelayRefusal? Refusal)> WaitOrRefusalAsync(
+        RelayClient relay, string token, SendOptions options, string? ip, DateTimeOffset since, CancellationToken cancellationToken)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var wait = relay.WaitAsync(token, options.TimeoutSeconds, stop.Token);
+        var watch = WatchRefusalsAsync(relay, options, ip, since, stop.Token);
+        var first = await Task.WhenAny(wait, watch).ConfigureAwait(false);
+        if (first == watch && await watch.ConfigureAwait(false) is { } refusal)
+        {
+            await stop.CancelAsync().ConfigureAwait(false);
+            try
+            {
+                await wait.ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // The wait was abandoned on purpose.
+            }
+            catch (ProbeException)
+            {
+                // A cancelled wait may surface as a transport error; the refusal is the answer.
+            }
+
+            return (null, refusal);
+        }
+
+        try
+        {
+            return (await wait.ConfigureAwait(false), null);
+        }
+        finally
+        {
+            await stop.CancelAsync().ConfigureAwait(false);
+            try
+            {
+                await watch.ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // The watcher stops with the wait.
+            }
+        }
+    }
+
+    private static async Task<RelayRefusal?> WatchRefusalsAsync(RelayClient relay, SendOptions options, string? ip, DateTimeOffset since, CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
+            RelayRefusalPage page;
+            try
+            {
+                page = await relay.GetRefusalsAsync(since, ip, cancellationToken).ConfigureAwait(false);
+            }
+            catch (ProbeException)
+            {
+                return null;
+            }
+
+            var match = page.Refusals.FirstOrDefault(r => Same(r.MailFrom, options.From) || Same(r.Recipient, options.To))
+                ?? (ip is null ? null : page.Refusals.FirstOrDefault());
+            if (match is not null)
+            {
+                return match;
+            }
+        }
+
+        return null;
+    }
+
     private static async Task AddRefusalAsync(ProbeReport report, RelayClient relay, SendOptions options, bool viaIsRelay, DateTimeOffset since, string check, CancellationToken cancellationToken)
     {
-        // Through the relay itself the client IP is ours (--bind); through another MTA it is the MTA's.
-        var ip = viaIsRelay ? options.Bind?.ToString() : null;
+        var ip = RefusalIp(options, viaIsRelay);
         var page = await relay.GetRefusalsAsync(since, ip, cancellationToken).ConfigureAwait(false);
         var refusals = page.Refusals;
         var mine = refusals.Where(r => Same(r.MailFrom, options.From) || Same(r.Recipient, options.To)).ToList();
@@ -98,6 +181,11 @@ public static class SendProbe
             return;
         }
 
+        AddRefusal(report, refusal, refusals.Count, check);
+    }
+
+    private static void AddRefusal(ProbeReport report, RelayRefusal refusal, int refusalsInWindow, string check = "arrived")
+    {
         var details = new Dictionary<string, string>
         {
             ["clientIp"] = refusal.ClientIp ?? string.Empty,
@@ -105,9 +193,9 @@ public static class SendProbe
             ["reason"] = refusal.Reason ?? string.Empty,
             ["reply"] = refusal.Reply ?? string.Empty,
         };
-        if (refusals.Count > 1)
+        if (refusalsInWindow > 1)
         {
-            details["refusalsInWindow"] = refusals.Count.ToString(CultureInfo.InvariantCulture);
+            details["refusalsInWindow"] = refusalsInWindow.ToString(CultureInfo.InvariantCulture);
         }
 
         report.Add(Finding.Fail(check, $"the message did not arrive: {RefusalExplainer.Explain(refusal)}", RefusalExplainer.Fix(refusal), details));
