@@ -21,7 +21,17 @@ internal sealed class DkimKeyLookup(IDnsResolver dns, int cacheSize = 4096)
     public async ValueTask<Outcome> LookupAsync(string domain, string selector, CancellationToken cancellationToken)
     {
         var name = $"{selector}._domainkey.{domain}";
-        var answer = await dns.QueryAsync(name, DnsRecordType.TXT, cancellationToken).ConfigureAwait(false);
+        DnsAnswer answer;
+        try
+        {
+            answer = await dns.QueryAsync(name, DnsRecordType.TXT, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Resolvers should answer SERVFAIL instead of throwing; treat a throw the same way.
+            return new(null, DkimResult.TempError, $"key lookup {name} failed ({e.GetType().Name})");
+        }
+
         if (answer.IsTemporaryFailure)
         {
             var why = answer.Status == DnsStatus.Timeout ? "timeout" : "SERVFAIL";

@@ -21,6 +21,12 @@ public sealed class DkimSignatureVerifier
     /// <summary>Smallest RSA key accepted (RFC 8301 3.2).</summary>
     public const int MinimumRsaBits = 1024;
 
+    /// <summary>
+    /// Signatures checked per message (RFC 6376 6.1 lets verifiers limit the work); later ones are
+    /// reported as neutral "not verified: more than 16 signatures".
+    /// </summary>
+    public const int MaxSignatures = 16;
+
     private readonly DkimKeyLookup _keys;
     private readonly TimeProvider _time;
     private readonly DkimCrypto _crypto = new();
@@ -57,7 +63,14 @@ public sealed class DkimSignatureVerifier
         var now = _time.GetUtcNow().ToUnixTimeSeconds();
         for (var i = 0; i < headers.Count; i++)
         {
-            if (!DkimSignatureHeader.TryParse(headers[i].Value, out var sig, out var partial, out var error))
+            var parsedOk = DkimSignatureHeader.TryParse(headers[i].Value, out var sig, out var partial, out var error);
+            if (i >= MaxSignatures)
+            {
+                verdicts[i] = new DkimVerdict(DkimResult.Neutral, partial.Domain, partial.Selector, partial.Algorithm, $"not verified: more than {MaxSignatures} signatures", partial.Identity);
+                continue;
+            }
+
+            if (!parsedOk)
             {
                 verdicts[i] = new DkimVerdict(DkimResult.PermError, partial.Domain, partial.Selector, partial.Algorithm, error, partial.Identity);
                 continue;

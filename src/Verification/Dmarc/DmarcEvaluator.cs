@@ -127,7 +127,17 @@ public sealed class DmarcEvaluator
     private async Task<DmarcLookup> QueryAsync(string domain, string org, CancellationToken cancellationToken)
     {
         var name = "_dmarc." + domain;
-        var answer = await _dns.QueryAsync(name, DnsRecordType.TXT, cancellationToken).ConfigureAwait(false);
+        DnsAnswer answer;
+        try
+        {
+            answer = await _dns.QueryAsync(name, DnsRecordType.TXT, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Resolvers should answer SERVFAIL instead of throwing; treat a throw the same way.
+            return new DmarcLookup(DmarcLookupStatus.TempError, null, domain, org, null, [$"lookup of {name} failed ({e.GetType().Name})"]);
+        }
+
         if (answer.IsTemporaryFailure)
         {
             return new DmarcLookup(DmarcLookupStatus.TempError, null, domain, org, null, [$"lookup of {name} failed ({(answer.Status == DnsStatus.Timeout ? "timeout" : "SERVFAIL")})"]);

@@ -252,4 +252,35 @@ public sealed class DkimVerifierTests
 
         Assert.All(results, r => Assert.Equal(DkimResult.Pass, Assert.Single(r).Result));
     }
+
+    [Fact]
+    public async Task Signatures_beyond_the_limit_are_neutral_not_verified()
+    {
+        var key = Ed25519Key();
+        var dns = new FakeDns().Txt(key.RecordName, key.PublicKeyRecord);
+        var header = new DkimMessageSigner(key, Clock).Sign(Message());
+        var message = Encoding.ASCII.GetBytes(string.Concat(Enumerable.Repeat(header, DkimSignatureVerifier.MaxSignatures + 2))).Concat(Message()).ToArray();
+
+        var verdicts = await new DkimSignatureVerifier(dns, Clock).VerifyAsync(message);
+
+        Assert.Equal(DkimSignatureVerifier.MaxSignatures + 2, verdicts.Count);
+        Assert.All(verdicts.Take(DkimSignatureVerifier.MaxSignatures), v => Assert.Equal(DkimResult.Pass, v.Result));
+        Assert.All(verdicts.Skip(DkimSignatureVerifier.MaxSignatures), v => Assert.Equal(DkimResult.Neutral, v.Result));
+    }
+
+    [Fact]
+    public async Task A_throwing_resolver_is_temperror()
+    {
+        var (_, signed) = SignWith(RsaKey(), Message());
+
+        var v = Assert.Single(await new DkimSignatureVerifier(new ThrowingDns(), Clock).VerifyAsync(signed));
+
+        Assert.Equal(DkimResult.TempError, v.Result);
+    }
+
+    private sealed class ThrowingDns : IDnsResolver
+    {
+        public ValueTask<DnsAnswer> QueryAsync(string name, DnsRecordType type, CancellationToken cancellationToken = default) =>
+            throw new InvalidOperationException("resolver bug");
+    }
 }
