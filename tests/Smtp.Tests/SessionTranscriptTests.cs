@@ -325,7 +325,7 @@ public sealed class SessionTranscriptTests
     public async Task A_refused_session_is_closed_after_its_timeout()
     {
         var options = PipeHarness.DefaultOptions();
-        options.RefusedSessionTimeout = TimeSpan.FromMilliseconds(200);
+        options.RefusedSessionTimeout = TimeSpan.FromSeconds(1);
         var handler = new RecordingHandler { ConnectReply = new SmtpReply(554, "5.7.1", "refused") };
         await using var h = PipeHarness.Start(options, handler);
         await h.ReadReplyAsync();
@@ -338,7 +338,7 @@ public sealed class SessionTranscriptTests
     public async Task An_idle_client_gets_421_after_the_command_timeout()
     {
         var options = PipeHarness.DefaultOptions();
-        options.CommandTimeout = TimeSpan.FromMilliseconds(200);
+        options.CommandTimeout = TimeSpan.FromSeconds(1);
         await using var h = await PipeHarness.StartWithEhloAsync(options);
         Assert.Equal("421 4.4.2 relay.test timeout, closing connection", await h.ReadReplyAsync());
         Assert.True(await h.IsClosedAsync());
@@ -349,7 +349,7 @@ public sealed class SessionTranscriptTests
     public async Task A_stalled_DATA_gets_421_after_the_data_timeout()
     {
         var options = PipeHarness.DefaultOptions();
-        options.DataTimeout = TimeSpan.FromMilliseconds(200);
+        options.DataTimeout = TimeSpan.FromMilliseconds(500);
         await using var h = await PipeHarness.StartWithEhloAsync(options);
         await h.SendAsync("MAIL FROM:<a@a.test>\r\nRCPT TO:<b@b.test>\r\nDATA\r\npartial");
         await h.ReadRepliesAsync(3);
