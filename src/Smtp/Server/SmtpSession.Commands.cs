@@ -21,10 +21,10 @@ public sealed partial class SmtpSession
     {
         while (true)
         {
-            if (_stopping && _state != SmtpState.Refused && !HasBufferedInput())
+            if (_stopping && !HasBufferedInput())
             {
                 SmtpLog.ShuttingDown(_logger, _context.Id);
-                Refuse("session", SmtpReplies.ShuttingDown(_host), "shutdown");
+                if (_state != SmtpState.Refused) Refuse("session", SmtpReplies.ShuttingDown(_host), "shutdown");
                 return;
             }
             var result = await ReadAsync(_state == SmtpState.Refused ? null : _options.CommandTimeout).ConfigureAwait(false);
