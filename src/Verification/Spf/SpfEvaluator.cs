@@ -100,7 +100,7 @@ public sealed class SpfEvaluator
             outcome = await CheckHostAsync(state, name, wantExplanation: true, cancellationToken).ConfigureAwait(false);
         }
 
-        return new SpfVerdict(outcome.Result, name, client.ToString(), identity, outcome.Explanation, outcome.Reason);
+        return new SpfVerdict(outcome.Result, name, client.ToString(), identity, outcome.Explanation, outcome.Describe());
     }
 
     /// <summary>The recursive check_host() (RFC 7208 4): used for the initial domain, include and redirect.</summary>
@@ -142,8 +142,9 @@ public sealed class SpfEvaluator
     {
         several = false;
         string? selected = null;
-        foreach (var record in answer.Records)
+        for (var index = 0; index < answer.Records.Count; index++)
         {
+            var record = answer.Records[index];
             if (record.Type != DnsRecordType.TXT)
             {
                 continue;
@@ -188,8 +189,9 @@ public sealed class SpfEvaluator
 
     private async ValueTask<SpfOutcome> EvaluateAsync(SpfCheckState state, string domain, SpfRecord record, bool wantExplanation, CancellationToken cancellationToken)
     {
-        foreach (var mechanism in record.Mechanisms)
+        for (var index = 0; index < record.Mechanisms.Count; index++)
         {
+            var mechanism = record.Mechanisms[index];
             SpfMatch match;
             switch (mechanism.Kind)
             {
@@ -229,7 +231,7 @@ public sealed class SpfEvaluator
                 explanation = await ExplainAsync(state, domain, record.Explanation, cancellationToken).ConfigureAwait(false);
             }
 
-            return new SpfOutcome(mechanism.Qualifier, $"matched {mechanism.Text} in {domain}", explanation);
+            return new SpfOutcome(mechanism.Qualifier, null, explanation, mechanism, domain);
         }
 
         if (record.Redirect is { } redirect)
@@ -243,11 +245,11 @@ public sealed class SpfEvaluator
             var target = SpfDomainName.ToQueryName(await ExpandAsync(state, redirect.Value, domain, cancellationToken).ConfigureAwait(false));
             var result = await CheckHostAsync(state, target, wantExplanation, cancellationToken).ConfigureAwait(false);
             return result.Result == SpfResult.None
-                ? new SpfOutcome(SpfResult.PermError, $"redirect target {target} of {domain}: {result.Reason}")
+                ? new SpfOutcome(SpfResult.PermError, $"redirect target {target} of {domain}: {result.Describe()}")
                 : result;
         }
 
-        return new SpfOutcome(SpfResult.Neutral, $"no mechanism matched in {domain}");
+        return new SpfOutcome(SpfResult.Neutral, null, Domain: domain);
     }
 
     private ValueTask<SpfMatch> MatchDnsAsync(SpfCheckState state, string domain, SpfMechanism mechanism, CancellationToken cancellationToken)
@@ -270,9 +272,9 @@ public sealed class SpfEvaluator
         {
             SpfResult.Pass => SpfMatch.Yes,
             SpfResult.Fail or SpfResult.SoftFail or SpfResult.Neutral => SpfMatch.No,
-            SpfResult.TempError => SpfMatch.Fail(SpfResult.TempError, inner.Reason),
-            SpfResult.None => SpfMatch.Fail(SpfResult.PermError, $"{mechanism.Text} in {domain}: {inner.Reason}"),
-            _ => SpfMatch.Fail(SpfResult.PermError, inner.Reason),
+            SpfResult.TempError => SpfMatch.Fail(SpfResult.TempError, inner.Describe()),
+            SpfResult.None => SpfMatch.Fail(SpfResult.PermError, $"{mechanism.Text} in {domain}: {inner.Describe()}"),
+            _ => SpfMatch.Fail(SpfResult.PermError, inner.Describe()),
         };
     }
 
@@ -316,8 +318,9 @@ public sealed class SpfEvaluator
         }
 
         var exchanges = 0;
-        foreach (var record in answer.Records)
+        for (var index = 0; index < answer.Records.Count; index++)
         {
+            var record = answer.Records[index];
             if (record.Type == DnsRecordType.MX)
             {
                 exchanges++;
@@ -335,8 +338,9 @@ public sealed class SpfEvaluator
         }
 
         var type = state.IsIPv4 ? DnsRecordType.A : DnsRecordType.AAAA;
-        foreach (var record in answer.Records)
+        for (var index = 0; index < answer.Records.Count; index++)
         {
+            var record = answer.Records[index];
             if (record.Type != DnsRecordType.MX || string.IsNullOrEmpty(record.Host) || record.Host == ".")
             {
                 continue;
@@ -375,8 +379,9 @@ public sealed class SpfEvaluator
 
         var type = state.IsIPv4 ? DnsRecordType.A : DnsRecordType.AAAA;
         var looked = 0;
-        foreach (var record in answer.Records)
+        for (var index = 0; index < answer.Records.Count; index++)
         {
+            var record = answer.Records[index];
             if (record.Type != DnsRecordType.PTR || string.IsNullOrEmpty(record.Host))
             {
                 continue;
@@ -427,8 +432,9 @@ public sealed class SpfEvaluator
     private static bool MatchesAny(SpfCheckState state, DnsAnswer answer, SpfMechanism mechanism)
     {
         var prefix = state.IsIPv4 ? mechanism.Cidr4 : mechanism.Cidr6;
-        foreach (var record in answer.Records)
+        for (var index = 0; index < answer.Records.Count; index++)
         {
+            var record = answer.Records[index];
             if (record.Address is { } address && SpfAddress.InNetwork(state.Ip, address, prefix))
             {
                 return true;
@@ -448,8 +454,9 @@ public sealed class SpfEvaluator
         }
 
         var answer = await Dns.QueryAsync(name, type, cancellationToken).ConfigureAwait(false);
-        foreach (var record in answer.Records)
+        for (var index = 0; index < answer.Records.Count; index++)
         {
+            var record = answer.Records[index];
             if (record.Address is { } address && address.Equals(state.Ip))
             {
                 return true;
@@ -483,8 +490,9 @@ public sealed class SpfEvaluator
         string? subdomain = null;
         string? any = null;
         var looked = 0;
-        foreach (var record in answer.Records)
+        for (var index = 0; index < answer.Records.Count; index++)
         {
+            var record = answer.Records[index];
             if (record.Type != DnsRecordType.PTR || string.IsNullOrEmpty(record.Host) || ++looked > options.MaxNamesPerMechanism)
             {
                 continue;
