@@ -196,6 +196,19 @@ public sealed class SessionTranscriptTests
     }
 
     [Fact]
+    public async Task A_refused_message_does_not_taint_the_next_one()
+    {
+        await using var h = await PipeHarness.StartWithEhloAsync();
+        await h.SendAsync("MAIL FROM:<a@a.test>\r\nRCPT TO:<b@b.test>\r\nDATA\r\n");
+        await h.ReadRepliesAsync(3);
+        await h.SendAsync("bare\nlf\r\n" + new string('x', 1200) + "\r\n.\r\n");
+        Assert.StartsWith("550 5.6.11", await h.ReadReplyAsync());
+        await h.SendAsync("MAIL FROM:<a@a.test>\r\nRCPT TO:<b@b.test>\r\nDATA\r\nclean\r\n.\r\n");
+        Assert.Equal("250 2.0.0 Queued as TEST", (await h.ReadRepliesAsync(4))[3]);
+        Assert.Equal("clean\r\n", Encoding.ASCII.GetString(Assert.Single(h.Handler.Messages).Content));
+    }
+
+    [Fact]
     public async Task SIZE_over_the_limit_is_refused_at_MAIL()
     {
         await using var h = await PipeHarness.StartWithEhloAsync();

@@ -29,6 +29,17 @@ public sealed class SmtpDataDecoder
     /// <summary>Creates a decoder for one message.</summary>
     public SmtpDataDecoder(BareLineFeedPolicy bareLineFeed) => _bareLineFeed = bareLineFeed;
 
+    /// <summary>Makes the decoder ready for the next message (one decoder per session, no allocation per message).</summary>
+    public void Reset()
+    {
+        _state = State.LineStart;
+        _lineLength = 0;
+        ReceivedOctets = 0;
+        SizeExceeded = false;
+        BareLineFeedSeen = false;
+        LineTooLong = false;
+    }
+
     /// <summary>Octets received so far, including stuffing and the end marker.</summary>
     public long ReceivedOctets { get; private set; }
 

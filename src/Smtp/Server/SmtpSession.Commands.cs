@@ -180,7 +180,7 @@ public sealed partial class SmtpSession
     private bool TlsOffered => _certificate is not null && _options.StartTls && _context.TlsProtocol is null;
 
     /// <summary>The EHLO reply (RFC 5321 4.1.1.1); like HELO it carries no enhanced code (RFC 2034 3).</summary>
-    private SmtpReply EhloReply() => new(250, "",
+    private SmtpReply EhloReply() => _ehloReply ??= new(250, "",
         $"{_host}\nPIPELINING\nSIZE {_options.MaxMessageSize}\n8BITMIME\nSMTPUTF8\nENHANCEDSTATUSCODES\n{(TlsOffered ? "STARTTLS\n" : "")}CHUNKING\nBINARYMIME");
 
     /// <summary>MAIL FROM with SIZE (RFC 1870), BODY (RFC 6152, RFC 3030) and SMTPUTF8 (RFC 6531).</summary>

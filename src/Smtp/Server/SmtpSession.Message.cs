@@ -15,7 +15,8 @@ public sealed partial class SmtpSession
         Reply(SmtpReplies.StartMailInput);
         var content = _content ??= new MessageContent(_options.MaxMessageSize);
         content.Clear();
-        var decoder = new SmtpDataDecoder(_options.BareLineFeed);
+        var decoder = _decoder ??= new SmtpDataDecoder(_options.BareLineFeed);
+        decoder.Reset();
         while (true)
         {
             var result = await ReadAsync(_options.DataTimeout).ConfigureAwait(false);

@@ -35,6 +35,7 @@ public sealed partial class SmtpSession
         _output = pipe.Output;
         _needMoreInput = false;
         _commands.Reset();
+        _ehloReply = null; // STARTTLS is no longer offered
         RecordTls(ssl);
         _context.Helo = null;
         _context.IsExtended = false;

@@ -38,6 +38,8 @@ public sealed partial class SmtpSession
     private SmtpState _state;
     private Envelope? _envelope;
     private MessageContent? _content;
+    private SmtpDataDecoder? _decoder;
+    private SmtpReply? _ehloReply;
     private int _badCommands;
     private bool _needMoreInput;
     private bool _unflushed;
