@@ -156,4 +156,21 @@ public sealed class SpfEvaluatorTests
 
         Assert.Equal(before, inner.Queries);
     }
+
+    [Fact]
+    public async Task The_sample_lab_zone_passes_the_smarthost_egress_and_fails_others()
+    {
+        var path = Path.Combine(RepositoryFiles.Root(), "samples", "lab.zone");
+        Assert.True(File.Exists(path), path);
+        var spf = new SpfEvaluator(new CachingDnsResolver(new ChainResolver([ZoneResolver.Load([path])], null)));
+
+        var egress = await spf.CheckMailFromAsync(IPAddress.Parse("198.51.100.25"), "alice@contoso.test", "smarthost.test");
+        Assert.Equal(SpfResult.Pass, egress.Result);
+        Assert.Equal("matched include:_spf.smarthost.test in contoso.test", egress.Reason);
+        Assert.Equal(SpfResult.Fail, (await spf.CheckMailFromAsync(IPAddress.Parse("203.0.113.7"), "alice@contoso.test", "smarthost.test")).Result);
+
+        var inspection = await new SpfInspector(new ChainResolver([ZoneResolver.Load([path])], null)).InspectAsync("contoso.test");
+        Assert.True(inspection.IsValid);
+        Assert.Equal(2, inspection.DnsLookups);
+    }
 }
