@@ -13,6 +13,7 @@ using SmarthostLab.Smtp;
 using SmarthostLab.Smtp.Server;
 using SmarthostLab.Smtp.Session;
 using SmarthostLab.Verification;
+using SmarthostLab.Verification.Dns;
 
 namespace SmarthostLab.Relay.Hosting;
 
@@ -27,13 +28,18 @@ public static class RelayServiceCollectionExtensions
         services.AddOptions<StoreOptions>().Bind(configuration.GetSection(StoreOptions.Section)).ValidateOnStart();
         services.AddOptions<HostingOptions>().Bind(configuration.GetSection(HostingOptions.Section)).ValidateOnStart();
         services.AddOptions<AdmissionOptions>().Bind(configuration.GetSection(AdmissionOptions.Section)).ValidateOnStart();
-        services.AddOptions<VerificationOptions>().Bind(configuration.GetSection(VerificationOptions.Section));
+        services.AddOptions<VerificationOptions>().Bind(configuration.GetSection(VerificationOptions.Section))
+            .PostConfigure<RelayHostName>((o, host) => o.AuthServId = string.IsNullOrWhiteSpace(o.AuthServId) ? host.Value : o.AuthServId.Trim())
+            .ValidateOnStart();
+        services.AddOptions<VerificationSwitchOptions>().Bind(configuration.GetSection(VerificationOptions.Section));
         services.AddOptions<AccountsOptions>().Configure(o => o.Accounts = RelayConfigurationBuilder.BindAccounts(configuration).Accounts).ValidateOnStart();
         services.AddSingleton<IValidateOptions<SmtpOptions>, RelaySmtpOptionsValidator>();
         services.AddSingleton<IValidateOptions<ApiOptions>, ApiOptionsValidator>();
         services.AddSingleton<IValidateOptions<StoreOptions>, StoreOptionsValidator>();
         services.AddSingleton<IValidateOptions<HostingOptions>, HostingOptionsValidator>();
         services.AddSingleton<IValidateOptions<AccountsOptions>, AccountsOptionsValidator>();
+        services.AddSingleton<IValidateOptions<AccountsOptions>, DkimKeysValidator>();
+        services.AddSingleton<IValidateOptions<VerificationOptions>, VerificationOptionsValidator>();
 
         services.TryAddSingleton(TimeProvider.System);
         services.AddMetrics();
@@ -43,6 +49,15 @@ public static class RelayServiceCollectionExtensions
         services.TryAddSingleton<SqliteMessageStore>();
         services.TryAddSingleton<IMessageStore>(sp => sp.GetRequiredService<SqliteMessageStore>());
         services.TryAddSingleton<AccountRegistry>();
+        services.TryAddSingleton<IDnsResolver>(sp => DnsResolverFactory.Create(
+            sp.GetRequiredService<IOptions<VerificationOptions>>().Value, sp.GetRequiredService<ILoggerFactory>(), sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton(sp => new MessageVerifier(
+            sp.GetRequiredService<IDnsResolver>(), sp.GetRequiredService<IOptions<VerificationOptions>>().Value,
+            time: sp.GetRequiredService<TimeProvider>(), logger: sp.GetRequiredService<ILoggerFactory>().CreateLogger<MessageVerifier>()));
+        services.TryAddSingleton<DkimSigners>();
+        // Verification:Enabled=false keeps the no-op step (messages stored without a verdict).
+        if (configuration.GetValue(VerificationSwitchOptions.EnabledKey, true))
+            services.TryAddSingleton<IMessageVerificationStep, VerificationStep>();
         services.TryAddSingleton<IMessageVerificationStep, NoVerificationStep>();
         services.TryAddSingleton<ISmtpSessionHandler, RelaySessionHandler>();
         services.TryAddSingleton(sp => new SmtpTlsCertificate(CertificateProvider.Load(
@@ -52,6 +67,7 @@ public static class RelayServiceCollectionExtensions
             sp.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(CertificateProvider).FullName!))));
         services.AddSmtpServer();
         services.AddHostedService<StoreStartup>();
+        services.AddHostedService<VerificationStartup>();
         return services;
     }
 }

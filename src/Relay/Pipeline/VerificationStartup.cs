@@ -1,0 +1,18 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace SmarthostLab.Relay.Pipeline;
+
+/// <summary>Builds the verification step at start (zone files, DNS, DKIM keys) instead of in the first session.</summary>
+internal sealed class VerificationStartup(IServiceProvider services) : IHostedService
+{
+    /// <inheritdoc />
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        services.GetRequiredService<IMessageVerificationStep>();
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}

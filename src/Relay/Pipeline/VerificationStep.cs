@@ -1,0 +1,123 @@
+using System.Runtime.InteropServices;
+using System.Text;
+using Microsoft.Extensions.Logging;
+using MimeKit;
+using SmarthostLab.Relay.Admission;
+using SmarthostLab.Relay.Storage;
+using SmarthostLab.Smtp.Session;
+using SmarthostLab.Verification;
+using SmarthostLab.Verification.AuthResults;
+using SmarthostLab.Verification.Dmarc;
+
+namespace SmarthostLab.Relay.Pipeline;
+
+/// <summary>
+/// The relay's <see cref="IMessageVerificationStep"/> (issue 3). At MAIL FROM it starts SPF for the client IP
+/// and the egress address (so DNS overlaps the DATA transfer). At the end of data it removes incoming
+/// Authentication-Results claiming our authserv-id (RFC 8601 5), DKIM-signs with the account's key for the
+/// From domain, verifies the message as it will be stored (so our own signature counts, as at the receivers),
+/// and applies the account's <c>DmarcFailurePolicy</c> (<see cref="PolicyDecision"/>).
+/// </summary>
+/// <remarks>
+/// Stored layout: <c>Authentication-Results</c> (ours), <c>Received</c> (the relay's), <c>DKIM-Signature</c>
+/// (ours, when signed), then the message as sent minus forged Authentication-Results. The signature covers
+/// only the content below it, so the trace fields above do not disturb it.
+/// </remarks>
+public sealed class VerificationStep : IMessageVerificationStep
+{
+    private readonly MessageVerifier _verifier;
+    private readonly DkimSigners _signers;
+    private readonly ILogger<VerificationStep> _logger;
+
+    /// <summary>Creates the step.</summary>
+    public VerificationStep(MessageVerifier verifier, DkimSigners signers, ILogger<VerificationStep> logger)
+    {
+        _verifier = verifier;
+        _signers = signers;
+        _logger = logger;
+        VerificationLog.Started(logger, verifier.AuthServId, verifier.EgressAddress?.ToString() ?? "client IP");
+    }
+
+    /// <inheritdoc />
+    public ValueTask OnMailFromAsync(SessionContext session, Envelope envelope, Account account, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        ArgumentNullException.ThrowIfNull(envelope);
+        envelope.HandlerState = new VerificationTransaction(_verifier.StartSpf(session.RemoteIp, session.Helo ?? "", envelope.MailFrom, cancellationToken));
+        return ValueTask.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<VerificationOutcome> OnMessageAsync(MessageVerificationContext context, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var spf = context.Envelope.HandlerState is VerificationTransaction transaction
+            ? transaction.Spf
+            : _verifier.StartSpf(context.Session.RemoteIp, context.Session.Helo ?? "", context.Envelope.MailFrom, cancellationToken);
+
+        // The verifier and the signer need contiguous bytes: one copy out of the pooled segments.
+        var received = context.Content.ToArray();
+        var content = AuthenticationResultsFilter.RemoveOwn(received, _verifier.AuthServId, out var removed);
+        if (removed > 0) VerificationLog.ForgedRemoved(_logger, context.QueueId, removed, _verifier.AuthServId);
+        var signature = Sign(context, content);
+        var stored = signature is null ? content : Concat(signature, content.Span);
+
+        var result = await _verifier.VerifyAsync(stored, spf, cancellationToken).ConfigureAwait(false);
+        var decision = PolicyDecision.Decide(result, context.Account.Options.DmarcFailurePolicy);
+        var verdict = result.ToVerdict(decision.Action);
+        VerificationLog.Verified(_logger, context.QueueId, VerdictJson.Word(verdict.Spf.Result), VerdictJson.DkimWord(verdict),
+            VerdictJson.Word(verdict.Dmarc.Result), verdict.Dmarc.FromDomain, VerdictJson.Word(verdict.Action));
+        if (decision.Reject is { } reject)
+            return new VerificationOutcome { Verdict = verdict, Reject = reject, RejectReason = decision.Reason };
+        return new VerificationOutcome
+        {
+            Verdict = verdict,
+            PrependHeaders = result.AuthenticationResults,
+            RewrittenContent = AsArray(stored),
+            Quarantine = decision.Action == VerdictAction.Quarantine,
+        };
+    }
+
+    private byte[]? Sign(MessageVerificationContext context, ReadOnlyMemory<byte> content)
+    {
+        string? fromDomain;
+        try
+        {
+            using var stream = Open(content);
+            fromDomain = AuthorDomain.From(new MimeParser(stream, MimeFormat.Entity).ParseHeaders()).Domain;
+        }
+        catch (FormatException)
+        {
+            return null; // no header section: nothing to sign for; verification reports it.
+        }
+        if (_signers.Find(context.Account.Name, fromDomain) is not { } signer) return null;
+        try
+        {
+            return Encoding.ASCII.GetBytes(signer.Sign(content));
+        }
+        catch (FormatException exception)
+        {
+            VerificationLog.SignFailed(_logger, context.QueueId, signer.Key.Domain, exception.Message);
+            return null;
+        }
+    }
+
+    private static byte[] Concat(byte[] head, ReadOnlySpan<byte> tail)
+    {
+        var output = new byte[head.Length + tail.Length];
+        head.CopyTo(output, 0);
+        tail.CopyTo(output.AsSpan(head.Length));
+        return output;
+    }
+
+    /// <summary>The array behind <paramref name="memory"/> when it spans all of one (always, here), else a copy.</summary>
+    private static byte[] AsArray(ReadOnlyMemory<byte> memory) =>
+        MemoryMarshal.TryGetArray(memory, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length
+            ? segment.Array
+            : memory.ToArray();
+
+    private static MemoryStream Open(ReadOnlyMemory<byte> memory) =>
+        MemoryMarshal.TryGetArray(memory, out var segment)
+            ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
+            : new MemoryStream(memory.ToArray(), writable: false);
+}
