@@ -6,6 +6,7 @@ return args.FirstOrDefault() switch
 {
     "load" => await LoadCommand.RunAsync(args[1..]),
     "micro" => MicroCommand.Run(args[1..]),
+    "relay-args" => await RelayArgsCommand.RunAsync(args[1..]),
     _ => Usage(),
 };
 
@@ -16,6 +17,8 @@ static int Usage()
                                        [--pipelining] [--bdat] [--tls] [--signed] [--duration S] [--bind ADDR]
                                        [--pid PID] [--json] [--start-relay]        (load --help for all)
                smarthostlab-bench micro [BenchmarkDotNet arguments, e.g. --filter '*Spf*']
+               smarthostlab-bench relay-args --folder DIR [--target HOST:PORT] [--dkim-key FILE]
+                                       (writes the lab config of --start-relay, prints the relay's arguments)
         """);
     return 2;
 }

@@ -9,7 +9,7 @@
 # usage: src/Bench/smtp-sink-compare.sh [--quick] [--no-smtpd] [--no-relay] [--in-process]
 #   env: MESSAGES (per run, default 5000), SECONDS_PER_RUN (default 20), SIZES ("1k 32k"),
 #        CONCURRENCY ("1 16 64"), ARTIFACTS (default /tmp/art-bench), OUT (results folder),
-#        SKIP_BUILD=1 (use what ARTIFACTS already holds)
+#        WARMUP (messages sent first and not counted, default 300), SKIP_BUILD=1 (use ARTIFACTS as built)
 # Needs root only to install Postfix and run its throwaway instance. Loopback only. Every run is
 # bounded by MESSAGES and SECONDS_PER_RUN; the whole script takes a few minutes.
 set -euo pipefail
@@ -24,7 +24,7 @@ OUT=${OUT:-/tmp/smarthostlab-bench-$(date -u +%Y%m%dT%H%M%SZ)}
 RUN_SMTPD=1 RUN_RELAY=1 IN_PROCESS=0
 for arg in "$@"; do
   case "$arg" in
-    --quick) MESSAGES=200; SECONDS_PER_RUN=5; CONCURRENCY="1 4" ;;
+    --quick) MESSAGES=200; SECONDS_PER_RUN=5; CONCURRENCY="1 4"; WARMUP=50 ;;
     --no-smtpd) RUN_SMTPD=0 ;;
     --no-relay) RUN_RELAY=0 ;;
     --in-process) IN_PROCESS=1 ;;
@@ -74,35 +74,11 @@ if [ "${SKIP_BUILD:-0}" != 1 ]; then
 fi
 BENCH_DLL="$ARTIFACTS/bin/SmarthostLab.Bench/release/smarthostlab-bench.dll"
 RELAY_DLL="$ARTIFACTS/bin/SmarthostLab.Relay/release/smarthostlab-relay.dll"
-bench() { dotnet "$BENCH_DLL" load --pipelining --messages "$MESSAGES" --duration "$SECONDS_PER_RUN" --json "$@"; }
+WARMUP=${WARMUP:-300}
+bench() { dotnet "$BENCH_DLL" load --pipelining --warmup "$WARMUP" --messages "$MESSAGES" --duration "$SECONDS_PER_RUN" --json "$@"; }
 
-# --- a DKIM key and a lab zone for the relay's verification -------------------------------------
+# --- a DKIM key; the relay's lab config (the same as load --start-relay) comes from the bench ----
 openssl genrsa -out "$OUT/bench-dkim.pem" 2048 2>/dev/null
-pubkey=$(openssl rsa -in "$OUT/bench-dkim.pem" -pubout -outform DER 2>/dev/null | base64 -w0)
-txt_strings=$(echo "v=DKIM1; k=rsa; p=$pubkey" | fold -w 250 | sed 's/.*/"&"/' | tr '\n' ' ')
-cat > "$OUT/bench.zone" <<ZONE
-\$ORIGIN contoso.test.
-\$TTL 3600
-@ IN SOA ns.contoso.test. hostmaster.contoso.test. 1 3600 600 86400 300
-@ IN TXT "v=spf1 ip4:127.0.0.0/8 ip4:198.51.100.25 -all"
-_dmarc IN TXT "v=DMARC1; p=reject; adkim=r; aspf=r"
-bench._domainkey IN TXT $txt_strings
-\$ORIGIN smarthostlab.test.
-@ IN SOA ns.smarthostlab.test. hostmaster.smarthostlab.test. 1 3600 600 86400 300
-bench IN TXT "v=spf1 ip4:127.0.0.0/8 -all"
-ZONE
-cat > "$OUT/relay.json" <<JSON
-{
-  "Accounts": [ { "Name": "bench", "OutboundServers": [ "127.0.0.0/8" ], "Domains": [ "contoso.test" ] } ],
-  "Verification": {
-    "EgressAddresses": [ "198.51.100.25" ],
-    "AuthServId": "relay.smarthostlab.test",
-    "Zones": [ "$OUT/bench.zone" ],
-    "Dns": { "Offline": true }
-  },
-  "Smtp": { "MaxConnectionsPerIp": 1000, "MaxConnections": 1000 }
-}
-JSON
 SIGN=(--dkim-key "$OUT/bench-dkim.pem" --bind 127.0.0.2)
 
 # --- smtp-sink ---------------------------------------------------------------------------------
@@ -158,12 +134,11 @@ fi
 
 # --- the relay, a fresh process and data folder per run, so VmHWM is that run's peak -------------
 relay_port=$(free_port 10500 10599)
-http_port=$(free_port 10600 10699)
 relay_pid=""
 start_relay() {
-  rm -rf "$OUT/relay-data"; mkdir -p "$OUT/relay-data"
-  dotnet "$RELAY_DLL" --smtp "127.0.0.1:$relay_port" --http "127.0.0.1:$http_port" \
-    --data "$OUT/relay-data" --config "$OUT/relay.json" >"$OUT/relay.log" 2>&1 &
+  rm -rf "$OUT/relay"
+  mapfile -t relay_args < <(dotnet "$BENCH_DLL" relay-args --folder "$OUT/relay" --target "127.0.0.1:$relay_port" --dkim-key "$OUT/bench-dkim.pem")
+  dotnet "$RELAY_DLL" "${relay_args[@]}" >"$OUT/relay.log" 2>&1 &
   relay_pid=$!
   pids+=("$relay_pid")
   wait_port "$relay_port" || { echo "relay did not start; see $OUT/relay.log" >&2; tail "$OUT/relay.log" >&2; return 1; }
@@ -211,7 +186,7 @@ done
 
 {
   echo "machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo), .NET $(dotnet --version), Postfix $(postconf -h mail_version 2>/dev/null), $(date -u +%Y-%m-%dT%H:%MZ)"
-  echo "load: pipelining, DKIM-signed message, bound to 127.0.0.2, $MESSAGES messages or $SECONDS_PER_RUN s per run (messages/s accepted)"
+  echo "load: pipelining, DKIM-signed message, bound to 127.0.0.2, $WARMUP warm-up messages then $MESSAGES messages or $SECONDS_PER_RUN s per run (messages/s accepted)"
   echo
   echo "| size | conn | smtp-sink | smtpd     | relay     | /sink  | /smtpd | peak MiB | p99 ms  | refused |"
   echo "|------|-----|-----------|-----------|-----------|--------|--------|----------|---------|---------|"

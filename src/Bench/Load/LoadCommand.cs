@@ -32,6 +32,13 @@ public static class LoadCommand
             ? await InProcessRelay.StartAsync(options, message, interrupt.Token).ConfigureAwait(false)
             : null;
 
+        if (options.Warmup > 0)
+        {
+            var warmup = LoadOptions.Parse(args);
+            warmup.Messages = options.Warmup;
+            warmup.Duration = TimeSpan.FromSeconds(Math.Min(10, options.Duration.TotalSeconds));
+            await new LoadRunner(warmup, message).RunAsync(interrupt.Token).ConfigureAwait(false);
+        }
         var result = await new LoadRunner(options, message).RunAsync(interrupt.Token).ConfigureAwait(false);
         result.PeakMemorySelf = PeakMemory.Read();
         if (options.RelayPid is { } pid) result.PeakMemoryPid = PeakMemory.Read(pid);

@@ -42,6 +42,9 @@ public sealed class LoadOptions
     /// <summary>Local address the client sockets bind to (e.g. 127.0.0.2, the registered one), or null.</summary>
     public IPAddress? Bind { get; set; }
 
+    /// <summary>Messages sent (and not counted) before the measured run, so a fresh server's JIT and caches are warm.</summary>
+    public int Warmup { get; set; }
+
     /// <summary>Print the report as JSON.</summary>
     public bool Json { get; set; }
 
@@ -75,6 +78,7 @@ public sealed class LoadOptions
           --sender-domain D      MAIL FROM and From: domain (default contoso.test)
           --pid PID              also report the peak memory (VmHWM) of process PID
           --start-relay          start the relay in-process on --target (fresh data folder)
+          --warmup W             send W messages first, not counted (default 0)
           --json                 machine-readable report
         """;
 
@@ -108,6 +112,7 @@ public sealed class LoadOptions
                 case "--sender-domain": o.SenderDomain = Value(); break;
                 case "--pid": o.RelayPid = ParsePositive(Value(), flag); break;
                 case "--json": o.Json = true; break;
+                case "--warmup": o.Warmup = ParseNonNegative(Value(), flag); break;
                 case "--start-relay": o.StartRelay = true; break;
                 default: throw new ArgumentException($"unknown option {flag}");
             }
