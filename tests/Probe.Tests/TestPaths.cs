@@ -9,6 +9,16 @@ internal static class TestPaths
     /// <summary>A file under samples/connectors/.</summary>
     public static string Sample(string name) => Path.Combine(AppContext.BaseDirectory, "samples", "connectors", name);
 
+    /// <summary>A loopback port nothing listens on (bound, then released), for "unreachable" tests.</summary>
+    public static int ClosedPort()
+    {
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+
     /// <summary>A fresh temporary directory.</summary>
     public static string TempDirectory()
     {

@@ -95,7 +95,18 @@ public static class SendCommand
                 TimeoutSeconds = parse.GetValue(timeout),
             };
 
-            var report = await SendProbe.RunAsync(options, cancellationToken).ConfigureAwait(false);
+            ProbeReport report;
+            try
+            {
+                report = await SendProbe.RunAsync(options, cancellationToken).ConfigureAwait(false);
+            }
+            catch (ProbeException ex) when (parse.GetValue(junit) is { Length: > 0 } junitPath)
+            {
+                // CI still gets a JUnit file: one errored case saying why the probe could not run.
+                JUnitReportWriter.WriteCouldNotRun("send", ex.Message, junitPath);
+                throw;
+            }
+
             return ReportOutput.Emit(report, console, parse.GetValue(json), parse.GetValue(junit));
         });
         return command;

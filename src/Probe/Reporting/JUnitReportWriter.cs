@@ -77,6 +77,27 @@ public static class JUnitReportWriter
         Build(report).Save(path);
     }
 
+    /// <summary>Writes a JUnit file with one errored test case: the probe could not run (exit code 2).</summary>
+    public static void WriteCouldNotRun(string command, string message, string path)
+    {
+        var suite = new XElement("testsuite",
+            new XAttribute("name", $"smarthostlab-probe {command}"),
+            new XAttribute("tests", 1),
+            new XAttribute("failures", 0),
+            new XAttribute("errors", 1),
+            new XElement("testcase",
+                new XAttribute("classname", "smarthostlab.probe." + command.Replace(' ', '.')),
+                new XAttribute("name", "run"),
+                new XElement("error", new XAttribute("message", message), new XAttribute("type", "could-not-run"), message)));
+        var directory = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (!string.IsNullOrEmpty(directory))
+        {
+            Directory.CreateDirectory(directory);
+        }
+
+        new XDocument(new XDeclaration("1.0", "utf-8", null), new XElement("testsuites", suite)).Save(path);
+    }
+
     private static XElement Property(string name, string value)
         => new("property", new XAttribute("name", name), new XAttribute("value", value));
 }

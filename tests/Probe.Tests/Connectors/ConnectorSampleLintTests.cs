@@ -96,7 +96,7 @@ public sealed class ConnectorSampleLintTests
     [Fact]
     public async Task Unreachable_relay_cannot_run()
     {
-        var run = await ProbeRun.RunAsync("connector", "lint", "--file", TestPaths.Sample("exchange2016-good.json"), "--relay", "http://127.0.0.1:1");
+        var run = await ProbeRun.RunAsync("connector", "lint", "--file", TestPaths.Sample("exchange2016-good.json"), "--relay", $"http://127.0.0.1:{TestPaths.ClosedPort()}");
 
         Assert.Equal(2, run.ExitCode);
         Assert.Contains("unreachable", run.Error, StringComparison.Ordinal);

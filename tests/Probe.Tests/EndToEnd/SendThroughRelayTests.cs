@@ -73,19 +73,34 @@ public sealed class SendThroughRelayTests(LabRelayFixture lab) : IClassFixture<L
     [Fact]
     public async Task An_unreachable_MTA_cannot_run()
     {
-        var run = await ProbeRun.RunAsync("send", "--via", "127.0.0.1:1", "--from", "alice@contoso.test", "--to", "bob@example.com", "--relay", lab.Url, "--timeout", "5");
+        var run = await ProbeRun.RunAsync("send", "--via", $"127.0.0.1:{TestPaths.ClosedPort()}", "--from", "alice@contoso.test", "--to", "bob@example.com", "--relay", lab.Url, "--timeout", "5");
 
         Assert.Equal(2, run.ExitCode);
         Assert.Contains("unreachable", run.Error, StringComparison.Ordinal);
     }
 
     [Fact]
-    public async Task An_unreachable_relay_cannot_run()
+    public async Task An_unreachable_relay_cannot_run_and_JUnit_says_so()
     {
-        var run = await ProbeRun.RunAsync("send", "--via", lab.Via, "--from", "alice@contoso.test", "--to", "bob@example.com", "--relay", "http://127.0.0.1:1", "--timeout", "5");
+        var junit = Path.Combine(TestPaths.TempDirectory(), "probe.xml");
+
+        var run = await ProbeRun.RunAsync("send", "--via", lab.Via, "--from", "alice@contoso.test", "--to", "bob@example.com", "--relay", $"http://127.0.0.1:{TestPaths.ClosedPort()}", "--timeout", "5", "--junit", junit);
 
         Assert.Equal(2, run.ExitCode);
         Assert.Contains("relay is unreachable", run.Error, StringComparison.Ordinal);
+        var error = XDocument.Load(junit).Descendants("error").Single();
+        Assert.Contains("relay is unreachable", error.Attribute("message")!.Value, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Required_STARTTLS_to_the_relay_works()
+    {
+        var run = await ProbeRun.RunAsync(Send("127.0.0.2", "--starttls", "--json"));
+
+        Assert.True(run.ExitCode == 0, run.Out + run.Error);
+        Assert.Equal("pass", run.Severity("tls"));
+        var submission = run.Json().GetProperty("findings").EnumerateArray().First(f => f.GetProperty("check").GetString() == "submission");
+        Assert.StartsWith("Tls", submission.GetProperty("details").GetProperty("probeTls").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]
