@@ -38,6 +38,16 @@ internal sealed class QueryParameters(IQueryCollection query)
         return null;
     }
 
+    /// <summary>One of <paramref name="allowed"/> (case-insensitive), lower-cased; null when absent.</summary>
+    public string? Word(string name, params string[] allowed)
+    {
+        var text = Text(name);
+        if (text is null) return null;
+        if (allowed.Contains(text, StringComparer.OrdinalIgnoreCase)) return text.ToLowerInvariant();
+        Error ??= $"{name}: '{text}' must be one of {string.Join(", ", allowed)}";
+        return null;
+    }
+
     public bool? Bool(string name)
     {
         var text = Text(name);

@@ -13,13 +13,14 @@ using SmarthostLab.Verification;
 
 namespace SmarthostLab.Relay.Api;
 
-/// <summary>/api/v1/info, /healthz, /readyz, /metrics.</summary>
+/// <summary>/api/v1/info, /api/v1/verify (<see cref="VerifyEndpoint"/>), /healthz, /readyz, /metrics.</summary>
 public static class ServiceEndpoints
 {
     /// <summary>Maps the routes.</summary>
     public static void MapService(this IEndpointRouteBuilder routes)
     {
         routes.MapGet("/api/v1/info", Info).AddEndpointFilter(ApiAccess.ReadFilter);
+        routes.MapVerify();
         routes.MapGet("/healthz", () => TypedResults.Text("ok"));
         routes.MapGet("/readyz", (RelayEndpoints endpoints, IMessageStore store) =>
             endpoints.Started && endpoints.Smtp is not null && store.IsOpen
@@ -46,6 +47,6 @@ public static class ServiceEndpoints
             new LimitsResponse(smtp.MaxMessageSize, smtp.MaxRecipients, smtp.MaxConnections, smtp.MaxConnectionsPerIp, smtp.MaxBadCommands,
                 smtp.CommandTimeout.TotalSeconds, smtp.DataTimeout.TotalSeconds),
             verification.Value.EgressAddresses,
-            string.IsNullOrEmpty(verification.Value.AuthServId) ? hostName.Value : verification.Value.AuthServId), RelayJson.Context.InfoResponse);
+            verification.Value.AuthServId ?? hostName.Value), RelayJson.Context.InfoResponse);
     }
 }

@@ -19,7 +19,7 @@ public sealed record MessageQuery
     public string? Dmarc { get; init; }
     /// <summary>Exact SPF result word.</summary>
     public string? Spf { get; init; }
-    /// <summary>Exact DKIM result word.</summary>
+    /// <summary>DKIM result word: matches a message with any signature of that result ("none" = unsigned).</summary>
     public string? Dkim { get; init; }
     /// <summary>Exact action word.</summary>
     public string? Action { get; init; }

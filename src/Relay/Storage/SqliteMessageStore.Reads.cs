@@ -47,7 +47,12 @@ public sealed partial class SqliteMessageStore
         Equal(query.Account, "$account", "account");
         Equal(query.Dmarc, "$dmarc", "dmarc");
         Equal(query.Spf, "$spf", "spf");
-        Equal(query.Dkim, "$dkim", "dkim");
+        if (!string.IsNullOrEmpty(query.Dkim))
+        {
+            // The column lists every signature's result ("pass fail"): match one word of it.
+            where.Append(" AND (' ' || dkim || ' ') LIKE $dkim ESCAPE '\\'");
+            command.Parameters.AddWithValue("$dkim", "% " + query.Dkim.Trim().Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal) + " %");
+        }
         Equal(query.Action, "$action", "action");
         if (query.Since is { } since)
         {

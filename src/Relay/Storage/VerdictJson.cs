@@ -13,7 +13,10 @@ public static class VerdictJson
     /// <summary>An enum's lower-case RFC word as serialized (e.g. SpfResult.SoftFail → softfail).</summary>
     public static string Word<T>(T value) where T : struct, Enum => value.ToString().ToLowerInvariant();
 
-    /// <summary>The DKIM filter word: pass when any signature passes, else the first signature's result, else none.</summary>
+    /// <summary>
+    /// The DKIM filter column: every distinct signature result, space-separated in header order (e.g. "pass fail"),
+    /// or "none" for an unsigned message; <c>dkim=WORD</c> matches a message with any signature of that result.
+    /// </summary>
     public static string DkimWord(Verdict verdict) =>
-        verdict.Dkim.Any(d => d.Result == DkimResult.Pass) ? "pass" : verdict.Dkim.Count > 0 ? Word(verdict.Dkim[0].Result) : "none";
+        verdict.Dkim.Count == 0 ? "none" : string.Join(' ', verdict.Dkim.Select(d => Word(d.Result)).Distinct());
 }
