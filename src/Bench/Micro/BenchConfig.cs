@@ -13,14 +13,14 @@ namespace SmarthostLab.Bench.Micro;
 /// </summary>
 public static class BenchConfig
 {
-    /// <summary>The shared configuration.</summary>
-    public static IConfig Create() => ManualConfig.CreateEmpty()
-        .AddJob(Job.Default
+    /// <summary>The shared configuration; <paramref name="smoke"/>: one invocation each, to check that every benchmark runs.</summary>
+    public static IConfig Create(bool smoke = false) => ManualConfig.CreateEmpty()
+        .AddJob((smoke ? Job.Dry.WithId("Smoke") : Job.Default
             .WithId("Short")
             .WithLaunchCount(1)
             .WithWarmupCount(2)
             .WithIterationCount(5)
-            .WithIterationTime(Perfolizer.Horology.TimeInterval.FromMilliseconds(200))
+            .WithIterationTime(Perfolizer.Horology.TimeInterval.FromMilliseconds(200)))
             // In-process: no generated project to build per run (minutes saved on 2 cores), and no need
             // for BenchmarkDotNet to find a project named like the assembly (smarthostlab-bench).
             .WithToolchain(InProcessEmitToolchain.Instance))
