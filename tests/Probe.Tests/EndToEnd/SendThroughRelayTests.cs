@@ -21,19 +21,15 @@ public sealed class SendThroughRelayTests(LabRelayFixture lab) : IClassFixture<L
         Assert.Equal("pass", run.Severity("client-ip"));
         Assert.Contains("127.0.0.2, a registered outbound server of account 'contoso'", run.Message("client-ip"), StringComparison.Ordinal);
         Assert.Equal("pass", run.Severity("tls"));
-        if (run.Severity("verdict") is null)
-        {
-            // Once the relay stores verdicts (issue 3): SPF egress passes via include:_spf.smarthost.test,
-            // the probe message is unsigned (a warning), DMARC passes on aligned SPF, the relay accepts.
-            Assert.Equal("pass", run.Severity("spf-egress"));
-            Assert.Equal("warn", run.Severity("dkim"));
-            Assert.Equal("pass", run.Severity("dmarc"));
-            Assert.Equal("pass", run.Severity("action"));
-        }
-        else
-        {
-            Assert.Equal("warn", run.Severity("verdict"));
-        }
+        // SPF egress passes via include:_spf.smarthost.test, the client IP is not in SPF (a note), the probe
+        // message is unsigned (a warning), DMARC passes on aligned SPF, the relay accepts.
+        Assert.Null(run.Severity("verdict"));
+        Assert.Equal("pass", run.Severity("spf-egress"));
+        Assert.Equal("info", run.Severity("spf-client"));
+        Assert.Equal("warn", run.Severity("dkim"));
+        Assert.Equal("pass", run.Severity("dmarc"));
+        Assert.Contains("SPF aligned", run.Message("dmarc"), StringComparison.Ordinal);
+        Assert.Equal("pass", run.Severity("action"));
         Assert.StartsWith("shl-", run.Json().GetProperty("facts").GetProperty("token").GetString(), StringComparison.Ordinal);
     }
 
