@@ -70,8 +70,10 @@ public static class RelayConfigurationBuilder
                 ?? First(new StoreOptionsValidator().Validate(null, Bind<StoreOptions>(configuration, StoreOptions.Section)))
                 ?? First(new HostingOptionsValidator().Validate(null, Bind<HostingOptions>(configuration, HostingOptions.Section)))
                 ?? BindOnly<AdmissionOptions>(configuration, AdmissionOptions.Section)
-                ?? BindOnly<VerificationOptions>(configuration, VerificationOptions.Section)
-                ?? First(new AccountsOptionsValidator().Validate(null, BindAccounts(configuration)));
+                ?? First(new VerificationOptionsValidator().Validate(null, Bind<VerificationOptions>(configuration, VerificationOptions.Section)))
+                ?? BindOnly<VerificationSwitchOptions>(configuration, VerificationOptions.Section)
+                ?? First(new AccountsOptionsValidator().Validate(null, BindAccounts(configuration)))
+                ?? First(new DkimKeysValidator().Validate(null, BindAccounts(configuration)));
         }
         catch (InvalidOperationException exception)
         {

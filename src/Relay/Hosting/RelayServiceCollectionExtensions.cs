@@ -55,6 +55,8 @@ public static class RelayServiceCollectionExtensions
             sp.GetRequiredService<IDnsResolver>(), sp.GetRequiredService<IOptions<VerificationOptions>>().Value,
             time: sp.GetRequiredService<TimeProvider>(), logger: sp.GetRequiredService<ILoggerFactory>().CreateLogger<MessageVerifier>()));
         services.TryAddSingleton<DkimSigners>();
+        services.TryAddSingleton(sp => new Lazy<MessageVerifier>(sp.GetRequiredService<MessageVerifier>));
+        services.TryAddSingleton(sp => new Lazy<DkimSigners>(sp.GetRequiredService<DkimSigners>));
         // Verification:Enabled=false keeps the no-op step (messages stored without a verdict).
         if (configuration.GetValue(VerificationSwitchOptions.EnabledKey, true))
             services.TryAddSingleton<IMessageVerificationStep, VerificationStep>();

@@ -9,7 +9,7 @@ internal sealed class VerificationStartup(IServiceProvider services) : IHostedSe
     /// <inheritdoc />
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        services.GetRequiredService<IMessageVerificationStep>();
+        if (services.GetRequiredService<IMessageVerificationStep>() is VerificationStep step) step.Initialize();
         return Task.CompletedTask;
     }
 

@@ -25,17 +25,31 @@ namespace SmarthostLab.Relay.Pipeline;
 /// </remarks>
 public sealed class VerificationStep : IMessageVerificationStep
 {
-    private readonly MessageVerifier _verifier;
-    private readonly DkimSigners _signers;
+    private readonly Lazy<MessageVerifier> _lazyVerifier;
+    private readonly Lazy<DkimSigners> _lazySigners;
     private readonly ILogger<VerificationStep> _logger;
 
-    /// <summary>Creates the step.</summary>
-    public VerificationStep(MessageVerifier verifier, DkimSigners signers, ILogger<VerificationStep> logger)
+    /// <summary>
+    /// Creates the step. The verifier and the keys are built on first use (the hosted <c>VerificationStartup</c>
+    /// forces that at start, after options validation): the SMTP listener resolves this step while Kestrel is
+    /// configured, before validation could name a bad key.
+    /// </summary>
+    public VerificationStep(Lazy<MessageVerifier> verifier, Lazy<DkimSigners> signers, ILogger<VerificationStep> logger)
     {
-        _verifier = verifier;
-        _signers = signers;
+        _lazyVerifier = verifier;
+        _lazySigners = signers;
         _logger = logger;
-        VerificationLog.Started(logger, verifier.AuthServId, verifier.EgressAddress?.ToString() ?? "client IP");
+    }
+
+    private MessageVerifier Verifier => _lazyVerifier.Value;
+
+    private DkimSigners Signers => _lazySigners.Value;
+
+    /// <summary>Builds the verifier (zone files, DNS) and loads the keys now.</summary>
+    public void Initialize()
+    {
+        _ = Signers;
+        VerificationLog.Started(_logger, Verifier.AuthServId, Verifier.EgressAddress?.ToString() ?? "client IP");
     }
 
     /// <inheritdoc />
@@ -43,7 +57,7 @@ public sealed class VerificationStep : IMessageVerificationStep
     {
         ArgumentNullException.ThrowIfNull(session);
         ArgumentNullException.ThrowIfNull(envelope);
-        envelope.HandlerState = new VerificationTransaction(_verifier.StartSpf(session.RemoteIp, session.Helo ?? "", envelope.MailFrom, cancellationToken));
+        envelope.HandlerState = new VerificationTransaction(Verifier.StartSpf(session.RemoteIp, session.Helo ?? "", envelope.MailFrom, cancellationToken));
         return ValueTask.CompletedTask;
     }
 
@@ -53,16 +67,16 @@ public sealed class VerificationStep : IMessageVerificationStep
         ArgumentNullException.ThrowIfNull(context);
         var spf = context.Envelope.HandlerState is VerificationTransaction transaction
             ? transaction.Spf
-            : _verifier.StartSpf(context.Session.RemoteIp, context.Session.Helo ?? "", context.Envelope.MailFrom, cancellationToken);
+            : Verifier.StartSpf(context.Session.RemoteIp, context.Session.Helo ?? "", context.Envelope.MailFrom, cancellationToken);
 
         // The verifier and the signer need contiguous bytes: one copy out of the pooled segments.
         var received = context.Content.ToArray();
-        var content = AuthenticationResultsFilter.RemoveOwn(received, _verifier.AuthServId, out var removed);
-        if (removed > 0) VerificationLog.ForgedRemoved(_logger, context.QueueId, removed, _verifier.AuthServId);
+        var content = AuthenticationResultsFilter.RemoveOwn(received, Verifier.AuthServId, out var removed);
+        if (removed > 0) VerificationLog.ForgedRemoved(_logger, context.QueueId, removed, Verifier.AuthServId);
         var signature = Sign(context, content);
         var stored = signature is null ? content : Concat(signature, content.Span);
 
-        var result = await _verifier.VerifyAsync(stored, spf, cancellationToken).ConfigureAwait(false);
+        var result = await Verifier.VerifyAsync(stored, spf, cancellationToken).ConfigureAwait(false);
         var decision = PolicyDecision.Decide(result, context.Account.Options.DmarcFailurePolicy);
         var verdict = result.ToVerdict(decision.Action);
         VerificationLog.Verified(_logger, context.QueueId, VerdictJson.Word(verdict.Spf.Result), VerdictJson.DkimWord(verdict),
@@ -90,7 +104,7 @@ public sealed class VerificationStep : IMessageVerificationStep
         {
             return null; // no header section: nothing to sign for; verification reports it.
         }
-        if (_signers.Find(context.Account.Name, fromDomain) is not { } signer) return null;
+        if (Signers.Find(context.Account.Name, fromDomain) is not { } signer) return null;
         try
         {
             return Encoding.ASCII.GetBytes(signer.Sign(content));
