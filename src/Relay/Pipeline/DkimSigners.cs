@@ -29,6 +29,9 @@ public sealed class DkimSigners
         if (loaded.Count > 0) VerificationLog.KeysLoaded(logger, string.Join(", ", loaded));
     }
 
+    /// <summary>True when <paramref name="account"/> has any signing key (saves parsing headers for accounts without).</summary>
+    public bool HasKeys(string account) => _byAccount.ContainsKey(account);
+
     /// <summary>The signer for a message of <paramref name="account"/> whose From domain is <paramref name="fromDomain"/>, or null.</summary>
     public DkimMessageSigner? Find(string account, string? fromDomain)
     {

@@ -94,6 +94,7 @@ public sealed class VerificationStep : IMessageVerificationStep
 
     private byte[]? Sign(MessageVerificationContext context, ReadOnlyMemory<byte> content)
     {
+        if (!Signers.HasKeys(context.Account.Name)) return null;
         string? fromDomain;
         try
         {
