@@ -199,6 +199,19 @@ public sealed class VerificationEndToEndTests
     }
 
     [Fact]
+    public async Task A_subdomain_From_is_signed_with_the_parent_key_and_passes_dmarc_by_relaxed_alignment()
+    {
+        await using var lab = await VerificationLab.StartAsync();
+        var reply = await lab.SendRawAsync("alice@contoso.test", VerificationLab.Message("news@news.contoso.test", "newsletter"));
+
+        var verdict = await lab.VerdictAsync(Mail.QueueIdOf(reply));
+        var signature = Assert.Single(verdict.GetProperty("dkim").EnumerateArray().ToList());
+        Assert.Equal(("pass", "contoso.test"), (signature.GetProperty("result").GetString(), signature.GetProperty("domain").GetString()));
+        var dmarc = verdict.GetProperty("dmarc");
+        Assert.Equal(("pass", "news.contoso.test", true), (dmarc.GetProperty("result").GetString(), dmarc.GetProperty("fromDomain").GetString(), dmarc.GetProperty("dkimAligned").GetBoolean()));
+    }
+
+    [Fact]
     public async Task Api_info_names_egress_addresses_and_authserv_id()
     {
         await using var lab = await VerificationLab.StartAsync();
