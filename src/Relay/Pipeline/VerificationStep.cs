@@ -79,8 +79,9 @@ public sealed class VerificationStep : IMessageVerificationStep
         var result = await Verifier.VerifyAsync(stored, spf, cancellationToken).ConfigureAwait(false);
         var decision = PolicyDecision.Decide(result, context.Account.Options.DmarcFailurePolicy);
         var verdict = result.ToVerdict(decision.Action);
-        VerificationLog.Verified(_logger, context.QueueId, VerdictJson.Word(verdict.Spf.Result), VerdictJson.DkimWord(verdict),
-            VerdictJson.Word(verdict.Dmarc.Result), verdict.Dmarc.FromDomain, VerdictJson.Word(verdict.Action));
+        if (_logger.IsEnabled(LogLevel.Information))
+            VerificationLog.Verified(_logger, context.QueueId, VerdictJson.Word(verdict.Spf.Result), VerdictJson.DkimWord(verdict),
+                VerdictJson.Word(verdict.Dmarc.Result), verdict.Dmarc.FromDomain, VerdictJson.Word(verdict.Action));
         if (decision.Reject is { } reject)
             return new VerificationOutcome { Verdict = verdict, Reject = reject, RejectReason = decision.Reason };
         return new VerificationOutcome
