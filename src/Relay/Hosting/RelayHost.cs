@@ -71,9 +71,10 @@ public static class RelayHost
             await Console.Error.WriteLineAsync($"smarthostlab-relay: configuration error: {exception.Message}").ConfigureAwait(false);
             return 2;
         }
-        catch (IOException exception)
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException)
         {
-            await Console.Error.WriteLineAsync($"smarthostlab-relay: cannot start: {exception.Message}").ConfigureAwait(false);
+            // Port in use, data folder not writable, store file unusable: one line, no stack trace.
+            await Console.Error.WriteLineAsync($"smarthostlab-relay: cannot start: {exception.Message.Split('\n')[0].Trim()}").ConfigureAwait(false);
             return 1;
         }
         await using (relay.ConfigureAwait(false))
