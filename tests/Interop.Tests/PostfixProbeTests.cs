@@ -34,7 +34,7 @@ public sealed class PostfixProbeTests
 
         var (code, stdout, stderr) = await RunProbeAsync(
             "send", "--via", $"127.0.0.1:{postfix.SubmissionPort}", "--from", "alice@contoso.test", "--to", "bob@example.com",
-            "--relay", relay.BaseUrl, "--timeout", "20");
+            "--relay", relay.BaseUrl, "--timeout", "30", "--mta-ip", "127.0.0.3");
 
         Assert.True(code == 1, $"exit {code}\n{stdout}\n{stderr}");
         Assert.Contains("127.0.0.3", stdout, StringComparison.Ordinal);

@@ -36,7 +36,9 @@ public sealed class PostfixRelayTests
         var id = message.GetProperty("id").GetString();
         var raw = await relay.Http.GetByteArrayAsync($"/api/v1/messages/{id}/raw");
         var text = Encoding.UTF8.GetString(raw);
-        Assert.StartsWith("Received: from exchange.contoso.test", text, StringComparison.Ordinal);
+        // The relay prepends its Authentication-Results, then its Received header naming Postfix's HELO and IP.
+        Assert.StartsWith("Authentication-Results: ", text, StringComparison.Ordinal);
+        Assert.Matches(@"\r\nReceived: from exchange\.contoso\.test \([^)]*\[127\.0\.0\.2\]\)", text);
         Assert.Contains("by exchange.contoso.test (Postfix)", text, StringComparison.Ordinal);
         Assert.Contains("Subject: interop " + token, text, StringComparison.Ordinal);
         Assert.Contains(body, text, StringComparison.Ordinal);
