@@ -16,10 +16,13 @@ public sealed class AdmissionEndToEndTests
 
         Assert.Equal("554 5.7.1 127.0.0.3 is not a registered outbound server of any account", await client.ReadReplyAsync());
         Assert.StartsWith("503 5.7.1", await client.CommandAsync("EHLO mx.example"));
+        Assert.StartsWith("503 5.7.1", await client.CommandAsync("MAIL FROM:<alice@contoso.test>"));
         Assert.StartsWith("221", await client.CommandAsync("QUIT"));
 
+        // One record per refused connection: the 503s that follow repeat it and are not listed again.
         var refusals = await relay.RefusalsAsync("?ip=127.0.0.3");
-        var connect = Assert.Single(refusals.Refusals, r => r.Stage == "connect");
+        var connect = Assert.Single(refusals.Refusals);
+        Assert.Equal("connect", connect.Stage);
         Assert.Equal("554 5.7.1 127.0.0.3 is not a registered outbound server of any account", connect.Reply);
         Assert.Equal("unregistered-ip", connect.Reason);
         Assert.Equal("127.0.0.3", connect.ClientIp);

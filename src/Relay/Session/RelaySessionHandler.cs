@@ -168,8 +168,13 @@ public sealed class RelaySessionHandler : ISmtpSessionHandler
     }
 
     /// <inheritdoc />
-    public void OnRefused(SessionContext session, SmtpRefusal refusal) =>
+    public void OnRefused(SessionContext session, SmtpRefusal refusal)
+    {
+        // The 503s of an already refused session repeat the connect refusal recorded at the greeting:
+        // one record per refused connection keeps GET /api/v1/refusals readable ("why did my mail not arrive?").
+        if (refusal.Reason == "session-refused") return;
         Record(session, refusal.Stage, refusal.Reply, refusal.Reason);
+    }
 
     private static RelaySessionState State(SessionContext session)
     {
