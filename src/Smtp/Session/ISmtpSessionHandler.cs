@@ -6,7 +6,7 @@ namespace SmarthostLab.Smtp.Session;
 /// The edge between the SMTP protocol and whatever hosts it (the relay, a test, a benchmark).
 /// The session calls these at each stage; a null reply means "proceed with the default positive reply".
 /// Handlers must not throw for expected refusals: return the reply instead. An exception is logged
-/// by the session, answered with 451 4.3.0 and, at connect, closes the connection.
+/// by the session and answered with 451 4.3.0 (at connect: 421 4.3.0, the only valid refusal there, and the connection closes).
 /// </summary>
 public interface ISmtpSessionHandler
 {
