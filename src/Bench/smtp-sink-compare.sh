@@ -7,15 +7,15 @@
 # for 1 KB and 32 KB messages at 1, 16 and 64 connections, with the relay's peak memory (VmHWM).
 #
 # usage: src/Bench/smtp-sink-compare.sh [--quick] [--no-smtpd] [--no-relay] [--in-process]
-#   env: MESSAGES (per run, default 5000), SECONDS_PER_RUN (default 20), SIZES ("1k 32k"),
+#   env: MESSAGES (per run, default 20000), SECONDS_PER_RUN (default 20), SIZES ("1k 32k"),
 #        CONCURRENCY ("1 16 64"), ARTIFACTS (default /tmp/art-bench), OUT (results folder),
-#        WARMUP (messages sent first and not counted, default 300), SKIP_BUILD=1 (use ARTIFACTS as built)
+#        WARMUP (messages sent first and not counted, default 3000), SKIP_BUILD=1 (use ARTIFACTS as built)
 # Needs root only to install Postfix and run its throwaway instance. Loopback only. Every run is
 # bounded by MESSAGES and SECONDS_PER_RUN; the whole script takes a few minutes.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-MESSAGES=${MESSAGES:-5000}
+MESSAGES=${MESSAGES:-20000}
 SECONDS_PER_RUN=${SECONDS_PER_RUN:-20}
 SIZES=${SIZES:-"1k 32k"}
 CONCURRENCY=${CONCURRENCY:-"1 16 64"}
@@ -74,7 +74,7 @@ if [ "${SKIP_BUILD:-0}" != 1 ]; then
 fi
 BENCH_DLL="$ARTIFACTS/bin/SmarthostLab.Bench/release/smarthostlab-bench.dll"
 RELAY_DLL="$ARTIFACTS/bin/SmarthostLab.Relay/release/smarthostlab-relay.dll"
-WARMUP=${WARMUP:-300}
+WARMUP=${WARMUP:-3000}
 bench() { dotnet "$BENCH_DLL" load --pipelining --warmup "$WARMUP" --messages "$MESSAGES" --duration "$SECONDS_PER_RUN" --json "$@"; }
 
 # --- a DKIM key; the relay's lab config (the same as load --start-relay) comes from the bench ----
