@@ -146,6 +146,8 @@ start_relay() {
 stop_relay() {
   [ -n "$relay_pid" ] && kill -TERM "$relay_pid" 2>/dev/null && wait "$relay_pid" 2>/dev/null || true
   relay_pid=""
+  # The store of a run holds every message with its transcript (hundreds of MB): keep only the figures.
+  rm -rf "$OUT/relay/data"
 }
 
 field() { jq -r "$1 // empty" "$2"; }
