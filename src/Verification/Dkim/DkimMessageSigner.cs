@@ -1,6 +1,8 @@
+using System.Security.Cryptography;
 using System.Text;
 using MimeKit;
 using MimeKit.Cryptography;
+using Org.BouncyCastle.Crypto;
 
 namespace SmarthostLab.Verification.Dkim;
 
@@ -86,5 +88,11 @@ public sealed class DkimMessageSigner
         : DkimSigner(key.PrivateKey, key.Domain, key.Selector, key.KeyType == "ed25519" ? DkimSignatureAlgorithm.Ed25519Sha256 : DkimSignatureAlgorithm.RsaSha256)
     {
         protected override long GetTimestamp() => time.GetUtcNow().ToUnixTimeSeconds();
+
+        /// <summary>rsa-sha256 through the platform RSA (same deterministic PKCS#1 v1.5 b=); Ed25519 stays on BouncyCastle.</summary>
+        protected override ISigner CreateSigningContext() =>
+            key.PlatformRsa is { } rsa && SignatureAlgorithm == DkimSignatureAlgorithm.RsaSha256
+                ? new PlatformRsaSigner(rsa, HashAlgorithmName.SHA256)
+                : base.CreateSigningContext();
     }
 }

@@ -11,6 +11,8 @@ namespace SmarthostLab.Verification.Dkim;
 /// </summary>
 public sealed class DkimSigningKey
 {
+    private PlatformRsaKey? _platformRsa;
+
     private DkimSigningKey(AsymmetricKeyParameter privateKey, AsymmetricKeyParameter publicKey, string domain, string selector)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(domain);
@@ -51,6 +53,9 @@ public sealed class DkimSigningKey
     internal AsymmetricKeyParameter PrivateKey { get; }
 
     internal AsymmetricKeyParameter PublicKey { get; }
+
+    /// <summary>The RSA key for the platform signer; null for Ed25519. Created once, shared.</summary>
+    internal PlatformRsaKey? PlatformRsa => _platformRsa ??= PrivateKey is RsaPrivateCrtKeyParameters rsa ? PlatformRsaKey.FromPrivate(rsa) : null;
 
     /// <summary>Loads a PEM file: RSA (PKCS#1 "RSA PRIVATE KEY" or PKCS#8 "PRIVATE KEY") or Ed25519 (PKCS#8).</summary>
     /// <exception cref="FormatException">The file holds no supported private key.</exception>

@@ -1,0 +1,90 @@
+using System.Security.Cryptography;
+using Org.BouncyCastle.Crypto;
+
+namespace SmarthostLab.Verification.Dkim;
+
+/// <summary>
+/// A BouncyCastle <see cref="ISigner"/> for rsa-sha256 / rsa-sha1 (RFC 6376 3.3) that hashes with
+/// <see cref="IncrementalHash"/> and does the RSA step with <see cref="PlatformRsaKey"/>, so MimeKit's
+/// canonicalization can feed it while the modular arithmetic runs in the platform library.
+/// One instance per signature; not thread-safe (as no <see cref="ISigner"/> is).
+/// </summary>
+internal sealed class PlatformRsaSigner : ISigner, IDisposable
+{
+    private readonly PlatformRsaKey _key;
+    private readonly HashAlgorithmName _hash;
+    private readonly IncrementalHash _digest;
+
+    public PlatformRsaSigner(PlatformRsaKey key, HashAlgorithmName hash)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        _key = key;
+        _hash = hash;
+        _digest = IncrementalHash.CreateHash(hash);
+    }
+
+    /// <inheritdoc />
+    public string AlgorithmName => _hash.Name + "withRSA";
+
+    /// <summary>Ignored: the key and direction are fixed at construction.</summary>
+    public void Init(bool forSigning, ICipherParameters parameters) => Reset();
+
+    /// <inheritdoc />
+    public void Update(byte input) => _digest.AppendData([input]);
+
+    /// <inheritdoc />
+    public void BlockUpdate(byte[] input, int inOff, int inLen) => _digest.AppendData(input, inOff, inLen);
+
+    /// <inheritdoc />
+    public void BlockUpdate(ReadOnlySpan<byte> input) => _digest.AppendData(input);
+
+    /// <inheritdoc />
+    public int GetMaxSignatureSize() => _key.SignatureLength;
+
+    /// <inheritdoc />
+    public byte[] GenerateSignature()
+    {
+        Span<byte> hash = stackalloc byte[64];
+        var length = _digest.GetHashAndReset(hash);
+        return _key.SignHash(hash[..length], _hash);
+    }
+
+    /// <inheritdoc />
+    public bool VerifySignature(byte[] signature)
+    {
+        ArgumentNullException.ThrowIfNull(signature);
+        Span<byte> hash = stackalloc byte[64];
+        var length = _digest.GetHashAndReset(hash);
+        return VerifyHash(hash[..length], signature);
+    }
+
+    /// <summary>Verifies <paramref name="signature"/> over a hash computed elsewhere.</summary>
+    public bool VerifyHash(ReadOnlySpan<byte> hash, ReadOnlySpan<byte> signature)
+    {
+        // RFC 8017 8.2.2 wants exactly the modulus length; like BouncyCastle (which reads the
+        // signature as an integer) accept one whose leading zero octets were dropped.
+        if (signature.Length > _key.SignatureLength || signature.IsEmpty)
+        {
+            return false;
+        }
+
+        if (signature.Length < _key.SignatureLength)
+        {
+            var padded = new byte[_key.SignatureLength];
+            signature.CopyTo(padded.AsSpan(padded.Length - signature.Length));
+            signature = padded;
+        }
+
+        return _key.VerifyHash(hash, signature, _hash);
+    }
+
+    /// <inheritdoc />
+    public void Reset()
+    {
+        Span<byte> discard = stackalloc byte[64];
+        _digest.GetHashAndReset(discard);
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _digest.Dispose();
+}
