@@ -48,6 +48,36 @@ public sealed class MessageStorageEndToEndTests
     }
 
     [Fact]
+    public async Task Each_message_of_a_session_stores_the_opening_and_its_own_transaction_only()
+    {
+        await using var relay = await TestRelay.StartAsync();
+        await using var client = await RawSmtpClient.ConnectAsync(relay.Smtp, TestRelay.Registered);
+        await client.ReadReplyAsync();
+        await client.CommandAsync("EHLO exchange.contoso.test");
+        string? id = null;
+        for (var n = 1; n <= 3; n++)
+        {
+            await client.CommandAsync($"MAIL FROM:<sender{n}@contoso.test>");
+            await client.CommandAsync("RCPT TO:<bob@example.com>");
+            Assert.StartsWith("354", await client.CommandAsync("DATA"));
+            await client.SendAsync(Encoding.UTF8.GetBytes($"Subject: message {n}\r\n\r\nbody {n}\r\n.\r\n"));
+            id = Mail.QueueIdOf(await client.ReadReplyAsync());
+            if (n == 2) Assert.StartsWith("250", await client.CommandAsync("RSET"));
+        }
+
+        var transcript = await relay.Http.GetStringAsync($"/api/v1/messages/{id}/transcript");
+        Assert.StartsWith("S: 220 ", transcript);
+        Assert.Contains("C: EHLO exchange.contoso.test\r\n", transcript);
+        Assert.Contains("S: 250-PIPELINING\r\n", transcript);
+        Assert.Contains("C: MAIL FROM:<sender3@contoso.test>\r\n", transcript);
+        Assert.EndsWith("octets of message data>\r\n", transcript);
+        Assert.DoesNotContain("sender1@", transcript);
+        Assert.DoesNotContain("sender2@", transcript);
+        Assert.DoesNotContain("RSET", transcript);
+        Assert.Single(transcript.Split("C: RCPT TO:", StringSplitOptions.None)[1..]);
+    }
+
+    [Fact]
     public async Task Mailkit_over_starttls_gets_the_id_and_the_message_records_tls()
     {
         await using var relay = await TestRelay.StartAsync();

@@ -431,4 +431,65 @@ public sealed class SessionTranscriptTests
         Assert.Contains("C: RCPT TO:<no@b.test>\r\nS: 550 5.1.1 No such user\r\n", transcript);
         Assert.Contains("*  <3 octets of message data>\r\n", transcript); // stored octets
     }
+
+    [Fact]
+    public void Transcript_keeps_the_opening_and_the_current_transaction_only()
+    {
+        var t = new SessionTranscript();
+        t.Server("220 relay.test ready");
+        t.Client("EHLO c.test");
+        t.Server("250 relay.test");
+        Assert.Equal("S: 220 relay.test ready\r\nC: EHLO c.test\r\nS: 250 relay.test\r\n", t.ForCurrentTransaction());
+
+        t.Client("MAIL FROM:<a@a.test>");
+        t.BeginTransaction();
+        t.Server("250 ok");
+        t.Note("<10 octets of message data>");
+        Assert.Equal("S: 220 relay.test ready\r\nC: EHLO c.test\r\nS: 250 relay.test\r\nC: MAIL FROM:<a@a.test>\r\nS: 250 ok\r\n*  <10 octets of message data>\r\n", t.ForCurrentTransaction());
+
+        t.Client("RSET");
+        t.Server("250 reset");
+        t.Client("MAIL FROM:<b@b.test>");
+        t.BeginTransaction();
+        t.Server("250 ok");
+        var second = t.ForCurrentTransaction();
+        Assert.Equal("S: 220 relay.test ready\r\nC: EHLO c.test\r\nS: 250 relay.test\r\nC: MAIL FROM:<b@b.test>\r\nS: 250 ok\r\n", second);
+        Assert.Equal(second, t.ToString());
+    }
+
+    [Fact]
+    public void Transcript_bound_applies_per_transaction_and_a_new_transaction_lifts_truncation()
+    {
+        var t = new SessionTranscript();
+        t.Client("EHLO c.test");
+        t.Client("MAIL FROM:<a@a.test>");
+        t.BeginTransaction();
+        var filler = new string('x', 1000);
+        for (var i = 0; i < 100; i++) t.Client("RCPT TO:<" + filler + ">");
+        var first = t.ForCurrentTransaction();
+        Assert.True(first.Length <= SessionTranscript.MaxChars);
+        Assert.EndsWith("*  transcript truncated\r\n", first);
+
+        t.Client("MAIL FROM:<b@b.test>"); // dropped while truncated, recorded again when the transaction begins
+        t.BeginTransaction();
+        t.Server("250 ok");
+        Assert.Equal("C: EHLO c.test\r\nC: MAIL FROM:<b@b.test>\r\nS: 250 ok\r\n", t.ForCurrentTransaction());
+    }
+
+    [Fact]
+    public async Task Session_marks_the_transaction_at_each_accepted_MAIL()
+    {
+        await using var h = PipeHarness.Start();
+        await h.ReadReplyAsync();
+        await h.SendAsync("EHLO client.test\r\nMAIL FROM:<one@contoso.test>\r\nRCPT TO:<bob@example.com>\r\nDATA\r\n");
+        await h.ReadRepliesAsync(4);
+        await h.SendAsync("Subject: 1\r\n\r\nx\r\n.\r\nMAIL FROM:<two@contoso.test>\r\nRCPT TO:<bob@example.com>\r\nDATA\r\n");
+        await h.ReadRepliesAsync(4);
+        await h.SendAsync("Subject: 2\r\n\r\ny\r\n.\r\n");
+        await h.ReadReplyAsync();
+        var text = h.Context.Transcript.ForCurrentTransaction();
+        Assert.Contains("C: EHLO client.test\r\n", text);
+        Assert.Contains("C: MAIL FROM:<two@contoso.test>\r\n", text);
+        Assert.DoesNotContain("one@contoso.test", text);
+    }
 }

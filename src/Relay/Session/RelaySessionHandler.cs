@@ -155,7 +155,7 @@ public sealed class RelaySessionHandler : ISmtpSessionHandler
         try
         {
             // Not cancelled by the session: once queued, the write completes and the client hears about it.
-            await _store.AddMessageAsync(new NewMessage(metadata, raw, session.Transcript.ToString(), headers.Text), CancellationToken.None).ConfigureAwait(false);
+            await _store.AddMessageAsync(new NewMessage(metadata, raw, session.Transcript.ForCurrentTransaction(), headers.Text), CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception exception) when (exception is not OutOfMemoryException)
         {

@@ -248,6 +248,7 @@ public sealed partial class SmtpSession
         {
             _envelope = envelope;
             _state = SmtpState.MailGiven;
+            _context.Transcript.BeginTransaction();
             Reply(reply ?? SmtpReplies.SenderOk);
         }
         else
