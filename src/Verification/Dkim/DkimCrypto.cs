@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Security.Cryptography;
 using MimeKit;
 using MimeKit.Cryptography;
 using Org.BouncyCastle.Crypto;
@@ -26,9 +28,38 @@ internal sealed class DkimCrypto : DkimVerifierBase
     public bool CheckBodyHash(MimeMessage message, DkimSignatureHeader sig) =>
         VerifyBodyHash(Options, message, sig.Algorithm, sig.BodyCanonicalization, sig.BodyLength, sig.BodyHash);
 
-    /// <summary>True when b= verifies over the signed headers and the signature header itself.</summary>
-    public bool CheckSignature(MimeMessage message, Header header, DkimSignatureHeader sig, AsymmetricKeyParameter key) =>
-        VerifySignature(Options, message, header, sig.Algorithm, key, sig.SignedHeaders, sig.HeaderCanonicalization, sig.Signature);
+    /// <summary>
+    /// True when b= verifies over the signed headers and the signature header itself. RSA goes
+    /// through the platform RSA (MimeKit's verify context is internal, so the header hash input
+    /// comes from <see cref="DkimHeaderCanonicalizer"/>); Ed25519 through MimeKit and BouncyCastle.
+    /// </summary>
+    /// <exception cref="FormatException">b= is not base64.</exception>
+    public bool CheckSignature(MimeMessage message, Header header, DkimSignatureHeader sig, DkimKeyRecord key)
+    {
+        if (sig.Algorithm is DkimSignatureAlgorithm.RsaSha256 or DkimSignatureAlgorithm.RsaSha1 && key.PlatformRsa is { } rsa)
+        {
+            return CheckRsaSignature(message, header, sig, rsa);
+        }
+
+        return VerifySignature(Options, message, header, sig.Algorithm, key.PublicKey!, sig.SignedHeaders, sig.HeaderCanonicalization, sig.Signature);
+    }
+
+    /// <summary>RFC 6376 3.7 hash of the header input, then RSASSA-PKCS1-v1_5 verification with the platform RSA.</summary>
+    internal static bool CheckRsaSignature(MimeMessage message, Header header, DkimSignatureHeader sig, PlatformRsaKey key)
+    {
+        var signature = Convert.FromBase64String(sig.Signature);
+        var input = new ArrayBufferWriter<byte>(1024);
+        DkimHeaderCanonicalizer.Write(input, message, header, sig.SignedHeaders, sig.HeaderCanonicalization);
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        if (sig.Algorithm == DkimSignatureAlgorithm.RsaSha1)
+        {
+            var length = SHA1.HashData(input.WrittenSpan, hash);
+            return key.VerifyHash(hash[..length], signature, HashAlgorithmName.SHA1);
+        }
+
+        SHA256.HashData(input.WrittenSpan, hash);
+        return key.VerifyHash(hash, signature, HashAlgorithmName.SHA256);
+    }
 
     private static FormatOptions CreateOptions()
     {

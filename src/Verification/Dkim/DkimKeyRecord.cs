@@ -12,6 +12,8 @@ namespace SmarthostLab.Verification.Dkim;
 /// </summary>
 public sealed class DkimKeyRecord
 {
+    private PlatformRsaKey? _platformRsa;
+
     private DkimKeyRecord(
         string keyType,
         IReadOnlyList<string>? hashAlgorithms,
@@ -64,6 +66,9 @@ public sealed class DkimKeyRecord
 
     /// <summary>The decoded public key; null when revoked.</summary>
     internal AsymmetricKeyParameter? PublicKey { get; }
+
+    /// <summary>The RSA key for the platform verifier; null unless k=rsa. Created on first use and shared (records are cached).</summary>
+    internal PlatformRsaKey? PlatformRsa => _platformRsa ??= PublicKey is RsaKeyParameters rsa ? PlatformRsaKey.FromPublic(rsa) : null;
 
     /// <summary>True when h= allows <paramref name="hash"/> ("sha1" or "sha256").</summary>
     public bool AllowsHash(string hash) => HashAlgorithms is null || HashAlgorithms.Contains(hash, StringComparer.OrdinalIgnoreCase);

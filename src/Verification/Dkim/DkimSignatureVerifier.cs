@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using MimeKit;
 using Org.BouncyCastle.Crypto;
 using SmarthostLab.Verification.Dns;
@@ -145,7 +146,7 @@ public sealed class DkimSignatureVerifier
                 return Verdict(sig, DkimResult.Fail, "body hash mismatch");
             }
 
-            return _crypto.CheckSignature(message, header, sig, key.PublicKey!)
+            return _crypto.CheckSignature(message, header, sig, key)
                 ? Verdict(sig, DkimResult.Pass, null)
                 : Verdict(sig, DkimResult.Fail, "signature did not verify");
         }
@@ -153,7 +154,7 @@ public sealed class DkimSignatureVerifier
         {
             return Verdict(sig, DkimResult.PermError, "b= or bh= is not valid base64");
         }
-        catch (Exception e) when (e is CryptoException or ArgumentException or InvalidOperationException)
+        catch (Exception e) when (e is CryptoException or CryptographicException or ArgumentException or InvalidOperationException)
         {
             return Verdict(sig, DkimResult.Fail, "signature did not verify");
         }

@@ -54,6 +54,20 @@ internal sealed class PlatformRsaKey
     /// <summary>RSASSA-PKCS1-v1_5 verification of <paramref name="signature"/> over an already computed <paramref name="hash"/>.</summary>
     public bool VerifyHash(ReadOnlySpan<byte> hash, ReadOnlySpan<byte> signature, HashAlgorithmName algorithm)
     {
+        // RFC 8017 8.2.2 wants exactly the modulus length; like BouncyCastle (which reads the
+        // signature as an integer) accept one whose leading zero octets were dropped.
+        if (signature.IsEmpty || signature.Length > SignatureLength)
+        {
+            return false;
+        }
+
+        if (signature.Length < SignatureLength)
+        {
+            var padded = new byte[SignatureLength];
+            signature.CopyTo(padded.AsSpan(padded.Length - signature.Length));
+            signature = padded;
+        }
+
         var rsa = Rent();
         try
         {

@@ -55,27 +55,7 @@ internal sealed class PlatformRsaSigner : ISigner, IDisposable
         ArgumentNullException.ThrowIfNull(signature);
         Span<byte> hash = stackalloc byte[64];
         var length = _digest.GetHashAndReset(hash);
-        return VerifyHash(hash[..length], signature);
-    }
-
-    /// <summary>Verifies <paramref name="signature"/> over a hash computed elsewhere.</summary>
-    public bool VerifyHash(ReadOnlySpan<byte> hash, ReadOnlySpan<byte> signature)
-    {
-        // RFC 8017 8.2.2 wants exactly the modulus length; like BouncyCastle (which reads the
-        // signature as an integer) accept one whose leading zero octets were dropped.
-        if (signature.Length > _key.SignatureLength || signature.IsEmpty)
-        {
-            return false;
-        }
-
-        if (signature.Length < _key.SignatureLength)
-        {
-            var padded = new byte[_key.SignatureLength];
-            signature.CopyTo(padded.AsSpan(padded.Length - signature.Length));
-            signature = padded;
-        }
-
-        return _key.VerifyHash(hash, signature, _hash);
+        return _key.VerifyHash(hash[..length], signature, _hash);
     }
 
     /// <inheritdoc />

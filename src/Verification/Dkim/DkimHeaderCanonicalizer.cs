@@ -1,0 +1,208 @@
+using System.Buffers;
+using System.Text;
+using MimeKit;
+using MimeKit.Cryptography;
+
+namespace SmarthostLab.Verification.Dkim;
+
+/// <summary>
+/// The header part of the DKIM hash input (RFC 6376 3.7 steps 2 and 3): the fields named in h=
+/// (each name taking the next instance from the bottom, RFC 6376 5.4.2; names not present skipped),
+/// then the DKIM-Signature field itself with the b= value emptied and no trailing CRLF, in simple
+/// (3.4.1) or relaxed (3.4.2) form. Works on MimeKit's parsed <see cref="Header"/>s the way
+/// MimeKit's own verifier does (Content-* fields live on the body entity; bare LF counts as CRLF),
+/// so it can feed the platform RSA where MimeKit offers no hook. Stateless.
+/// </summary>
+internal static class DkimHeaderCanonicalizer
+{
+    private static readonly byte[] CrLf = "\r\n"u8.ToArray();
+
+    /// <summary>Appends the canonicalized signed header fields and signature field to <paramref name="output"/>.</summary>
+    /// <exception cref="FormatException">The signature field has no b= tag.</exception>
+    public static void Write(IBufferWriter<byte> output, MimeMessage message, Header signature, IReadOnlyList<string> signedHeaders, DkimCanonicalizationAlgorithm canonicalization)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(message);
+        ArgumentNullException.ThrowIfNull(signature);
+        ArgumentNullException.ThrowIfNull(signedHeaders);
+
+        var used = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+        foreach (var name in signedHeaders)
+        {
+            var list = name.StartsWith("Content-", StringComparison.OrdinalIgnoreCase) && message.Body is { } body ? body.Headers : message.Headers;
+            used.TryGetValue(name, out var skip);
+            var header = NthFromBottom(list, name, skip);
+            if (header is null)
+            {
+                continue;
+            }
+
+            used[name] = skip + 1;
+            if (canonicalization == DkimCanonicalizationAlgorithm.Relaxed)
+            {
+                WriteRelaxed(output, header.Field, header.RawValue);
+                output.Write(CrLf);
+            }
+            else
+            {
+                // The raw value carries the field's own line end.
+                WriteSimple(output, header.RawField, header.RawValue);
+            }
+        }
+
+        var value = TrimFinalNewLine(WithoutSignatureValue(signature.RawValue));
+        if (canonicalization == DkimCanonicalizationAlgorithm.Relaxed)
+        {
+            WriteRelaxed(output, signature.Field, value);
+        }
+        else
+        {
+            WriteSimple(output, signature.RawField, value);
+        }
+    }
+
+    private static Header? NthFromBottom(HeaderList headers, string name, int skip)
+    {
+        for (var i = headers.Count - 1; i >= 0; i--)
+        {
+            if (headers[i].Field.Equals(name, StringComparison.OrdinalIgnoreCase) && skip-- == 0)
+            {
+                return headers[i];
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>RFC 6376 3.4.2: lower-case name, no space around the colon, every WSP run (unfolded) one SP, none at either end.</summary>
+    private static void WriteRelaxed(IBufferWriter<byte> output, string field, ReadOnlySpan<byte> value)
+    {
+        var name = output.GetSpan(Encoding.ASCII.GetMaxByteCount(field.Length) + 1);
+        var written = Encoding.ASCII.GetBytes(field.ToLowerInvariant(), name);
+        name[written] = (byte)':';
+        output.Advance(written + 1);
+
+        var i = 0;
+        var words = 0;
+        while (i < value.Length)
+        {
+            var spaceStart = i;
+            while (i < value.Length && IsWhiteSpace(value[i]))
+            {
+                i++;
+            }
+
+            var wordStart = i;
+            while (i < value.Length && !IsWhiteSpace(value[i]))
+            {
+                i++;
+            }
+
+            if (i == wordStart)
+            {
+                break; // trailing whitespace
+            }
+
+            if (wordStart > spaceStart && words > 0)
+            {
+                output.Write(" "u8);
+            }
+
+            output.Write(value[wordStart..i]);
+            words++;
+        }
+    }
+
+    /// <summary>RFC 6376 3.4.1: the field as it is, with MimeKit's line-end normalization (bare LF becomes CRLF).</summary>
+    private static void WriteSimple(IBufferWriter<byte> output, byte[] rawField, ReadOnlySpan<byte> value)
+    {
+        WriteCrLfNormalized(output, rawField);
+        output.Write(":"u8);
+        WriteCrLfNormalized(output, value);
+    }
+
+    private static void WriteCrLfNormalized(IBufferWriter<byte> output, ReadOnlySpan<byte> data)
+    {
+        while (!data.IsEmpty)
+        {
+            var lf = data.IndexOf((byte)'\n');
+            if (lf < 0)
+            {
+                output.Write(data);
+                return;
+            }
+
+            if (lf > 0 && data[lf - 1] == '\r')
+            {
+                output.Write(data[..(lf + 1)]);
+            }
+            else
+            {
+                output.Write(data[..lf]);
+                output.Write(CrLf);
+            }
+
+            data = data[(lf + 1)..];
+        }
+    }
+
+    /// <summary>The raw value with the b= tag's value removed (RFC 6376 3.7: "treated as the empty string").</summary>
+    private static byte[] WithoutSignatureValue(byte[] raw)
+    {
+        var i = 0;
+        while (i < raw.Length)
+        {
+            while (i < raw.Length && IsWhiteSpace(raw[i]))
+            {
+                i++;
+            }
+
+            var nameStart = i;
+            while (i < raw.Length && raw[i] != '=' && raw[i] != ';')
+            {
+                i++;
+            }
+
+            if (i < raw.Length && raw[i] == '=' && IsTagB(raw.AsSpan(nameStart, i - nameStart)))
+            {
+                var valueStart = i + 1;
+                var valueEnd = valueStart;
+                while (valueEnd < raw.Length && raw[valueEnd] != ';')
+                {
+                    valueEnd++;
+                }
+
+                // Keep the field's own line end when b= is the last tag.
+                if (valueEnd == raw.Length)
+                {
+                    valueEnd = raw.Length - TrailingNewLineLength(raw);
+                    valueEnd = Math.Max(valueEnd, valueStart);
+                }
+
+                return [.. raw.AsSpan(0, valueStart), .. raw.AsSpan(valueEnd)];
+            }
+
+            while (i < raw.Length && raw[i] != ';')
+            {
+                i++;
+            }
+
+            i++;
+        }
+
+        throw new FormatException("DKIM-Signature has no b= tag");
+    }
+
+    private static bool IsTagB(ReadOnlySpan<byte> name)
+    {
+        var trimmed = name.TrimEnd(" \t\r\n"u8);
+        return trimmed.Length == 1 && trimmed[0] == 'b';
+    }
+
+    private static ReadOnlySpan<byte> TrimFinalNewLine(ReadOnlySpan<byte> value) => value[..^TrailingNewLineLength(value)];
+
+    private static int TrailingNewLineLength(ReadOnlySpan<byte> value) =>
+        value.EndsWith("\r\n"u8) ? 2 : value.EndsWith("\n"u8) ? 1 : 0;
+
+    private static bool IsWhiteSpace(byte b) => b is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n';
+}
