@@ -47,6 +47,27 @@ public sealed class StoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_message_in_two_parts_is_stored_as_their_exact_concatenation()
+    {
+        var store = await OpenAsync();
+        var tails = Enumerable.Range(0, 20).Select(n =>
+        {
+            var tail = new byte[n * 37_001 + 1];
+            new Random(n).NextBytes(tail);
+            return tail;
+        }).ToArray();
+        await Task.WhenAll(tails.Select((tail, n) => store.AddMessageAsync(Message(n) with { RawTail = tail.AsMemory(n % 2) })));
+        await store.AddMessageAsync(Message(100));
+        for (var n = 0; n < tails.Length; n++)
+        {
+            var stored = await store.GetRawAsync($"ID{n:D6}");
+            byte[] expected = [.. "0123456789"u8, .. tails[n].AsSpan(n % 2)];
+            Assert.Equal(expected, stored);
+        }
+        Assert.Equal("0123456789"u8.ToArray(), await store.GetRawAsync("ID000100"));
+    }
+
+    [Fact]
     public async Task Many_waiting_writers_share_transactions()
     {
         var batches = 0;

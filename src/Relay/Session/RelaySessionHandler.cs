@@ -121,12 +121,15 @@ public sealed class RelaySessionHandler : ISmtpSessionHandler
             headers = new HeaderSummary(null, null, null, "");
         }
 
-        var prefix = Encoding.UTF8.GetBytes(outcome.PrependHeaders + ReceivedHeader.Format(session, envelope, _hostName, queueId, now));
-        var bodyLength = outcome.RewrittenContent?.LongLength ?? content.Length;
-        var raw = new byte[prefix.Length + bodyLength];
-        prefix.CopyTo(raw, 0);
-        if (outcome.RewrittenContent is { } rewritten) rewritten.CopyTo(raw, prefix.Length);
-        else content.CopyTo(raw.AsSpan(prefix.Length));
+        // No whole-message array beyond what exists already: rewritten content (its own array) is stored after
+        // the prepended headers as a second part; the session's pooled content is copied once, right after them.
+        var received = ReceivedHeader.Format(session, envelope, _hostName, queueId, now);
+        var prefixLength = Encoding.UTF8.GetByteCount(outcome.PrependHeaders) + Encoding.UTF8.GetByteCount(received);
+        var tail = outcome.RewrittenContent;
+        var raw = new byte[prefixLength + (tail is null ? content.Length : 0)];
+        var written = Encoding.UTF8.GetBytes(outcome.PrependHeaders, raw);
+        Encoding.UTF8.GetBytes(received, raw.AsSpan(written));
+        if (tail is null) content.CopyTo(raw.AsSpan(prefixLength));
 
         var verdict = outcome.Verdict;
         var metadata = new StoredMessage
@@ -140,7 +143,7 @@ public sealed class RelaySessionHandler : ISmtpSessionHandler
             MailFrom = envelope.MailFrom,
             MailFromParameters = string.Join(' ', envelope.MailFromParameters.Select(p => p.Value is null ? p.Key : $"{p.Key}={p.Value}")),
             Recipients = [.. envelope.Recipients],
-            Size = raw.LongLength,
+            Size = raw.LongLength + (tail?.LongLength ?? 0),
             ReceivedAt = now,
             Subject = headers.Subject,
             MessageId = headers.MessageId,
@@ -155,7 +158,7 @@ public sealed class RelaySessionHandler : ISmtpSessionHandler
         try
         {
             // Not cancelled by the session: once queued, the write completes and the client hears about it.
-            await _store.AddMessageAsync(new NewMessage(metadata, raw, session.Transcript.ForCurrentTransaction(), headers.Text), CancellationToken.None).ConfigureAwait(false);
+            await _store.AddMessageAsync(new NewMessage(metadata, raw, session.Transcript.ForCurrentTransaction(), headers.Text) { RawTail = tail }, CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception exception) when (exception is not OutOfMemoryException)
         {

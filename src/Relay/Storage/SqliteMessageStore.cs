@@ -117,10 +117,23 @@ public sealed partial class SqliteMessageStore : IMessageStore, IAsyncDisposable
             p.AddWithValue("$dmarc", (object?)m.Dmarc ?? DBNull.Value);
             p.AddWithValue("$action", (object?)m.Action ?? DBNull.Value);
             p.AddWithValue("$headers", message.HeaderText);
-            p.Add("$raw", SqliteType.Blob).Value = message.Raw;
+            if (message.RawTail.IsEmpty)
+            {
+                p.Add("$raw", SqliteType.Blob).Value = message.Raw;
+                p.AddWithValue("$transcript", message.Transcript);
+                insert.ExecuteNonQuery();
+                return;
+            }
+            // Two parts: reserve the blob (zeroblob) and write the parts into it with incremental BLOB I/O,
+            // so neither a joined array nor SQLite's own bound copy of the whole message is made.
+            insert.CommandText = insert.CommandText.Replace("$raw", "zeroblob($rawlength)", StringComparison.Ordinal) + "SELECT last_insert_rowid();";
+            p.AddWithValue("$rawlength", message.RawLength);
             p.AddWithValue("$transcript", message.Transcript);
-            insert.ExecuteNonQuery();
-        }, message.Raw.LongLength);
+            var rowid = (long)insert.ExecuteScalar()!;
+            using var blob = new SqliteBlob(connection, "message_content", "raw", rowid);
+            blob.Write(message.Raw);
+            blob.Write(message.RawTail.Span);
+        }, message.RawLength);
         return EnqueueAndWait(write, cancellationToken);
     }
 
