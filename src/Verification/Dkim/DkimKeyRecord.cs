@@ -67,7 +67,7 @@ public sealed class DkimKeyRecord
     /// <summary>The decoded public key; null when revoked.</summary>
     internal AsymmetricKeyParameter? PublicKey { get; }
 
-    /// <summary>The RSA key for the platform verifier; null unless k=rsa. Created on first use and shared (records are cached).</summary>
+    /// <summary>The RSA key for the platform verifier; null unless k=rsa. Created on first use and shared (records are cached); a race only builds a spare that is dropped.</summary>
     internal PlatformRsaKey? PlatformRsa => _platformRsa ??= PublicKey is RsaKeyParameters rsa ? PlatformRsaKey.FromPublic(rsa) : null;
 
     /// <summary>True when h= allows <paramref name="hash"/> ("sha1" or "sha256").</summary>

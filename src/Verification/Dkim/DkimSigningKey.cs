@@ -54,7 +54,7 @@ public sealed class DkimSigningKey
 
     internal AsymmetricKeyParameter PublicKey { get; }
 
-    /// <summary>The RSA key for the platform signer; null for Ed25519. Created once, shared.</summary>
+    /// <summary>The RSA key for the platform signer; null for Ed25519. Created on first use and shared; a race only builds a spare that is dropped.</summary>
     internal PlatformRsaKey? PlatformRsa => _platformRsa ??= PrivateKey is RsaPrivateCrtKeyParameters rsa ? PlatformRsaKey.FromPrivate(rsa) : null;
 
     /// <summary>Loads a PEM file: RSA (PKCS#1 "RSA PRIVATE KEY" or PKCS#8 "PRIVATE KEY") or Ed25519 (PKCS#8).</summary>

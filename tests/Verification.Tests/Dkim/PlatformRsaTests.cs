@@ -118,6 +118,21 @@ public sealed class PlatformRsaTests
         Assert.False(verifiesTampered);
     }
 
+    [Fact]
+    public async Task One_key_verifies_and_signs_concurrently()
+    {
+        var key = Key();
+        var signer = new DkimMessageSigner(key, new FixedTime(Now));
+        var expected = signer.Sign(Message);
+        var verifier = new DkimSignatureVerifier(new FakeDns().Txt(key.RecordName, key.PublicKeyRecord), new FixedTime(Now));
+        var signed = signer.SignAndPrepend(Message);
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 64).Select(_ => Task.Run(async () =>
+            (signer.Sign(Message), (await verifier.VerifyAsync(signed))[0].Result))));
+
+        Assert.All(results, r => Assert.Equal((expected, DkimResult.Pass), r));
+    }
+
     private static byte[] SignWithMimeKit(DkimSigningKey key, DkimSignatureAlgorithm algorithm, DkimCanonicalizationAlgorithm canonicalization)
     {
         var parsed = MimeMessage.Load(new MemoryStream(Message));
