@@ -4,7 +4,8 @@ namespace SmarthostLab.Smtp;
 
 /// <summary>
 /// Checks <see cref="SmtpOptions"/> at start (with <c>ValidateOnStart</c>): each failure names its key, e.g.
-/// "Smtp:CommandTimeout must be positive".
+/// "Smtp:CommandTimeout must be positive". The one place the protocol limits are checked; a host adds its
+/// own checks (endpoints, certificate files) beside it.
 /// </summary>
 public sealed class SmtpOptionsValidator : IValidateOptions<SmtpOptions>
 {
@@ -16,16 +17,22 @@ public sealed class SmtpOptionsValidator : IValidateOptions<SmtpOptions>
         {
             if (value <= TimeSpan.Zero) failures.Add($"{SmtpOptions.Section}:{key} must be positive (got {value})");
         }
+        void Range(long value, long min, long max, string key)
+        {
+            if (value < min) failures.Add($"{SmtpOptions.Section}:{key} must be at least {min} (got {value})");
+            else if (value > max) failures.Add($"{SmtpOptions.Section}:{key} must be at most {max} (got {value})");
+        }
         Positive(options.CommandTimeout, nameof(SmtpOptions.CommandTimeout));
         Positive(options.DataTimeout, nameof(SmtpOptions.DataTimeout));
         Positive(options.RefusedSessionTimeout, nameof(SmtpOptions.RefusedSessionTimeout));
-        if (options.MaxMessageSize < 1024) failures.Add($"{SmtpOptions.Section}:{nameof(SmtpOptions.MaxMessageSize)} must be at least 1024 (got {options.MaxMessageSize})");
-        if (options.MaxRecipients < 1) failures.Add($"{SmtpOptions.Section}:{nameof(SmtpOptions.MaxRecipients)} must be at least 1 (got {options.MaxRecipients})");
-        if (options.MaxBadCommands < 1) failures.Add($"{SmtpOptions.Section}:{nameof(SmtpOptions.MaxBadCommands)} must be at least 1 (got {options.MaxBadCommands})");
-        if (options.MaxConnections < 1) failures.Add($"{SmtpOptions.Section}:{nameof(SmtpOptions.MaxConnections)} must be at least 1 (got {options.MaxConnections})");
-        if (options.MaxConnectionsPerIp < 1) failures.Add($"{SmtpOptions.Section}:{nameof(SmtpOptions.MaxConnectionsPerIp)} must be at least 1 (got {options.MaxConnectionsPerIp})");
-        if (options.HostName is { Length: > 0 } host && (host.Length > 253 || host.Any(c => char.IsWhiteSpace(c) || char.IsControl(c))))
-            failures.Add($"{SmtpOptions.Section}:{nameof(SmtpOptions.HostName)} must be a host name without spaces (got '{host}')");
+        Range(options.MaxMessageSize, 1024, long.MaxValue, nameof(SmtpOptions.MaxMessageSize));
+        Range(options.MaxRecipients, 1, 100_000, nameof(SmtpOptions.MaxRecipients));
+        Range(options.MaxBadCommands, 1, 10_000, nameof(SmtpOptions.MaxBadCommands));
+        Range(options.MaxConnections, 1, 1_000_000, nameof(SmtpOptions.MaxConnections));
+        Range(options.MaxConnectionsPerIp, 1, 1_000_000, nameof(SmtpOptions.MaxConnectionsPerIp));
+        // The name goes into the greeting, EHLO and Received headers: printable ASCII, no comment or literal delimiters.
+        if (options.HostName is { } host && (host.Length is 0 or > 253 || host.Any(c => c <= ' ' || c > '~' || c is '(' or ')' or '[' or ']' or ';')))
+            failures.Add($"{SmtpOptions.Section}:{nameof(SmtpOptions.HostName)} must be a host name: printable ASCII without spaces or ( ) [ ] ; (got '{host}')");
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

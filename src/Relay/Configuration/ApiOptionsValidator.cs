@@ -12,7 +12,7 @@ public sealed class ApiOptionsValidator : IValidateOptions<ApiOptions>
         if (!EndpointParser.TryParse(options.Listen, out _, out var problem)) errors.Add($"Api:Listen: {problem}");
         if (options.AdminToken is { Length: > 0 and < 8 }) errors.Add("Api:AdminToken: must be at least 8 characters");
         if (options.ReadToken is { Length: > 0 and < 8 }) errors.Add("Api:ReadToken: must be at least 8 characters");
-        RelaySmtpOptionsValidator.Positive(errors, "Api:MaxWaitTimeout", options.MaxWaitTimeout);
+        OptionChecks.Positive(errors, "Api:MaxWaitTimeout", options.MaxWaitTimeout);
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

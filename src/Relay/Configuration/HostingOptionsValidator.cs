@@ -9,7 +9,7 @@ public sealed class HostingOptionsValidator : IValidateOptions<HostingOptions>
     public ValidateOptionsResult Validate(string? name, HostingOptions options)
     {
         var errors = new List<string>();
-        RelaySmtpOptionsValidator.Positive(errors, "Host:ShutdownTimeout", options.ShutdownTimeout);
+        OptionChecks.Positive(errors, "Host:ShutdownTimeout", options.ShutdownTimeout);
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

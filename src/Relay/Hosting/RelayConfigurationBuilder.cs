@@ -65,7 +65,9 @@ public static class RelayConfigurationBuilder
     {
         try
         {
-            return First(new RelaySmtpOptionsValidator().Validate(null, Bind<SmtpOptions>(configuration, SmtpOptions.Section)))
+            var smtp = Bind<SmtpOptions>(configuration, SmtpOptions.Section);
+            return First(new RelaySmtpOptionsValidator().Validate(null, smtp))
+                ?? First(new SmtpOptionsValidator().Validate(null, smtp))
                 ?? First(new ApiOptionsValidator().Validate(null, Bind<ApiOptions>(configuration, ApiOptions.Section)))
                 ?? First(new StoreOptionsValidator().Validate(null, Bind<StoreOptions>(configuration, StoreOptions.Section)))
                 ?? First(new HostingOptionsValidator().Validate(null, Bind<HostingOptions>(configuration, HostingOptions.Section)))
