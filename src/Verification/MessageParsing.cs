@@ -15,6 +15,14 @@ internal static class MessageParsing
     public static HeaderList ParseHeaders(ReadOnlyMemory<byte> message) =>
         new MimeParser(Open(message), MimeFormat.Entity, persistent: true).ParseHeaders();
 
+    /// <summary>
+    /// Parses a message from a seekable stream without copying its body: MIME parts keep offsets into
+    /// <paramref name="message"/>, which must stay readable while the result is used.
+    /// </summary>
+    /// <exception cref="FormatException">The bytes are not a message (no headers).</exception>
+    public static MimeMessage Parse(Stream message) =>
+        new MimeParser(message, MimeFormat.Entity, persistent: true).ParseMessage();
+
     private static MemoryStream Open(ReadOnlyMemory<byte> message) =>
         System.Runtime.InteropServices.MemoryMarshal.TryGetArray(message, out var segment)
             ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false, publiclyVisible: true)

@@ -97,14 +97,14 @@ public sealed partial class MessageVerifier
     /// <summary>
     /// Verifies a complete message (as received, headers and body) with the SPF checks started at MAIL FROM.
     /// </summary>
-    public async Task<VerificationResult> VerifyAsync(ReadOnlyMemory<byte> message, SpfChecks spf, CancellationToken cancellationToken = default)
+    public Task<VerificationResult> VerifyAsync(ReadOnlyMemory<byte> message, SpfChecks spf, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(spf);
-        // Headers first: the body is only parsed when there are DKIM signatures to check.
         HeaderList? headers = null;
         MimeMessage? parsed = null;
         try
         {
+            // Headers first: the body is only parsed when there are DKIM signatures to check.
             headers = MessageParsing.ParseHeaders(message);
             if (headers.Contains(HeaderId.DkimSignature))
             {
@@ -116,7 +116,35 @@ public sealed partial class MessageVerifier
         {
             LogUnparseable(_logger, e.Message);
         }
+        return VerifyParsedAsync(headers, parsed, spf, cancellationToken);
+    }
 
+    /// <summary>
+    /// Verifies a complete message read from a seekable stream (e.g. the relay's pooled buffer) without
+    /// copying it: the message is parsed once and MIME parts refer to the stream, which must stay open until
+    /// the returned task completes. The result carries the parsed <see cref="VerificationResult.Headers"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="message"/> cannot seek.</exception>
+    public Task<VerificationResult> VerifyAsync(Stream message, SpfChecks spf, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        ArgumentNullException.ThrowIfNull(spf);
+        if (!message.CanSeek) throw new ArgumentException("The message stream must be seekable.", nameof(message));
+        MimeMessage? parsed = null;
+        try
+        {
+            parsed = MessageParsing.Parse(message);
+        }
+        catch (FormatException e)
+        {
+            LogUnparseable(_logger, e.Message);
+        }
+        var signed = parsed is not null && parsed.Headers.Contains(HeaderId.DkimSignature);
+        return VerifyParsedAsync(parsed?.Headers, signed ? parsed : null, spf, cancellationToken);
+    }
+
+    private async Task<VerificationResult> VerifyParsedAsync(HeaderList? headers, MimeMessage? parsed, SpfChecks spf, CancellationToken cancellationToken)
+    {
         IReadOnlyList<DkimVerdict> dkim = [];
         IReadOnlyList<string?> prefixes = [];
         AuthorDomain author;
@@ -144,7 +172,7 @@ public sealed partial class MessageVerifier
         var helo = spf.HeloCheck is null ? null : await spf.HeloCheck.ConfigureAwait(false);
         var dmarc = Dmarc.Evaluate(author, lookup, egress, dkim);
         var header = AuthenticationResultsHeader.Build(AuthServId, egress, client, dkim, prefixes, dmarc);
-        return new VerificationResult(egress, client, helo, dkim, dmarc, AuthServId, header);
+        return new VerificationResult(egress, client, helo, dkim, dmarc, AuthServId, header) { Headers = headers };
     }
 
     /// <summary>

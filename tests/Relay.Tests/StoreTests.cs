@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -56,7 +57,7 @@ public sealed class StoreTests : IAsyncLifetime
             new Random(n).NextBytes(tail);
             return tail;
         }).ToArray();
-        await Task.WhenAll(tails.Select((tail, n) => store.AddMessageAsync(Message(n) with { RawTail = tail.AsMemory(n % 2) })));
+        await Task.WhenAll(tails.Select((tail, n) => store.AddMessageAsync(Message(n) with { RawTail = Split(tail.AsMemory(n % 2), n) })));
         await store.AddMessageAsync(Message(100));
         for (var n = 0; n < tails.Length; n++)
         {
@@ -157,5 +158,31 @@ public sealed class StoreTests : IAsyncLifetime
         {
             foreach (var meter in _meters) meter.Dispose();
         }
+    }
+
+    /// <summary><paramref name="bytes"/> as a sequence of <paramref name="n"/> % 3 + 1 segments, as the session's pooled buffer hands it over.</summary>
+    private static ReadOnlySequence<byte> Split(ReadOnlyMemory<byte> bytes, int n)
+    {
+        var parts = n % 3 + 1;
+        var size = (bytes.Length + parts - 1) / parts;
+        Part? first = null, last = null;
+        for (var at = 0; at < bytes.Length || first is null; at += size)
+        {
+            var piece = bytes[at..Math.Min(bytes.Length, at + size)];
+            last = last is null ? first = new Part(piece, 0) : last.Append(piece);
+            if (size == 0) break;
+        }
+        return new ReadOnlySequence<byte>(first!, 0, last!, last!.Memory.Length);
+    }
+
+    private sealed class Part : ReadOnlySequenceSegment<byte>
+    {
+        public Part(ReadOnlyMemory<byte> memory, long runningIndex)
+        {
+            Memory = memory;
+            RunningIndex = runningIndex;
+        }
+
+        public Part Append(ReadOnlyMemory<byte> memory) => (Part)(Next = new Part(memory, RunningIndex + Memory.Length));
     }
 }

@@ -139,4 +139,30 @@ public sealed class MessageVerifierTests
         Assert.Equal(DmarcResult.PermError, result.Dmarc.Result);
         Assert.Empty(result.Dkim);
     }
+
+    public static TheoryData<string> StreamCases() => ["signed", "tampered", "unsigned", "garbage"];
+
+    [Theory]
+    [MemberData(nameof(StreamCases))]
+    public async Task A_message_read_from_a_stream_gets_the_verdicts_of_the_same_bytes_in_memory(string kind)
+    {
+        var verifier = Verifier(Zone(), "198.51.100.25");
+        var bytes = kind switch
+        {
+            "signed" => Signed(),
+            "tampered" => Encoding.ASCII.GetBytes(Encoding.ASCII.GetString(Signed()).Replace("Hello Bob.", "Hello Eve.", StringComparison.Ordinal)),
+            "unsigned" => Message(),
+            _ => Encoding.ASCII.GetBytes("\r\n\r\nno headers at all"),
+        };
+
+        var inMemory = await verifier.VerifyAsync(bytes, verifier.StartSpf(IPAddress.Parse("192.0.2.10"), "mail.contoso.test", "alice@contoso.test"));
+        using var stream = new MemoryStream(bytes, writable: false);
+        var fromStream = await verifier.VerifyAsync(stream, verifier.StartSpf(IPAddress.Parse("192.0.2.10"), "mail.contoso.test", "alice@contoso.test"));
+
+        Assert.Equal(inMemory.AuthenticationResults, fromStream.AuthenticationResults);
+        Assert.Equal(inMemory.Dmarc.Result, fromStream.Dmarc.Result);
+        Assert.Equal(inMemory.Dkim.Select(d => d.Result), fromStream.Dkim.Select(d => d.Result));
+        Assert.Equal(kind == "signed" ? DkimResult.Pass : kind == "tampered" ? DkimResult.Fail : (DkimResult?)null, fromStream.Dkim.SingleOrDefault()?.Result);
+        if (kind != "garbage") Assert.Equal("quarterly report", fromStream.Headers![MimeKit.HeaderId.Subject]);
+    }
 }

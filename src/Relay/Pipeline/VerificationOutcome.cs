@@ -18,6 +18,9 @@ public sealed record VerificationOutcome
     /// <summary>When set, replaces the message bytes as sent (e.g. after removing a forged Authentication-Results); the Received and prepended headers still go on top.</summary>
     public byte[]? RewrittenContent { get; init; }
 
+    /// <summary>The header fields of the message as sent, when verification parsed them (so they are not parsed again).</summary>
+    public MimeKit.HeaderList? Headers { get; init; }
+
     /// <summary>Store the message flagged as quarantined.</summary>
     public bool Quarantine { get; init; }
 

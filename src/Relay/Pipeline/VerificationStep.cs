@@ -69,14 +69,27 @@ public sealed class VerificationStep : IMessageVerificationStep
             ? transaction.Spf
             : Verifier.StartSpf(context.Session.RemoteIp, context.Session.Helo ?? "", context.Envelope.MailFrom, cancellationToken);
 
-        // The verifier and the signer need contiguous bytes: one copy out of the pooled segments.
-        var received = context.Content.ToArray();
-        var content = AuthenticationResultsFilter.RemoveOwn(received, Verifier.AuthServId, out var removed);
-        if (removed > 0) VerificationLog.ForgedRemoved(_logger, context.QueueId, removed, Verifier.AuthServId);
-        var signature = Sign(context, content);
-        var stored = signature is null ? content : Concat(signature, content.Span);
+        VerificationResult result;
+        byte[]? rewritten = null;
+        if (!Signers.HasKeys(context.Account.Name)
+            && await VerifyInPlaceAsync(context, spf, cancellationToken).ConfigureAwait(false) is { } inPlace)
+        {
+            // The usual case: nothing to sign or remove, the message was verified where it lies (no copy).
+            result = inPlace;
+        }
+        else
+        {
+            // Signing or removing a forged Authentication-Results rewrites the bytes: one contiguous copy.
+            var received = context.Content.ToArray();
+            var content = AuthenticationResultsFilter.RemoveOwn(received, Verifier.AuthServId, out var removed);
+            if (removed > 0) VerificationLog.ForgedRemoved(_logger, context.QueueId, removed, Verifier.AuthServId);
+            var signature = Sign(context, content);
+            var stored = signature is null ? content : Concat(signature, content.Span);
+            result = await Verifier.VerifyAsync(stored, spf, cancellationToken).ConfigureAwait(false);
+            rewritten = AsArray(stored);
+            result = result with { Headers = null }; // they describe the rewritten bytes, not the message as sent
+        }
 
-        var result = await Verifier.VerifyAsync(stored, spf, cancellationToken).ConfigureAwait(false);
         var decision = PolicyDecision.Decide(result, context.Account.Options.DmarcFailurePolicy);
         var verdict = result.ToVerdict(decision.Action);
         if (_logger.IsEnabled(LogLevel.Information))
@@ -88,9 +101,21 @@ public sealed class VerificationStep : IMessageVerificationStep
         {
             Verdict = verdict,
             PrependHeaders = result.AuthenticationResults,
-            RewrittenContent = AsArray(stored),
+            RewrittenContent = rewritten,
+            Headers = result.Headers,
             Quarantine = decision.Action == VerdictAction.Quarantine,
         };
+    }
+
+    /// <summary>
+    /// Verifies the message in the session's pooled buffer; null when it holds an Authentication-Results
+    /// claiming our authserv-id, which must be removed first (RFC 8601 5).
+    /// </summary>
+    private async Task<VerificationResult?> VerifyInPlaceAsync(MessageVerificationContext context, SpfChecks spf, CancellationToken cancellationToken)
+    {
+        await using var stream = context.Content.OpenRead();
+        var result = await Verifier.VerifyAsync(stream, spf, cancellationToken).ConfigureAwait(false);
+        return result.Headers is { } headers && AuthenticationResultsFilter.ClaimsOwn(headers, Verifier.AuthServId) ? null : result;
     }
 
     private byte[]? Sign(MessageVerificationContext context, ReadOnlyMemory<byte> content)

@@ -17,8 +17,15 @@ public sealed record HeaderSummary(string? Subject, string? MessageId, string? F
     /// <exception cref="ParseException">The header block is malformed beyond recovery.</exception>
     public static HeaderSummary Parse(MessageContent content)
     {
+        ArgumentNullException.ThrowIfNull(content);
         using var stream = content.OpenRead();
-        var headers = HeaderList.Load(ParserOptions.Default, stream);
+        return Of(HeaderList.Load(ParserOptions.Default, stream));
+    }
+
+    /// <summary>The summary of header fields already parsed (e.g. by verification).</summary>
+    public static HeaderSummary Of(HeaderList headers)
+    {
+        ArgumentNullException.ThrowIfNull(headers);
         var text = new StringBuilder();
         foreach (var header in headers)
         {

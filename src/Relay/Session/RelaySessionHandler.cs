@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -113,7 +114,7 @@ public sealed class RelaySessionHandler : ISmtpSessionHandler
         HeaderSummary headers;
         try
         {
-            headers = HeaderSummary.Parse(content);
+            headers = outcome.Headers is { } parsed ? HeaderSummary.Of(parsed) : HeaderSummary.Parse(content);
         }
         catch (ParseException exception)
         {
@@ -121,15 +122,13 @@ public sealed class RelaySessionHandler : ISmtpSessionHandler
             headers = new HeaderSummary(null, null, null, "");
         }
 
-        // No whole-message array beyond what exists already: rewritten content (its own array) is stored after
-        // the prepended headers as a second part; the session's pooled content is copied once, right after them.
+        // No whole-message copy: the store writes the prepended headers, then the message where it lies (the
+        // session's pooled buffer, valid until this method returns) or the verification step's rewritten bytes.
         var received = ReceivedHeader.Format(session, envelope, _hostName, queueId, now);
-        var prefixLength = Encoding.UTF8.GetByteCount(outcome.PrependHeaders) + Encoding.UTF8.GetByteCount(received);
-        var tail = outcome.RewrittenContent;
-        var raw = new byte[prefixLength + (tail is null ? content.Length : 0)];
+        var raw = new byte[Encoding.UTF8.GetByteCount(outcome.PrependHeaders) + Encoding.UTF8.GetByteCount(received)];
         var written = Encoding.UTF8.GetBytes(outcome.PrependHeaders, raw);
         Encoding.UTF8.GetBytes(received, raw.AsSpan(written));
-        if (tail is null) content.CopyTo(raw.AsSpan(prefixLength));
+        var tail = outcome.RewrittenContent is { } rewritten ? new ReadOnlySequence<byte>(rewritten) : content.ToSequence();
 
         var verdict = outcome.Verdict;
         var metadata = new StoredMessage
@@ -143,7 +142,7 @@ public sealed class RelaySessionHandler : ISmtpSessionHandler
             MailFrom = envelope.MailFrom,
             MailFromParameters = string.Join(' ', envelope.MailFromParameters.Select(p => p.Value is null ? p.Key : $"{p.Key}={p.Value}")),
             Recipients = [.. envelope.Recipients],
-            Size = raw.LongLength + (tail?.LongLength ?? 0),
+            Size = raw.LongLength + tail.Length,
             ReceivedAt = now,
             Subject = headers.Subject,
             MessageId = headers.MessageId,

@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace SmarthostLab.Relay.Storage;
 
 /// <summary>A message to store: its metadata, its bytes exactly as they will be served, the transcript and the header index.</summary>
@@ -15,7 +17,7 @@ public sealed record NewMessage(StoredMessage Metadata, byte[] Raw, string Trans
     /// caller need not join them into one more whole-message array: the store writes both parts into the blob.
     /// Must not change until the write completes. Empty by default.
     /// </summary>
-    public ReadOnlyMemory<byte> RawTail { get; init; }
+    public ReadOnlySequence<byte> RawTail { get; init; }
 
     /// <summary>Length of the stored bytes: <see cref="Raw"/> and <see cref="RawTail"/>.</summary>
     public long RawLength => Raw.LongLength + RawTail.Length;

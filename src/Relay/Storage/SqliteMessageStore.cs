@@ -26,6 +26,7 @@ public sealed partial class SqliteMessageStore : IMessageStore, IAsyncDisposable
     private Task _writerLoop = Task.CompletedTask;
     private ITimer? _retentionTimer;
     private TaskCompletionSource _messagesChanged = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private MessageInsert? _messageInsert; // the writer's prepared statements, used by the writer task only
     private long _messageCount;
     private long _refusalCount;
     private long _lastAgeRetention;
@@ -87,52 +88,44 @@ public sealed partial class SqliteMessageStore : IMessageStore, IAsyncDisposable
         var m = message.Metadata;
         var write = new StoreWrite(StoreWriteKind.Message, (connection, transaction, _) =>
         {
-            using var insert = connection.CreateCommand();
-            insert.Transaction = transaction;
-            insert.CommandText = """
-                INSERT INTO messages (id, account, client_ip, helo, tls_protocol, tls_cipher, mail_from, mail_from_parameters, recipients,
-                    size, received_at, subject, message_id, from_header, quarantined, verdict, spf, dkim, dmarc, action, headers)
-                VALUES ($id, $account, $ip, $helo, $tlsp, $tlsc, $from, $params, $rcpts, $size, $at, $subject, $mid, $fromh, $q, $verdict, $spf, $dkim, $dmarc, $action, $headers);
-                INSERT INTO message_content (seq, raw, transcript) VALUES (last_insert_rowid(), $raw, $transcript);
-                """;
+            var tail = message.RawTail;
+            var insert = (_messageInsert ??= new MessageInsert(connection)).Bind(connection, transaction, tail.IsEmpty);
             var p = insert.Parameters;
-            p.AddWithValue("$id", m.Id);
-            p.AddWithValue("$account", (object?)m.Account ?? DBNull.Value);
-            p.AddWithValue("$ip", m.ClientIp);
-            p.AddWithValue("$helo", (object?)m.Helo ?? DBNull.Value);
-            p.AddWithValue("$tlsp", (object?)m.TlsProtocol ?? DBNull.Value);
-            p.AddWithValue("$tlsc", (object?)m.TlsCipher ?? DBNull.Value);
-            p.AddWithValue("$from", m.MailFrom);
-            p.AddWithValue("$params", m.MailFromParameters);
-            p.AddWithValue("$rcpts", string.Join('\n', m.Recipients));
-            p.AddWithValue("$size", m.Size);
-            p.AddWithValue("$at", m.ReceivedAt.ToUnixTimeMilliseconds());
-            p.AddWithValue("$subject", (object?)m.Subject ?? DBNull.Value);
-            p.AddWithValue("$mid", (object?)m.MessageId ?? DBNull.Value);
-            p.AddWithValue("$fromh", (object?)m.From ?? DBNull.Value);
-            p.AddWithValue("$q", m.Quarantined ? 1 : 0);
-            p.AddWithValue("$verdict", (object?)m.VerdictJson ?? DBNull.Value);
-            p.AddWithValue("$spf", (object?)m.Spf ?? DBNull.Value);
-            p.AddWithValue("$dkim", (object?)m.Dkim ?? DBNull.Value);
-            p.AddWithValue("$dmarc", (object?)m.Dmarc ?? DBNull.Value);
-            p.AddWithValue("$action", (object?)m.Action ?? DBNull.Value);
-            p.AddWithValue("$headers", message.HeaderText);
-            if (message.RawTail.IsEmpty)
+            p["$id"].Value = m.Id;
+            p["$account"].Value = (object?)m.Account ?? DBNull.Value;
+            p["$ip"].Value = m.ClientIp;
+            p["$helo"].Value = (object?)m.Helo ?? DBNull.Value;
+            p["$tlsp"].Value = (object?)m.TlsProtocol ?? DBNull.Value;
+            p["$tlsc"].Value = (object?)m.TlsCipher ?? DBNull.Value;
+            p["$from"].Value = m.MailFrom;
+            p["$params"].Value = m.MailFromParameters;
+            p["$rcpts"].Value = string.Join('\n', m.Recipients);
+            p["$size"].Value = m.Size;
+            p["$at"].Value = m.ReceivedAt.ToUnixTimeMilliseconds();
+            p["$subject"].Value = (object?)m.Subject ?? DBNull.Value;
+            p["$mid"].Value = (object?)m.MessageId ?? DBNull.Value;
+            p["$fromh"].Value = (object?)m.From ?? DBNull.Value;
+            p["$q"].Value = m.Quarantined ? 1 : 0;
+            p["$verdict"].Value = (object?)m.VerdictJson ?? DBNull.Value;
+            p["$spf"].Value = (object?)m.Spf ?? DBNull.Value;
+            p["$dkim"].Value = (object?)m.Dkim ?? DBNull.Value;
+            p["$dmarc"].Value = (object?)m.Dmarc ?? DBNull.Value;
+            p["$action"].Value = (object?)m.Action ?? DBNull.Value;
+            p["$headers"].Value = message.HeaderText;
+            p["$transcript"].Value = message.Transcript;
+            if (tail.IsEmpty)
             {
-                p.Add("$raw", SqliteType.Blob).Value = message.Raw;
-                p.AddWithValue("$transcript", message.Transcript);
+                p["$raw"].Value = message.Raw;
                 insert.ExecuteNonQuery();
                 return;
             }
             // Two parts: reserve the blob (zeroblob) and write the parts into it with incremental BLOB I/O,
             // so neither a joined array nor SQLite's own bound copy of the whole message is made.
-            insert.CommandText = insert.CommandText.Replace("$raw", "zeroblob($rawlength)", StringComparison.Ordinal) + "SELECT last_insert_rowid();";
-            p.AddWithValue("$rawlength", message.RawLength);
-            p.AddWithValue("$transcript", message.Transcript);
+            p["$rawlength"].Value = message.RawLength;
             var rowid = (long)insert.ExecuteScalar()!;
             using var blob = new SqliteBlob(connection, "message_content", "raw", rowid);
             blob.Write(message.Raw);
-            blob.Write(message.RawTail.Span);
+            foreach (var part in tail) blob.Write(part.Span);
         }, message.RawLength);
         return EnqueueAndWait(write, cancellationToken);
     }
@@ -385,12 +378,63 @@ public sealed partial class SqliteMessageStore : IMessageStore, IAsyncDisposable
             _open = false;
             if (_writer is not null)
             {
+                _messageInsert?.Dispose();
                 Execute(_writer, "PRAGMA wal_checkpoint(TRUNCATE);");
                 await _writer.DisposeAsync().ConfigureAwait(false);
                 SqliteConnection.ClearAllPools();
                 StoreLog.Closed(_logger);
             }
             _openLock.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// The message INSERTs, prepared once and reused for every message: Microsoft.Data.Sqlite keeps a command's
+    /// statements prepared while its text is unchanged, so the writer does not compile SQL per message.
+    /// </summary>
+    private sealed class MessageInsert(SqliteConnection connection) : IDisposable
+    {
+        private const string Messages = """
+            INSERT INTO messages (id, account, client_ip, helo, tls_protocol, tls_cipher, mail_from, mail_from_parameters, recipients,
+                size, received_at, subject, message_id, from_header, quarantined, verdict, spf, dkim, dmarc, action, headers)
+            VALUES ($id, $account, $ip, $helo, $tlsp, $tlsc, $from, $params, $rcpts, $size, $at, $subject, $mid, $fromh, $q, $verdict, $spf, $dkim, $dmarc, $action, $headers);
+            """;
+
+        private static readonly string[] Names =
+        [
+            "$id", "$account", "$ip", "$helo", "$tlsp", "$tlsc", "$from", "$params", "$rcpts", "$size", "$at", "$subject",
+            "$mid", "$fromh", "$q", "$verdict", "$spf", "$dkim", "$dmarc", "$action", "$headers", "$transcript",
+        ];
+
+        private readonly SqliteCommand _whole = Create(connection,
+            Messages + "INSERT INTO message_content (seq, raw, transcript) VALUES (last_insert_rowid(), $raw, $transcript);", "$raw");
+
+        private readonly SqliteCommand _parts = Create(connection,
+            Messages + "INSERT INTO message_content (seq, raw, transcript) VALUES (last_insert_rowid(), zeroblob($rawlength), $transcript); SELECT last_insert_rowid();",
+            "$rawlength");
+
+        /// <summary>The command for one message (whole: the bytes bound at once; else a zeroblob to write into), in <paramref name="transaction"/>.</summary>
+        public SqliteCommand Bind(SqliteConnection on, SqliteTransaction transaction, bool whole)
+        {
+            var command = whole ? _whole : _parts;
+            if (!ReferenceEquals(command.Connection, on)) throw new InvalidOperationException("The prepared insert belongs to another connection.");
+            command.Transaction = transaction;
+            return command;
+        }
+
+        public void Dispose()
+        {
+            _whole.Dispose();
+            _parts.Dispose();
+        }
+
+        private static SqliteCommand Create(SqliteConnection connection, string sql, string rawParameter)
+        {
+            var command = connection.CreateCommand();
+            command.CommandText = sql;
+            foreach (var name in Names) command.Parameters.Add(new SqliteParameter { ParameterName = name });
+            command.Parameters.Add(new SqliteParameter { ParameterName = rawParameter, SqliteType = rawParameter == "$raw" ? SqliteType.Blob : SqliteType.Integer });
+            return command;
         }
     }
 }

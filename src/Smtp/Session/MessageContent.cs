@@ -81,6 +81,25 @@ public sealed class MessageContent : IDisposable
         return result;
     }
 
+    /// <summary>
+    /// The content as a sequence over the pooled segments, without copying it. Valid while the content is
+    /// neither appended to nor cleared (for the session: until <see cref="ISmtpSessionHandler.OnMessageAsync"/> returns).
+    /// </summary>
+    public ReadOnlySequence<byte> ToSequence()
+    {
+        if (_segments.Count == 0) return ReadOnlySequence<byte>.Empty;
+        if (_segments.Count == 1) return new ReadOnlySequence<byte>(_segments[0], 0, (int)Length);
+        Chunk? first = null, last = null;
+        long left = Length;
+        foreach (var s in _segments)
+        {
+            var n = (int)Math.Min(left, SegmentSize);
+            last = last is null ? first = new Chunk(s.AsMemory(0, n), 0) : last.Append(s.AsMemory(0, n));
+            left -= n;
+        }
+        return new ReadOnlySequence<byte>(first!, 0, last!, last!.Memory.Length);
+    }
+
     /// <summary>A read-only stream over the content, without copying it.</summary>
     public Stream OpenRead() => new SegmentStream(this);
 
@@ -98,6 +117,22 @@ public sealed class MessageContent : IDisposable
 
     /// <inheritdoc />
     public void Dispose() => Clear();
+
+    private sealed class Chunk : ReadOnlySequenceSegment<byte>
+    {
+        public Chunk(ReadOnlyMemory<byte> memory, long runningIndex)
+        {
+            Memory = memory;
+            RunningIndex = runningIndex;
+        }
+
+        public Chunk Append(ReadOnlyMemory<byte> memory)
+        {
+            var next = new Chunk(memory, RunningIndex + Memory.Length);
+            Next = next;
+            return next;
+        }
+    }
 
     private sealed class SegmentStream(MessageContent owner) : Stream
     {

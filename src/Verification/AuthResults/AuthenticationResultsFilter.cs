@@ -64,6 +64,23 @@ public static class AuthenticationResultsFilter
         return output;
     }
 
+    /// <summary>True when <paramref name="headers"/> hold an Authentication-Results field naming <paramref name="authServId"/> (one <see cref="RemoveOwn"/> would remove).</summary>
+    public static bool ClaimsOwn(MimeKit.HeaderList headers, string authServId)
+    {
+        ArgumentNullException.ThrowIfNull(headers);
+        ArgumentException.ThrowIfNullOrWhiteSpace(authServId);
+        foreach (var header in headers)
+        {
+            if (header.Id != MimeKit.HeaderId.AuthenticationResults) continue;
+            var field = new byte[header.RawField.Length + 1 + header.RawValue.Length];
+            header.RawField.CopyTo(field, 0);
+            field[header.RawField.Length] = (byte)':';
+            header.RawValue.CopyTo(field, header.RawField.Length + 1);
+            if (Claims(field, authServId)) return true;
+        }
+        return false;
+    }
+
     /// <summary>True when a raw field (name, colon, value, folding) is an Authentication-Results naming <paramref name="authServId"/>.</summary>
     internal static bool Claims(ReadOnlySpan<byte> field, string authServId)
     {

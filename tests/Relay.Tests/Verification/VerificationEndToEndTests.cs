@@ -5,6 +5,7 @@ using System.Text.Json;
 using SmarthostLab.Relay.Api;
 using SmarthostLab.Relay.Tests.Infrastructure;
 using SmarthostLab.Verification;
+using SmarthostLab.Verification.Dkim;
 using SmarthostLab.Verification.Dns;
 
 namespace SmarthostLab.Relay.Tests.Verification;
@@ -136,6 +137,45 @@ public sealed class VerificationEndToEndTests
         Assert.DoesNotContain("header.d=fabrikam.test", raw);
         Assert.Contains("\r\nAuthentication-Results: mx.other.example; spf=pass smtp.mailfrom=contoso.test\r\n", raw);
         Assert.Equal("pass", (await lab.VerdictAsync(Mail.QueueIdOf(reply))).GetProperty("dmarc").GetProperty("result").GetString());
+    }
+
+    [Fact]
+    public async Task Without_a_signing_key_a_client_signed_message_is_verified_as_sent_and_stored_byte_exact()
+    {
+        await using var lab = await VerificationLab.StartWithoutSigningAsync();
+        var key = DkimSigningKey.LoadPem(VerificationLab.SampleKey, "contoso.test", "s1");
+        // Larger than one 64 KiB buffer segment, so verification and the store read across segments.
+        var body = string.Concat(Enumerable.Range(0, 1500).Select(i => $"line {i:D5} of a long report\r\n"));
+        var signed = Encoding.ASCII.GetString(new DkimMessageSigner(key).SignAndPrepend(
+            Encoding.ASCII.GetBytes(VerificationLab.Message("alice@contoso.test", "client-signed").Replace("Hello.\r\n", body, StringComparison.Ordinal))));
+
+        var reply = await lab.SendRawAsync("alice@contoso.test", signed);
+
+        Assert.StartsWith("250 2.0.0", reply);
+        var raw = await lab.RawTextAsync(Mail.QueueIdOf(reply));
+        Assert.StartsWith("Authentication-Results: smarthost.test;", raw);
+        Assert.EndsWith("\r\n" + signed, raw);
+        Assert.Single(raw.Split("\r\n"), l => l.StartsWith("DKIM-Signature:", StringComparison.Ordinal));
+        var verdict = await lab.VerdictAsync(Mail.QueueIdOf(reply));
+        Assert.Equal("pass", verdict.GetProperty("dkim")[0].GetProperty("result").GetString());
+        Assert.Equal("pass", verdict.GetProperty("dmarc").GetProperty("result").GetString());
+        var summary = await lab.Relay.Http.GetStringAsync("/api/v1/messages/" + Mail.QueueIdOf(reply));
+        Assert.Contains("\"subject\":\"client-signed\"", summary);
+    }
+
+    [Fact]
+    public async Task Without_a_signing_key_forged_Authentication_Results_are_still_removed()
+    {
+        await using var lab = await VerificationLab.StartWithoutSigningAsync();
+        var forged = "Authentication-Results: SMARTHOST.TEST (forged) ; dmarc=pass\r\n";
+        var message = VerificationLab.Message("alice@contoso.test", "forged-unsigned", forged);
+
+        var reply = await lab.SendRawAsync("alice@contoso.test", message);
+
+        var raw = await lab.RawTextAsync(Mail.QueueIdOf(reply));
+        Assert.Single(raw.Split("\r\n"), l => l.StartsWith("Authentication-Results:", StringComparison.Ordinal));
+        Assert.DoesNotContain("(forged)", raw);
+        Assert.EndsWith("\r\n" + message.Replace(forged, "", StringComparison.Ordinal), raw);
     }
 
     [Fact]

@@ -47,7 +47,12 @@ internal sealed class VerificationLab : IAsyncDisposable
     public static string SampleKey => Path.Combine(RepoRoot, "samples", "keys", "contoso.test.s1.pem");
 
     /// <summary>Starts the lab relay; <paramref name="extra"/> are more relay arguments (e.g. the account's DmarcFailurePolicy).</summary>
-    public static async Task<VerificationLab> StartAsync(params string[] extra)
+    public static Task<VerificationLab> StartAsync(params string[] extra) => StartCoreAsync(signing: true, extra);
+
+    /// <summary>Starts the lab relay without a DKIM key for the account: messages are verified as sent, not re-signed.</summary>
+    public static Task<VerificationLab> StartWithoutSigningAsync(params string[] extra) => StartCoreAsync(signing: false, extra);
+
+    private static async Task<VerificationLab> StartCoreAsync(bool signing, string[] extra)
     {
         var folder = TestRelay.NewDataFolder();
         var zonePath = Path.Combine(folder, "test.zone");
@@ -64,9 +69,9 @@ internal sealed class VerificationLab : IAsyncDisposable
                 "--Verification:Dns:Servers:0=127.0.0.1:" + port,
                 "--Verification:Dns:Timeout=00:00:00.200",
                 "--Verification:Dns:Retries=0",
-                "--Accounts:0:Dkim:0:Domain=contoso.test",
-                "--Accounts:0:Dkim:0:Selector=s1",
-                "--Accounts:0:Dkim:0:PrivateKeyFile=" + SampleKey,
+                .. signing
+                    ? (string[])["--Accounts:0:Dkim:0:Domain=contoso.test", "--Accounts:0:Dkim:0:Selector=s1", "--Accounts:0:Dkim:0:PrivateKeyFile=" + SampleKey]
+                    : [],
                 .. extra,
             ]);
             return new VerificationLab(relay, silent, folder, zonePath);
