@@ -112,6 +112,11 @@ public static class RelayHost
         builder.Services.AddSingleton(bound);
         var smtp = builder.Configuration.GetSection(SmtpOptions.Section).Get<SmtpOptions>() ?? new SmtpOptions();
         var api = builder.Configuration.GetSection(ApiOptions.Section).Get<ApiOptions>() ?? new ApiOptions();
+        // SMTP sessions are async end to end (no blocking call on a connection's path), so a socket's continuation
+        // may run on the thread that completed the read instead of hopping through Kestrel's I/O queues: one
+        // thread hand-off less per read and per write, which is most of the scheduling cost on a small machine
+        // (issue 5: +8 % messages/s at 1 KB x 64 connections on 2 cores).
+        builder.WebHost.UseSockets(sockets => sockets.UnsafePreferInlineScheduling = true);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
