@@ -71,7 +71,9 @@ public sealed partial class SqliteMessageStore : IMessageStore, IAsyncDisposable
             var version2 = (int)Scalar(_writer, "SELECT MAX(version) FROM schema_version");
             _readConnectionString = new SqliteConnectionStringBuilder { DataSource = DatabasePath, Mode = SqliteOpenMode.ReadOnly, Pooling = true }.ToString();
             _lastAgeRetention = _time.GetTimestamp();
-            _writerLoop = Task.Run(WriteLoopAsync, CancellationToken.None);
+            // A thread of its own: the writer blocks in fsync, which would otherwise hold a pool thread the sessions need.
+            _writerLoop = Task.Factory.StartNew(WriteLoop, CancellationToken.None,
+                TaskCreationOptions.LongRunning, TaskScheduler.Default);
             _retentionTimer = _time.CreateTimer(_ => Enqueue(new StoreWrite(StoreWriteKind.Retention, static (_, _, _) => { })), null, _options.RetentionInterval, _options.RetentionInterval);
             _open = true;
             StoreLog.Opened(_logger, DatabasePath, version2, _messageCount);
@@ -203,13 +205,13 @@ public sealed partial class SqliteMessageStore : IMessageStore, IAsyncDisposable
         await write.Done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task WriteLoopAsync()
+    private void WriteLoop()
     {
         var reader = _writes.Reader;
         var batch = new List<StoreWrite>(_options.MaxBatchSize);
         try
         {
-            while (await reader.WaitToReadAsync().ConfigureAwait(false))
+            while (WaitToRead(reader))
             {
                 long bytes = 0;
                 while (batch.Count < _options.MaxBatchSize && bytes < _options.MaxBatchBytes && reader.TryRead(out var write))
@@ -228,6 +230,13 @@ public sealed partial class SqliteMessageStore : IMessageStore, IAsyncDisposable
             while (reader.TryRead(out var write)) write.Done.TrySetException(exception);
             throw;
         }
+    }
+
+    /// <summary>Blocks the writer's own thread until a write is queued; false once the channel is completed and empty.</summary>
+    private static bool WaitToRead(ChannelReader<StoreWrite> reader)
+    {
+        var wait = reader.WaitToReadAsync();
+        return wait.IsCompletedSuccessfully ? wait.Result : wait.AsTask().GetAwaiter().GetResult();
     }
 
     private void CommitBatch(List<StoreWrite> batch)
