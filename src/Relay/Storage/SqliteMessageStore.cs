@@ -64,7 +64,9 @@ public sealed partial class SqliteMessageStore : IMessageStore, IAsyncDisposable
             var builder = new SqliteConnectionStringBuilder { DataSource = DatabasePath, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false };
             _writer = new SqliteConnection(builder.ToString());
             _writer.Open();
-            Execute(_writer, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=10000;");
+            // 16 KiB pages for a new file (an existing one keeps its size): a stored message is a few KiB, so several
+            // share a page and a group commit writes fewer WAL frames (and pwrite calls) per message.
+            Execute(_writer, "PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=10000;");
             foreach (var version in SchemaMigrator.Migrate(_writer, _time)) StoreLog.Migrated(_logger, version);
             _messageCount = Scalar(_writer, "SELECT COUNT(*) FROM messages");
             _refusalCount = Scalar(_writer, "SELECT COUNT(*) FROM refusals");
