@@ -11,6 +11,11 @@ namespace SmarthostLab.Smtp.Session;
 public sealed class MessageContent : IDisposable
 {
     private const int SegmentSize = 64 * 1024;
+
+    // Segments come from a pool of their own that keeps what it hands out (up to 1 GiB of segments): the
+    // shared pool keeps only a few dozen 64 KiB arrays per core, so large messages at many connections
+    // allocated fresh ones per message and the heap grew with the garbage, not with the messages.
+    private static readonly ArrayPool<byte> Pool = ArrayPool<byte>.Create(SegmentSize, maxArraysPerBucket: 16 * 1024);
     private readonly List<byte[]> _segments = [];
     private int _lastUsed = SegmentSize;
 
@@ -31,7 +36,7 @@ public sealed class MessageContent : IDisposable
         {
             if (_lastUsed == SegmentSize)
             {
-                _segments.Add(ArrayPool<byte>.Shared.Rent(SegmentSize));
+                _segments.Add(Pool.Rent(SegmentSize));
                 _lastUsed = 0;
             }
             var n = Math.Min(data.Length, SegmentSize - _lastUsed);
@@ -54,7 +59,7 @@ public sealed class MessageContent : IDisposable
     /// <summary>Empties the buffer, returning its segments to the pool.</summary>
     public void Clear()
     {
-        foreach (var s in _segments) ArrayPool<byte>.Shared.Return(s);
+        foreach (var s in _segments) Pool.Return(s);
         _segments.Clear();
         _lastUsed = SegmentSize;
         Length = 0;
