@@ -167,7 +167,7 @@ for size in $SIZES; do
       smtpd=$(field .messagesPerSecond "$OUT/smtpd-$size-$c.json")
       postsuper -c "$PFX/etc" -d ALL hold >/dev/null 2>&1 || true
     fi
-    relay="" mem="" p99="" refused=""
+    relay="" mem="" p99="" refused="" cpu="" client=""
     if [ "$RUN_RELAY" = 1 ]; then
       if [ "$IN_PROCESS" = 1 ]; then
         bench --start-relay --target "127.0.0.1:$relay_port" --connections "$c" --size "$size" "${SIGN[@]}" > "$OUT/relay-$size-$c.json" || true
@@ -180,11 +180,14 @@ for size in $SIZES; do
       relay=$(field .messagesPerSecond "$OUT/relay-$size-$c.json" 2>/dev/null || true)
       p99=$(field .latencyMs.p99 "$OUT/relay-$size-$c.json" 2>/dev/null || true)
       refused=$(field .refused "$OUT/relay-$size-$c.json" 2>/dev/null || true)
+      cpu=$(field '.cpuPerMessagePidUs | floor' "$OUT/relay-$size-$c.json" 2>/dev/null || true)
+      [ "$IN_PROCESS" = 1 ] && cpu=$(field '.cpuPerMessageSelfUs | floor' "$OUT/relay-$size-$c.json" 2>/dev/null || true)
+      client=$(field '.cpuPerMessageSelfUs | floor' "$OUT/sink-$size-$c.json" 2>/dev/null || true)
       [ -n "$mem" ] && mem=$(awk -v m="$mem" 'BEGIN { printf "%.0f", m / 1048576 }')
     fi
-    rows+=("$(printf '| %-4s | %3s | %9s | %9s | %9s | %6s | %6s | %8s | %7s | %5s |' \
+    rows+=("$(printf '| %-4s | %3s | %9s | %9s | %9s | %6s | %6s | %8s | %7s | %5s | %6s | %6s |' \
       "$size" "$c" "${sink:--}" "${smtpd:--}" "${relay:--}" "$(ratio "$relay" "$sink")" "$(ratio "$relay" "$smtpd")" \
-      "${mem:--}" "${p99:--}" "${refused:--}")")
+      "${mem:--}" "${p99:--}" "${refused:--}" "${cpu:--}" "${client:--}")")
   done
 done
 
@@ -192,8 +195,8 @@ done
   echo "machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo), .NET $(dotnet --version), Postfix $(postconf -h mail_version 2>/dev/null), $(date -u +%Y-%m-%dT%H:%MZ)"
   echo "load: pipelining, DKIM-signed message, bound to 127.0.0.2, $WARMUP warm-up messages then $MESSAGES messages or $SECONDS_PER_RUN s per run (messages/s accepted)"
   echo
-  echo "| size | conn | smtp-sink | smtpd     | relay     | /sink  | /smtpd | peak MiB | p99 ms  | refused |"
-  echo "|------|-----|-----------|-----------|-----------|--------|--------|----------|---------|---------|"
+  echo "| size | conn | smtp-sink | smtpd     | relay     | /sink  | /smtpd | peak MiB | p99 ms  | refused | relay cpu us/msg | client cpu us/msg |"
+  echo "|------|-----|-----------|-----------|-----------|--------|--------|----------|---------|---------|--------|--------|"
   printf '%s\n' "${rows[@]}"
 } | tee "$OUT/summary.md"
 echo "(JSON of every run in $OUT)" >&2

@@ -39,7 +39,11 @@ public static class LoadCommand
             warmup.Duration = TimeSpan.FromSeconds(Math.Min(10, options.Duration.TotalSeconds));
             await new LoadRunner(warmup, message).RunAsync(interrupt.Token).ConfigureAwait(false);
         }
+        var cpuSelf = ProcessCpu.Read();
+        var cpuPid = options.RelayPid is { } relayPid ? ProcessCpu.Read(relayPid) : null;
         var result = await new LoadRunner(options, message).RunAsync(interrupt.Token).ConfigureAwait(false);
+        result.CpuPerMessageSelfUs = ProcessCpu.PerMessage(cpuSelf, ProcessCpu.Read(), result.Accepted);
+        if (options.RelayPid is { } measured) result.CpuPerMessagePidUs = ProcessCpu.PerMessage(cpuPid, ProcessCpu.Read(measured), result.Accepted);
         result.PeakMemorySelf = PeakMemory.Read();
         if (options.RelayPid is { } pid) result.PeakMemoryPid = PeakMemory.Read(pid);
         Console.WriteLine(options.Json ? result.ToJson() : result.ToText());

@@ -52,6 +52,12 @@ public sealed class LoadResult
     /// <summary>Peak resident memory of the process given with --pid.</summary>
     public long? PeakMemoryPid { get; set; }
 
+    /// <summary>CPU microseconds per accepted message of this process during the measured run (the client; with --start-relay, client and relay).</summary>
+    public double? CpuPerMessageSelfUs { get; set; }
+
+    /// <summary>CPU microseconds per accepted message of the process given with --pid during the measured run.</summary>
+    public double? CpuPerMessagePidUs { get; set; }
+
     /// <summary>Merges the workers' counts.</summary>
     public static LoadResult Merge(LoadOptions options, BenchMessage message, IReadOnlyList<WorkerStats> stats, TimeSpan elapsed, bool timedOut)
     {
@@ -99,6 +105,8 @@ public sealed class LoadResult
         foreach (var (k, v) in Errors.OrderByDescending(p => p.Value)) sb.AppendLine(c, $"  {v,8}  {k}");
         if (PeakMemorySelf is { } self) sb.AppendLine(c, $"peak memory  {self / 1048576.0:0.0} MiB (this process{(Options.StartRelay ? ", relay included" : string.Empty)})");
         if (PeakMemoryPid is { } pid) sb.AppendLine(c, $"peak memory  {pid / 1048576.0:0.0} MiB (pid {Options.RelayPid})");
+        if (CpuPerMessageSelfUs is { } cpuSelf) sb.AppendLine(c, $"cpu/message  {cpuSelf:0} us (this process{(Options.StartRelay ? ", relay included" : string.Empty)})");
+        if (CpuPerMessagePidUs is { } cpuPid) sb.AppendLine(c, $"cpu/message  {cpuPid:0} us (pid {Options.RelayPid})");
         return sb.ToString();
     }
 
@@ -149,6 +157,8 @@ public sealed class LoadResult
             w.WriteEndObject();
             if (PeakMemorySelf is { } self) w.WriteNumber("peakMemorySelfBytes", self); else w.WriteNull("peakMemorySelfBytes");
             if (PeakMemoryPid is { } pid) w.WriteNumber("peakMemoryPidBytes", pid); else w.WriteNull("peakMemoryPidBytes");
+            if (CpuPerMessageSelfUs is { } cpuSelf) w.WriteNumber("cpuPerMessageSelfUs", Math.Round(cpuSelf, 1)); else w.WriteNull("cpuPerMessageSelfUs");
+            if (CpuPerMessagePidUs is { } cpuPid) w.WriteNumber("cpuPerMessagePidUs", Math.Round(cpuPid, 1)); else w.WriteNull("cpuPerMessagePidUs");
             w.WriteEndObject();
         }
         return Encoding.UTF8.GetString(buffer.ToArray());
