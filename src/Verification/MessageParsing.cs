@@ -7,13 +7,7 @@ internal static class MessageParsing
 {
     /// <summary>Parses <paramref name="message"/> as an RFC 5322 message.</summary>
     /// <exception cref="FormatException">The bytes are not a message (no headers).</exception>
-    public static MimeMessage Parse(ReadOnlyMemory<byte> message) =>
-        new MimeParser(Open(message), MimeFormat.Entity, persistent: true).ParseMessage();
-
-    /// <summary>Parses only the header section (enough for From and for deciding whether DKIM needs the body).</summary>
-    /// <exception cref="FormatException">The bytes do not start with a header section.</exception>
-    public static HeaderList ParseHeaders(ReadOnlyMemory<byte> message) =>
-        new MimeParser(Open(message), MimeFormat.Entity, persistent: true).ParseHeaders();
+    public static MimeMessage Parse(ReadOnlyMemory<byte> message) => Parse(OpenRead(message));
 
     /// <summary>
     /// Parses a message from a seekable stream without copying its body: MIME parts keep offsets into
@@ -23,7 +17,8 @@ internal static class MessageParsing
     public static MimeMessage Parse(Stream message) =>
         new MimeParser(message, MimeFormat.Entity, persistent: true).ParseMessage();
 
-    private static MemoryStream Open(ReadOnlyMemory<byte> message) =>
+    /// <summary>A read-only stream over <paramref name="message"/>, without a copy when it is an array's.</summary>
+    public static MemoryStream OpenRead(ReadOnlyMemory<byte> message) =>
         System.Runtime.InteropServices.MemoryMarshal.TryGetArray(message, out var segment)
             ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false, publiclyVisible: true)
             : new MemoryStream(message.ToArray(), writable: false);

@@ -14,8 +14,8 @@ namespace SmarthostLab.Verification;
 /// <summary>
 /// Composes SPF (RFC 7208), DKIM (RFC 6376/8463), DMARC (RFC 7489) and the Authentication-Results
 /// header (RFC 8601) for one message. SPF starts at MAIL FROM (<see cref="StartSpf"/>); at end of
-/// data <see cref="VerifyAsync(ReadOnlyMemory{byte}, SpfChecks, CancellationToken)"/> parses the
-/// headers once, runs DKIM key lookups and DMARC discovery concurrently, awaits SPF and evaluates.
+/// data <see cref="VerifyAsync(Stream, SpfChecks, CancellationToken)"/> parses the
+/// message once, runs DKIM key lookups and DMARC discovery concurrently, awaits SPF and evaluates.
 /// All waiting is asynchronous; one instance serves all sessions concurrently.
 /// </summary>
 /// <remarks>
@@ -97,27 +97,8 @@ public sealed partial class MessageVerifier
     /// <summary>
     /// Verifies a complete message (as received, headers and body) with the SPF checks started at MAIL FROM.
     /// </summary>
-    public Task<VerificationResult> VerifyAsync(ReadOnlyMemory<byte> message, SpfChecks spf, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(spf);
-        HeaderList? headers = null;
-        MimeMessage? parsed = null;
-        try
-        {
-            // Headers first: the body is only parsed when there are DKIM signatures to check.
-            headers = MessageParsing.ParseHeaders(message);
-            if (headers.Contains(HeaderId.DkimSignature))
-            {
-                parsed = MessageParsing.Parse(message);
-                headers = parsed.Headers;
-            }
-        }
-        catch (FormatException e)
-        {
-            LogUnparseable(_logger, e.Message);
-        }
-        return VerifyParsedAsync(headers, parsed, spf, cancellationToken);
-    }
+    public Task<VerificationResult> VerifyAsync(ReadOnlyMemory<byte> message, SpfChecks spf, CancellationToken cancellationToken = default) =>
+        VerifyAsync(MessageParsing.OpenRead(message), spf, cancellationToken);
 
     /// <summary>
     /// Verifies a complete message read from a seekable stream (e.g. the relay's pooled buffer) without
@@ -139,25 +120,24 @@ public sealed partial class MessageVerifier
         {
             LogUnparseable(_logger, e.Message);
         }
-        var signed = parsed is not null && parsed.Headers.Contains(HeaderId.DkimSignature);
-        return VerifyParsedAsync(parsed?.Headers, signed ? parsed : null, spf, cancellationToken);
+        return VerifyParsedAsync(parsed, spf, cancellationToken);
     }
 
-    private async Task<VerificationResult> VerifyParsedAsync(HeaderList? headers, MimeMessage? parsed, SpfChecks spf, CancellationToken cancellationToken)
+    private async Task<VerificationResult> VerifyParsedAsync(MimeMessage? parsed, SpfChecks spf, CancellationToken cancellationToken)
     {
         IReadOnlyList<DkimVerdict> dkim = [];
         IReadOnlyList<string?> prefixes = [];
         AuthorDomain author;
         DmarcLookup? lookup = null;
-        if (headers is null)
+        if (parsed is null)
         {
             author = new AuthorDomain(null, "message could not be parsed");
         }
         else
         {
-            author = AuthorDomain.From(headers);
+            author = AuthorDomain.From(parsed.Headers);
             var discovery = author.Domain is null ? null : Dmarc.DiscoverAsync(author.Domain, cancellationToken);
-            if (parsed is not null)
+            if (parsed.Headers.Contains(HeaderId.DkimSignature))
             {
                 var dkimTask = Dkim.VerifyAsync(parsed, cancellationToken);
                 prefixes = SignaturePrefixes(parsed.Headers);
@@ -172,7 +152,7 @@ public sealed partial class MessageVerifier
         var helo = spf.HeloCheck is null ? null : await spf.HeloCheck.ConfigureAwait(false);
         var dmarc = Dmarc.Evaluate(author, lookup, egress, dkim);
         var header = AuthenticationResultsHeader.Build(AuthServId, egress, client, dkim, prefixes, dmarc);
-        return new VerificationResult(egress, client, helo, dkim, dmarc, AuthServId, header) { Headers = headers };
+        return new VerificationResult(egress, client, helo, dkim, dmarc, AuthServId, header) { Headers = parsed?.Headers };
     }
 
     /// <summary>
