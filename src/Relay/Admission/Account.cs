@@ -14,10 +14,12 @@ public sealed record Account(string Name, IReadOnlyList<IpPrefix> OutboundServer
     {
         foreach (var own in Domains)
         {
-            if (domain.Equals(own, StringComparison.OrdinalIgnoreCase)) return true;
-            if (domain.Length > own.Length + 1 && domain.EndsWith(own, StringComparison.OrdinalIgnoreCase) && domain[^(own.Length + 1)] == '.')
-                return true;
+            if (domain.Equals(own, StringComparison.OrdinalIgnoreCase) || IsSubdomainOf(domain, own)) return true;
         }
         return false;
     }
+
+    /// <summary>True when <paramref name="domain"/> is a proper subdomain of <paramref name="parent"/> (case-insensitive).</summary>
+    public static bool IsSubdomainOf(string domain, string parent) =>
+        domain.Length > parent.Length + 1 && domain.EndsWith(parent, StringComparison.OrdinalIgnoreCase) && domain[^(parent.Length + 1)] == '.';
 }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using SmarthostLab.Relay.Admission;
 using SmarthostLab.Relay.Configuration;
 using SmarthostLab.Verification.Dkim;
 
@@ -43,8 +44,7 @@ public sealed class DkimSigners
         }
         foreach (var signer in signers)
         {
-            var d = signer.Key.Domain;
-            if (domain.Length > d.Length + 1 && domain.EndsWith(d, StringComparison.OrdinalIgnoreCase) && domain[^(d.Length + 1)] == '.') return signer;
+            if (Account.IsSubdomainOf(domain, signer.Key.Domain)) return signer;
         }
         return null;
     }

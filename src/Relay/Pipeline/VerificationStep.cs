@@ -83,8 +83,7 @@ public sealed class VerificationStep : IMessageVerificationStep
             var received = context.Content.ToArray();
             var content = AuthenticationResultsFilter.RemoveOwn(received, Verifier.AuthServId, out var removed);
             if (removed > 0) VerificationLog.ForgedRemoved(_logger, context.QueueId, removed, Verifier.AuthServId);
-            var signature = Sign(context, content);
-            var stored = signature is null ? content : Concat(signature, content.Span);
+            var stored = Sign(context, content) is { } signed ? signed : content;
             result = await Verifier.VerifyAsync(stored, spf, cancellationToken).ConfigureAwait(false);
             rewritten = AsArray(stored);
             result = result with { Headers = null }; // they describe the rewritten bytes, not the message as sent
@@ -134,21 +133,13 @@ public sealed class VerificationStep : IMessageVerificationStep
         if (Signers.Find(context.Account.Name, fromDomain) is not { } signer) return null;
         try
         {
-            return Encoding.ASCII.GetBytes(signer.Sign(content));
+            return signer.SignAndPrepend(content);
         }
         catch (FormatException exception)
         {
             VerificationLog.SignFailed(_logger, context.QueueId, signer.Key.Domain, exception.Message);
             return null;
         }
-    }
-
-    private static byte[] Concat(byte[] head, ReadOnlySpan<byte> tail)
-    {
-        var output = new byte[head.Length + tail.Length];
-        head.CopyTo(output, 0);
-        tail.CopyTo(output.AsSpan(head.Length));
-        return output;
     }
 
     /// <summary>The array behind <paramref name="memory"/> when it spans all of one (always, here), else a copy.</summary>

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using SmarthostLab.Smtp;
+using SmarthostLab.Smtp.Server;
 
 namespace SmarthostLab.Relay.Session;
 
@@ -8,7 +9,7 @@ public sealed class RelayHostName
 {
     /// <summary>Resolves the name from the options.</summary>
     public RelayHostName(IOptions<SmtpOptions> options) =>
-        Value = string.IsNullOrWhiteSpace(options.Value.HostName) ? Environment.MachineName : options.Value.HostName;
+        Value = SmtpSession.HostNameOf(options.Value);
 
     /// <summary>The host name.</summary>
     public string Value { get; }

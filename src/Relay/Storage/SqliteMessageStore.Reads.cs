@@ -32,7 +32,7 @@ public sealed partial class SqliteMessageStore
         {
             if (string.IsNullOrEmpty(value)) return;
             where.Append(" AND (").AppendJoin(" OR ", columns.Select(c => $"{c} LIKE {name} ESCAPE '\\'")).Append(')');
-            command.Parameters.AddWithValue(name, "%" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal) + "%");
+            command.Parameters.AddWithValue(name, "%" + EscapeLike(value) + "%");
         }
         void Equal(string? value, string name, string column)
         {
@@ -51,7 +51,7 @@ public sealed partial class SqliteMessageStore
         {
             // The column lists every signature's result ("pass fail"): match one word of it.
             where.Append(" AND (' ' || dkim || ' ') LIKE $dkim ESCAPE '\\'");
-            command.Parameters.AddWithValue("$dkim", "% " + query.Dkim.Trim().Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal) + " %");
+            command.Parameters.AddWithValue("$dkim", "% " + EscapeLike(query.Dkim.Trim()) + " %");
         }
         Equal(query.Action, "$action", "action");
         if (query.Since is { } since)
@@ -185,4 +185,8 @@ public sealed partial class SqliteMessageStore
     };
 
     private static string? NullableString(SqliteDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
+
+    /// <summary>Escapes LIKE's wildcards and the escape character itself (the queries say <c>ESCAPE '\'</c>).</summary>
+    private static string EscapeLike(string value) =>
+        value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal);
 }

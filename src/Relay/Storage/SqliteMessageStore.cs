@@ -68,8 +68,7 @@ public sealed partial class SqliteMessageStore : IMessageStore, IAsyncDisposable
             // share a page and a group commit writes fewer WAL frames (and pwrite calls) per message.
             Execute(_writer, "PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=10000;");
             foreach (var version in SchemaMigrator.Migrate(_writer, _time)) StoreLog.Migrated(_logger, version);
-            _messageCount = Scalar(_writer, "SELECT COUNT(*) FROM messages");
-            _refusalCount = Scalar(_writer, "SELECT COUNT(*) FROM refusals");
+            RefreshCounts(_writer);
             var version2 = (int)Scalar(_writer, "SELECT MAX(version) FROM schema_version");
             _readConnectionString = new SqliteConnectionStringBuilder { DataSource = DatabasePath, Mode = SqliteOpenMode.ReadOnly, Pooling = true }.ToString();
             _lastAgeRetention = _time.GetTimestamp();
@@ -308,11 +307,7 @@ public sealed partial class SqliteMessageStore : IMessageStore, IAsyncDisposable
             }
             write.Done.TrySetResult();
         }
-        if (messagesChanged)
-        {
-            var previous = Interlocked.Exchange(ref _messagesChanged, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
-            previous.TrySetResult();
-        }
+        if (messagesChanged) SignalMessagesChanged();
     }
 
     private void ApplyRetention(SqliteConnection connection, SqliteTransaction transaction, bool byAge, int newMessages, int newRefusals)
@@ -342,13 +337,13 @@ public sealed partial class SqliteMessageStore : IMessageStore, IAsyncDisposable
             StoreLog.RetentionDeleted(_logger, messages, refusals);
             _messageCount = Scalar(connection, "SELECT COUNT(*) FROM messages", transaction) - newMessages;
             _refusalCount = Scalar(connection, "SELECT COUNT(*) FROM refusals", transaction) - newRefusals;
-            if (messages > 0)
-            {
-                var previous = Interlocked.Exchange(ref _messagesChanged, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
-                previous.TrySetResult();
-            }
+            if (messages > 0) SignalMessagesChanged();
         }
     }
+
+    /// <summary>Completes the current <see cref="MessagesChanged"/> task and arms a new one.</summary>
+    private void SignalMessagesChanged() =>
+        Interlocked.Exchange(ref _messagesChanged, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
 
     private void RefreshCounts(SqliteConnection connection)
     {

@@ -114,11 +114,11 @@ public sealed partial class SmtpSession
                 : command.Kind == SmtpCommandKind.Unknown ? "unknown-command" : "syntax";
             return BadCommand(StageOf(command.Kind), error, reason);
         }
+        if (command.Kind == SmtpCommandKind.StartTls && _context.TlsProtocol is not null)
+            return BadCommand("starttls", SmtpReplies.AlreadyTls, "bad-sequence"); // in any state
         if (!SmtpStateTable.IsAllowed(_state, command.Kind))
         {
             if (command.Kind == SmtpCommandKind.Bdat) return Next.Bdat; // the chunk must be read before the 503
-            if (command.Kind == SmtpCommandKind.StartTls && _context.TlsProtocol is not null)
-                return BadCommand("starttls", SmtpReplies.AlreadyTls, "bad-sequence");
             return BadCommand(StageOf(command.Kind), SmtpReplies.BadSequence, "bad-sequence");
         }
         switch (command.Kind)
@@ -140,7 +140,6 @@ public sealed partial class SmtpSession
             case SmtpCommandKind.Bdat:
                 return Next.Bdat;
             case SmtpCommandKind.StartTls:
-                if (_context.TlsProtocol is not null) return BadCommand("starttls", SmtpReplies.AlreadyTls, "bad-sequence");
                 if (!TlsOffered) return BadCommand("starttls", SmtpReplies.TlsNotAvailable, "tls-unavailable");
                 return Next.StartTls;
             case SmtpCommandKind.Rset:

@@ -39,8 +39,7 @@ public sealed partial class SmtpSession
         RecordTls(ssl);
         _context.Helo = null;
         _context.IsExtended = false;
-        ResetTransaction();
-        _state = SmtpState.Greeted;
+        ResetTransaction(); // Helo is null: back to Greeted (RFC 3207 4.2)
         return true;
     }
 
