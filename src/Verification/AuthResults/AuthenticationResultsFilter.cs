@@ -71,12 +71,7 @@ public static class AuthenticationResultsFilter
         ArgumentException.ThrowIfNullOrWhiteSpace(authServId);
         foreach (var header in headers)
         {
-            if (header.Id != MimeKit.HeaderId.AuthenticationResults) continue;
-            var field = new byte[header.RawField.Length + 1 + header.RawValue.Length];
-            header.RawField.CopyTo(field, 0);
-            field[header.RawField.Length] = (byte)':';
-            header.RawValue.CopyTo(field, header.RawField.Length + 1);
-            if (Claims(field, authServId)) return true;
+            if (header.Id == MimeKit.HeaderId.AuthenticationResults && ValueClaims(header.RawValue, authServId)) return true;
         }
         return false;
     }
@@ -96,7 +91,12 @@ public static class AuthenticationResultsFilter
             return false;
         }
 
-        var value = field[(colon + 1)..];
+        return ValueClaims(field[(colon + 1)..], authServId);
+    }
+
+    /// <summary>True when an Authentication-Results value (after the colon) names <paramref name="authServId"/>.</summary>
+    private static bool ValueClaims(ReadOnlySpan<byte> value, string authServId)
+    {
         var i = SkipCfws(value, 0);
         int start, end;
         string id;
