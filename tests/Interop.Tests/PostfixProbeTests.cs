@@ -1,5 +1,4 @@
-using System.Text.Json;
-using SmarthostLab.Probe;
+using SmarthostLab.Probe.Tests;
 
 namespace SmarthostLab.Interop.Tests;
 
@@ -16,14 +15,14 @@ public sealed class PostfixProbeTests
         await using var relay = await InteropRelay.StartAsync();
         await using var postfix = await PostfixHarness.AcquireAsync(relay.Relay.SmtpEndPoint.Port, "127.0.0.2");
 
-        var (code, stdout, stderr) = await RunProbeAsync(
+        var run = await ProbeRun.RunAsync(
             "send", "--via", $"127.0.0.1:{postfix.SubmissionPort}", "--from", "alice@contoso.test", "--to", "bob@example.com",
             "--relay", relay.BaseUrl, "--timeout", "60", "--json");
 
-        Assert.True(code == 0, $"exit {code}\n{stdout}\n{stderr}\nPostfix log:\n{PostfixHarness.LogTail()}");
-        using var report = JsonDocument.Parse(stdout);
-        Assert.Contains("127.0.0.2", stdout, StringComparison.Ordinal);
-        Assert.Contains("contoso", stdout, StringComparison.Ordinal);
+        Assert.True(run.ExitCode == 0, $"exit {run.ExitCode}\n{run.Out}\n{run.Error}\nPostfix log:\n{PostfixHarness.LogTail()}");
+        // The relay saw Postfix's bound address, not the probe's: the message really went through the MTA.
+        Assert.Equal("pass", run.Severity("client-ip"));
+        Assert.Contains("127.0.0.2, a registered outbound server of account 'contoso'", run.Message("client-ip"), StringComparison.Ordinal);
     }
 
     [PostfixFact]
@@ -32,20 +31,12 @@ public sealed class PostfixProbeTests
         await using var relay = await InteropRelay.StartAsync();
         await using var postfix = await PostfixHarness.AcquireAsync(relay.Relay.SmtpEndPoint.Port, "127.0.0.3");
 
-        var (code, stdout, stderr) = await RunProbeAsync(
+        var run = await ProbeRun.RunAsync(
             "send", "--via", $"127.0.0.1:{postfix.SubmissionPort}", "--from", "alice@contoso.test", "--to", "bob@example.com",
             "--relay", relay.BaseUrl, "--timeout", "30", "--mta-ip", "127.0.0.3");
 
-        Assert.True(code == 1, $"exit {code}\n{stdout}\n{stderr}");
-        Assert.Contains("127.0.0.3", stdout, StringComparison.Ordinal);
-        Assert.Contains("not a registered outbound server", stdout, StringComparison.Ordinal);
-    }
-
-    private static async Task<(int Code, string Stdout, string Stderr)> RunProbeAsync(params string[] args)
-    {
-        using var stdout = new StringWriter();
-        using var stderr = new StringWriter();
-        var code = await ProbeApp.RunAsync(args, stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
+        Assert.True(run.ExitCode == 1, $"exit {run.ExitCode}\n{run.Out}\n{run.Error}");
+        Assert.Contains("127.0.0.3", run.Out, StringComparison.Ordinal);
+        Assert.Contains("not a registered outbound server", run.Out, StringComparison.Ordinal);
     }
 }
