@@ -161,28 +161,28 @@ for size in $SIZES; do
     echo "== $size x $c connections" >&2
     bench --target "127.0.0.1:$sink_port" --connections "$c" --size "$size" "${SIGN[@]}" > "$OUT/sink-$size-$c.json" || true
     sink=$(field .messagesPerSecond "$OUT/sink-$size-$c.json")
+    client=$(field '.cpuPerMessageSelfUs | floor' "$OUT/sink-$size-$c.json" 2>/dev/null || true)
     smtpd=""
     if [ -n "$smtpd_port" ]; then
       bench --target "127.0.0.1:$smtpd_port" --connections "$c" --size "$size" "${SIGN[@]}" > "$OUT/smtpd-$size-$c.json" || true
       smtpd=$(field .messagesPerSecond "$OUT/smtpd-$size-$c.json")
       postsuper -c "$PFX/etc" -d ALL hold >/dev/null 2>&1 || true
     fi
-    relay="" mem="" p99="" refused="" cpu="" client=""
+    relay="" mem="" p99="" refused="" cpu=""
     if [ "$RUN_RELAY" = 1 ]; then
       if [ "$IN_PROCESS" = 1 ]; then
         bench --start-relay --target "127.0.0.1:$relay_port" --connections "$c" --size "$size" "${SIGN[@]}" > "$OUT/relay-$size-$c.json" || true
         mem=$(field .peakMemorySelfBytes "$OUT/relay-$size-$c.json")
+        cpu=$(field '.cpuPerMessageSelfUs | floor' "$OUT/relay-$size-$c.json" 2>/dev/null || true)
       elif start_relay; then
         bench --target "127.0.0.1:$relay_port" --connections "$c" --size "$size" "${SIGN[@]}" --pid "$relay_pid" > "$OUT/relay-$size-$c.json" || true
         mem=$(field .peakMemoryPidBytes "$OUT/relay-$size-$c.json")
+        cpu=$(field '.cpuPerMessagePidUs | floor' "$OUT/relay-$size-$c.json" 2>/dev/null || true)
         stop_relay
       fi
       relay=$(field .messagesPerSecond "$OUT/relay-$size-$c.json" 2>/dev/null || true)
       p99=$(field .latencyMs.p99 "$OUT/relay-$size-$c.json" 2>/dev/null || true)
       refused=$(field .refused "$OUT/relay-$size-$c.json" 2>/dev/null || true)
-      cpu=$(field '.cpuPerMessagePidUs | floor' "$OUT/relay-$size-$c.json" 2>/dev/null || true)
-      [ "$IN_PROCESS" = 1 ] && cpu=$(field '.cpuPerMessageSelfUs | floor' "$OUT/relay-$size-$c.json" 2>/dev/null || true)
-      client=$(field '.cpuPerMessageSelfUs | floor' "$OUT/sink-$size-$c.json" 2>/dev/null || true)
       [ -n "$mem" ] && mem=$(awk -v m="$mem" 'BEGIN { printf "%.0f", m / 1048576 }')
     fi
     rows+=("$(printf '| %-4s | %3s | %9s | %9s | %9s | %6s | %6s | %8s | %7s | %5s | %6s | %6s |' \

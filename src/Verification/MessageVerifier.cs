@@ -84,14 +84,13 @@ public sealed partial class MessageVerifier
         helo ??= string.Empty;
         mailFrom ??= string.Empty;
         var client = Guard(Spf.CheckMailFromAsync(clientIp, mailFrom, helo, cancellationToken), clientIp, mailFrom, helo);
-        var egressIp = EgressAddress ?? clientIp;
         var egress = EgressAddress is null
             ? client
             : Guard(Spf.CheckMailFromAsync(EgressAddress, mailFrom, AuthServId, cancellationToken), EgressAddress, mailFrom, AuthServId);
         Task<SpfVerdict>? heloCheck = Options.CheckHelo && helo.Length > 0
             ? Guard(Spf.CheckHeloAsync(clientIp, helo, cancellationToken), clientIp, string.Empty, helo)
             : null;
-        return new SpfChecks(clientIp, helo, mailFrom, egressIp, egress, client, heloCheck);
+        return new SpfChecks(egress, client, heloCheck);
     }
 
     /// <summary>

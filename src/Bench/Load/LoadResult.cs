@@ -35,7 +35,7 @@ public sealed class LoadResult
     public double MegabytesPerSecond => AcceptedOctets / 1e6 / Elapsed.TotalSeconds;
 
     /// <summary>Octets accepted.</summary>
-    public long AcceptedOctets { get; private set; }
+    public long AcceptedOctets => Accepted * MessageOctets;
 
     /// <summary>Latency percentiles in milliseconds: p50, p90, p99, max (zeros when nothing was accepted).</summary>
     public (double P50, double P90, double P99, double Max) LatencyMs { get; private set; }
@@ -68,7 +68,6 @@ public sealed class LoadResult
         foreach (var s in stats)
         {
             result.Accepted += s.Accepted;
-            result.AcceptedOctets += s.AcceptedOctets;
             result.Sessions += s.Sessions;
             latencies.AddRange(s.LatencyTicks);
             foreach (var (k, v) in s.Refusals)

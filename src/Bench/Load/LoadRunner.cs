@@ -107,7 +107,6 @@ public sealed class LoadRunner(LoadOptions options, BenchMessage message)
             if (outcome.Accepted)
             {
                 stats.Accepted++;
-                stats.AcceptedOctets += message.Raw.Length;
                 stats.LatencyTicks.Add(outcome.LatencyTicks);
             }
             else

@@ -22,9 +22,6 @@ public sealed class ReplyReader(Stream stream)
     /// <summary>First line of the last negative (4xx/5xx) reply, without the code.</summary>
     public string LastNegativeText { get; private set; } = string.Empty;
 
-    /// <summary>True when octets were received that no reply asked for yet.</summary>
-    public bool HasBufferedData => _end > _start;
-
     /// <summary>Drops buffered octets (plaintext received before a TLS handshake, RFC 3207 5).</summary>
     public void Discard() => _start = _end = 0;
 

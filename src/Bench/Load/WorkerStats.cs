@@ -6,9 +6,6 @@ public sealed class WorkerStats
     /// <summary>Messages answered 250 at the end of data.</summary>
     public long Accepted { get; set; }
 
-    /// <summary>Octets of accepted messages (as stored, before dot-stuffing).</summary>
-    public long AcceptedOctets { get; set; }
-
     /// <summary>Sessions opened.</summary>
     public long Sessions { get; set; }
 

@@ -8,11 +8,6 @@ namespace SmarthostLab.Verification.Dkim;
 /// </summary>
 internal sealed class DkimSignatureHeader
 {
-    private DkimSignatureHeader(TagList tags) => Tags = tags;
-
-    /// <summary>All tags.</summary>
-    public TagList Tags { get; }
-
     /// <summary>a= as written.</summary>
     public string AlgorithmText { get; private set; } = "";
 
@@ -52,9 +47,6 @@ internal sealed class DkimSignatureHeader
     /// <summary>b= without white space.</summary>
     public string Signature { get; private set; } = "";
 
-    /// <summary>t= (seconds since the epoch), if present.</summary>
-    public long? Timestamp { get; private set; }
-
     /// <summary>x= (seconds since the epoch), if present.</summary>
     public long? Expiration { get; private set; }
 
@@ -73,7 +65,7 @@ internal sealed class DkimSignatureHeader
         }
 
         partial = (tags["d"]?.ToLowerInvariant(), tags["s"], tags["a"], tags["i"]);
-        var h = new DkimSignatureHeader(tags);
+        var h = new DkimSignatureHeader();
         foreach (var required in (string[])["v", "a", "b", "bh", "d", "h", "s"])
         {
             if (tags[required] is null)
@@ -175,7 +167,7 @@ internal sealed class DkimSignatureHeader
             return false;
         }
 
-        (h.Timestamp, h.Expiration) = (t, x);
+        h.Expiration = x;
         if (t is not null && x is not null && x < t)
         {
             error = "x= is earlier than t=";

@@ -543,7 +543,7 @@ public sealed class SpfEvaluator
         return await ExpandAsync(state, text!, domain, cancellationToken).ConfigureAwait(false);
     }
 
-    private static string DnsFailure(DnsAnswer answer, DnsRecordType type, string name)
+    internal static string DnsFailure(DnsAnswer answer, DnsRecordType type, string name)
         => answer.Status == DnsStatus.Timeout
             ? $"DNS timeout looking up {type} {name}"
             : $"DNS server failure looking up {type} {name}";

@@ -81,7 +81,7 @@ public sealed class SpfInspector(IDnsResolver dns)
         var answer = await dns.QueryAsync(domain, DnsRecordType.TXT, cancellationToken).ConfigureAwait(false);
         if (answer.IsTemporaryFailure)
         {
-            var failure = answer.Status == DnsStatus.Timeout ? $"DNS timeout looking up TXT {domain}" : $"DNS server failure looking up TXT {domain}";
+            var failure = SpfEvaluator.DnsFailure(answer, DnsRecordType.TXT, domain);
             records.Add(new SpfInspectedRecord(domain, null, null, depth, failure));
             errors.Add(failure);
             return 0;
