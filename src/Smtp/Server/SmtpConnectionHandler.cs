@@ -1,7 +1,6 @@
 using System.IO.Pipelines;
 using System.Net;
 using System.Net.Security;
-using System.Security.Authentication;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.Extensions.Hosting;
@@ -82,19 +81,7 @@ public sealed class SmtpConnectionHandler : ConnectionHandler
             SmtpLog.TlsHandshakeFailed(_logger, context.Id, "no certificate configured for the implicit-TLS endpoint");
             return null;
         }
-        var ssl = new SslStream(new DuplexPipeStream(connection.Transport), leaveInnerStreamOpen: false);
-        try
-        {
-            using var timeout = new CancellationTokenSource(options.CommandTimeout, _time);
-            using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, connection.ConnectionClosed);
-            await ssl.AuthenticateAsServerAsync(SmtpSession.ServerAuthentication(certificate), linked.Token).ConfigureAwait(false);
-            return ssl;
-        }
-        catch (Exception ex) when (ex is AuthenticationException or IOException or OperationCanceledException)
-        {
-            SmtpLog.TlsHandshakeFailed(_logger, context.Id, ex.GetType().Name + ": " + ex.Message);
-            await ssl.DisposeAsync().ConfigureAwait(false);
-            return null;
-        }
+        return await SmtpSession.HandshakeAsync(connection.Transport, certificate, options.CommandTimeout, _time, connection.ConnectionClosed, _logger, context.Id)
+            .ConfigureAwait(false);
     }
 }

@@ -1,5 +1,7 @@
+using System.IO.Pipelines;
 using System.Net.Security;
 using System.Security.Authentication;
+using Microsoft.Extensions.Logging;
 using SmarthostLab.Smtp.Protocol;
 
 namespace SmarthostLab.Smtp.Server;
@@ -15,18 +17,10 @@ public sealed partial class SmtpSession
     {
         Reply(SmtpReplies.ReadyToStartTls);
         await FlushAsync().ConfigureAwait(false);
-        var ssl = new SslStream(new DuplexPipeStream(_transport), leaveInnerStreamOpen: false);
-        try
+        var ssl = await HandshakeAsync(_transport, _certificate!, _options.CommandTimeout, _time, _aborted, _logger, _context.Id).ConfigureAwait(false);
+        if (ssl is null)
         {
-            using var timeout = new CancellationTokenSource(_options.CommandTimeout, _time);
-            using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, _aborted);
-            await ssl.AuthenticateAsServerAsync(ServerAuthentication(_certificate!), linked.Token).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is AuthenticationException or IOException or OperationCanceledException)
-        {
-            SmtpLog.TlsHandshakeFailed(_logger, _context.Id, ex.GetType().Name + ": " + ex.Message);
             _context.Transcript.Note("TLS handshake failed");
-            await ssl.DisposeAsync().ConfigureAwait(false);
             return false;
         }
         _tls = ssl;
@@ -53,6 +47,30 @@ public sealed partial class SmtpSession
     }
 
     /// <summary>Server-side TLS options: the OS default protocols (TLS 1.2+), no client certificate.</summary>
+    /// <summary>
+    /// The server side of a TLS handshake over <paramref name="transport"/> (STARTTLS, or an implicit-TLS
+    /// connection), bounded by <paramref name="timeout"/> and by the connection closing. A failure is logged
+    /// and gives null.
+    /// </summary>
+    internal static async Task<SslStream?> HandshakeAsync(IDuplexPipe transport, System.Security.Cryptography.X509Certificates.X509Certificate2 certificate,
+        TimeSpan timeout, TimeProvider time, CancellationToken aborted, ILogger logger, string sessionId)
+    {
+        var ssl = new SslStream(new DuplexPipeStream(transport), leaveInnerStreamOpen: false);
+        try
+        {
+            using var deadline = new CancellationTokenSource(timeout, time);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, aborted);
+            await ssl.AuthenticateAsServerAsync(ServerAuthentication(certificate), linked.Token).ConfigureAwait(false);
+            return ssl;
+        }
+        catch (Exception ex) when (ex is AuthenticationException or IOException or OperationCanceledException)
+        {
+            SmtpLog.TlsHandshakeFailed(logger, sessionId, ex.GetType().Name + ": " + ex.Message);
+            await ssl.DisposeAsync().ConfigureAwait(false);
+            return null;
+        }
+    }
+
     internal static SslServerAuthenticationOptions ServerAuthentication(System.Security.Cryptography.X509Certificates.X509Certificate2 certificate) => new()
     {
         ServerCertificate = certificate,
