@@ -1,6 +1,7 @@
 using System.Text.Json;
 using SmarthostLab.Relay.Api;
 using SmarthostLab.Verification;
+using SmarthostLab.Verification.AuthResults;
 
 namespace SmarthostLab.Relay.Storage;
 
@@ -12,6 +13,15 @@ public static class VerdictJson
 
     /// <summary>An enum's lower-case RFC word as serialized (e.g. SpfResult.SoftFail → softfail).</summary>
     public static string Word<T>(T value) where T : struct, Enum => value.ToString().ToLowerInvariant();
+
+    /// <summary>The SPF result's RFC word, the one the Authentication-Results header uses (no string built per message).</summary>
+    public static string Word(SpfResult value) => AuthenticationResultsHeader.Word(value);
+
+    /// <summary>The DKIM result's RFC word, as in the Authentication-Results header.</summary>
+    public static string Word(DkimResult value) => AuthenticationResultsHeader.Word(value);
+
+    /// <summary>The DMARC result's RFC word, as in the Authentication-Results header.</summary>
+    public static string Word(DmarcResult value) => AuthenticationResultsHeader.Word(value);
 
     /// <summary>
     /// The DKIM filter column: every distinct signature result, space-separated in header order (e.g. "pass fail"),
