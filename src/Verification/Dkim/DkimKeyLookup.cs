@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using SmarthostLab.Verification.Dns;
 
 namespace SmarthostLab.Verification.Dkim;
@@ -10,7 +9,7 @@ namespace SmarthostLab.Verification.Dkim;
 /// </summary>
 internal sealed class DkimKeyLookup(IDnsResolver dns, int cacheSize = 4096)
 {
-    private readonly ConcurrentDictionary<string, (DkimKeyRecord? Record, string? Error)> _parsed = new(StringComparer.Ordinal);
+    private readonly ParseCache<(DkimKeyRecord? Record, string? Error)> _parsed = new(cacheSize);
 
     /// <summary>The outcome of one key lookup.</summary>
     /// <param name="Record">The key on success.</param>
@@ -59,20 +58,6 @@ internal sealed class DkimKeyLookup(IDnsResolver dns, int cacheSize = 4096)
         return new(null, DkimResult.PermError, $"bad key record at {name}: {firstError}");
     }
 
-    private (DkimKeyRecord? Record, string? Error) Parse(string text)
-    {
-        if (_parsed.TryGetValue(text, out var cached))
-        {
-            return cached;
-        }
-
-        var result = DkimKeyRecord.TryParse(text, out var record, out var error) ? (record, (string?)null) : (null, error);
-        if (_parsed.Count >= cacheSize)
-        {
-            _parsed.Clear();
-        }
-
-        _parsed[text] = result;
-        return result;
-    }
+    private (DkimKeyRecord? Record, string? Error) Parse(string text) =>
+        _parsed.GetOrAdd(text, static t => DkimKeyRecord.TryParse(t, out var record, out var error) ? (record, (string?)null) : (null, error));
 }

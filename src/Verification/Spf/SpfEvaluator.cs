@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Net;
 using SmarthostLab.Verification.Dns;
 
@@ -13,7 +12,7 @@ namespace SmarthostLab.Verification.Spf;
 public sealed class SpfEvaluator
 {
     private const int RecordCacheLimit = 10_000;
-    private readonly ConcurrentDictionary<string, ParsedRecord> records = new(StringComparer.Ordinal);
+    private readonly ParseCache<ParsedRecord> records = new(RecordCacheLimit);
     private readonly SpfOptions options;
 
     /// <summary>Creates an evaluator with the RFC's default limits.</summary>
@@ -168,24 +167,8 @@ public sealed class SpfEvaluator
         return selected;
     }
 
-    internal ParsedRecord Parse(string text)
-    {
-        if (records.TryGetValue(text, out var cached))
-        {
-            return cached;
-        }
-
-        var parsed = SpfRecord.TryParse(text, out var record, out var error)
-            ? new ParsedRecord(record, null)
-            : new ParsedRecord(null, error);
-        if (records.Count >= RecordCacheLimit)
-        {
-            records.Clear();
-        }
-
-        records[text] = parsed;
-        return parsed;
-    }
+    internal ParsedRecord Parse(string text) =>
+        records.GetOrAdd(text, static t => SpfRecord.TryParse(t, out var record, out var error) ? new ParsedRecord(record, null) : new ParsedRecord(null, error));
 
     private async ValueTask<SpfOutcome> EvaluateAsync(SpfCheckState state, string domain, SpfRecord record, bool wantExplanation, CancellationToken cancellationToken)
     {
