@@ -136,12 +136,7 @@ public sealed partial class MessageVerifier
         {
             author = AuthorDomain.From(parsed.Headers);
             var discovery = author.Domain is null ? null : Dmarc.DiscoverAsync(author.Domain, cancellationToken);
-            if (parsed.Headers.Contains(HeaderId.DkimSignature))
-            {
-                var dkimTask = Dkim.VerifyAsync(parsed, cancellationToken);
-                prefixes = SignaturePrefixes(parsed.Headers);
-                dkim = await dkimTask.ConfigureAwait(false);
-            }
+            (dkim, prefixes) = await Dkim.VerifyWithPrefixesAsync(parsed, cancellationToken).ConfigureAwait(false);
 
             lookup = discovery is null ? null : await discovery.ConfigureAwait(false);
         }
@@ -164,29 +159,6 @@ public sealed partial class MessageVerifier
     /// <param name="cancellationToken">Cancellation.</param>
     public Task<VerificationResult> VerifyAsync(IPAddress clientIp, string helo, string mailFrom, ReadOnlyMemory<byte> message, CancellationToken cancellationToken = default) =>
         VerifyAsync(message, StartSpf(clientIp, helo, mailFrom, cancellationToken), cancellationToken);
-
-    private static IReadOnlyList<string?> SignaturePrefixes(HeaderList headers)
-    {
-        var list = new List<string?>();
-        foreach (var header in headers)
-        {
-            if (header.Id != HeaderId.DkimSignature)
-            {
-                continue;
-            }
-
-            string? prefix = null;
-            if (TagList.TryParse(header.Value, out var tags, out _) && tags["b"] is { } b)
-            {
-                var clean = TagList.StripWhiteSpace(b);
-                prefix = clean.Length > 8 ? clean[..8] : clean;
-            }
-
-            list.Add(prefix);
-        }
-
-        return list;
-    }
 
     private async Task<SpfVerdict> Guard(Task<SpfVerdict> check, IPAddress ip, string mailFrom, string helo)
     {

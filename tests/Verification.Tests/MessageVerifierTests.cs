@@ -45,6 +45,10 @@ public sealed class MessageVerifierTests
         Assert.True(result.Dmarc.DkimAligned);
         Assert.StartsWith("Authentication-Results: smarthost.test;\r\n\tspf=pass", result.AuthenticationResults, StringComparison.Ordinal);
         Assert.Contains("dkim=pass header.d=contoso.test header.s=s1 header.a=rsa-sha256 header.b=", result.AuthenticationResults, StringComparison.Ordinal);
+        // header.b is the first 8 characters of the signature's b= without folding white space (RFC 8601 2.7.1 note).
+        var b = System.Text.RegularExpressions.Regex.Match(Encoding.ASCII.GetString(Signed()), @"\bb=([^;]+)").Groups[1].Value;
+        var prefix = string.Concat(b.Where(c => !char.IsWhiteSpace(c)))[..8];
+        Assert.Contains("header.b=" + prefix, result.AuthenticationResults, StringComparison.Ordinal);
         Assert.Contains("dmarc=pass (p=reject dis=none) header.from=contoso.test", result.AuthenticationResults, StringComparison.Ordinal);
     }
 

@@ -54,7 +54,7 @@ internal sealed class DkimSignatureHeader
     /// Parses and validates a DKIM-Signature value. On failure <paramref name="partial"/> still holds
     /// whatever d=, s=, a= could be read, for the verdict.
     /// </summary>
-    public static bool TryParse(string value, out DkimSignatureHeader? header, out (string? Domain, string? Selector, string? Algorithm, string? Identity) partial, out string? error)
+    public static bool TryParse(string value, out DkimSignatureHeader? header, out (string? Domain, string? Selector, string? Algorithm, string? Identity, string? SignaturePrefix) partial, out string? error)
     {
         header = null;
         partial = default;
@@ -64,7 +64,7 @@ internal sealed class DkimSignatureHeader
             return false;
         }
 
-        partial = (tags["d"]?.ToLowerInvariant(), tags["s"], tags["a"], tags["i"]);
+        partial = (tags["d"]?.ToLowerInvariant(), tags["s"], tags["a"], tags["i"], SignaturePrefixOf(tags["b"]));
         var h = new DkimSignatureHeader();
         foreach (var required in (string[])["v", "a", "b", "bh", "d", "h", "s"])
         {
@@ -221,5 +221,13 @@ internal sealed class DkimSignatureHeader
 
         value = v;
         return true;
+    }
+
+    /// <summary>The first 8 characters of b= without white space (RFC 8601 header.b, to tell signatures apart); null without b=.</summary>
+    private static string? SignaturePrefixOf(string? b)
+    {
+        if (b is null) return null;
+        var clean = TagList.StripWhiteSpace(b);
+        return clean.Length > 8 ? clean[..8] : clean;
     }
 }

@@ -47,24 +47,33 @@ public sealed class DkimSignatureVerifier
         VerifyAsync(MessageParsing.Parse(message), cancellationToken);
 
     /// <summary>Verifies every DKIM-Signature header of <paramref name="message"/>; empty when unsigned.</summary>
-    public async Task<IReadOnlyList<DkimVerdict>> VerifyAsync(MimeMessage message, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<DkimVerdict>> VerifyAsync(MimeMessage message, CancellationToken cancellationToken = default) =>
+        (await VerifyWithPrefixesAsync(message, cancellationToken).ConfigureAwait(false)).Verdicts;
+
+    /// <summary>
+    /// <see cref="VerifyAsync(MimeMessage, CancellationToken)"/>, and for each signature the first 8 characters
+    /// of its b= (Authentication-Results header.b; null when b= is missing or the header is not a tag list).
+    /// </summary>
+    internal async Task<(IReadOnlyList<DkimVerdict> Verdicts, IReadOnlyList<string?> Prefixes)> VerifyWithPrefixesAsync(MimeMessage message, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
         var headers = message.Headers.Where(h => h.Id == HeaderId.DkimSignature).ToList();
         if (headers.Count == 0)
         {
-            return [];
+            return ([], []);
         }
 
         // Parse all, start every key lookup, then check them one by one (MimeKit's body
         // writer must not be run concurrently on one message).
         var parsed = new DkimSignatureHeader?[headers.Count];
         var verdicts = new DkimVerdict?[headers.Count];
+        var prefixes = new string?[headers.Count];
         var lookups = new Task<DkimKeyLookup.Outcome>?[headers.Count];
         var now = _time.GetUtcNow().ToUnixTimeSeconds();
         for (var i = 0; i < headers.Count; i++)
         {
             var parsedOk = DkimSignatureHeader.TryParse(headers[i].Value, out var sig, out var partial, out var error);
+            prefixes[i] = partial.SignaturePrefix;
             if (i >= MaxSignatures)
             {
                 verdicts[i] = new DkimVerdict(DkimResult.Neutral, partial.Domain, partial.Selector, partial.Algorithm, $"not verified: more than {MaxSignatures} signatures", partial.Identity);
@@ -102,7 +111,7 @@ public sealed class DkimSignatureVerifier
                 : Check(message, headers[i], sig, outcome.Record, bodyHashes);
         }
 
-        return verdicts!;
+        return (verdicts!, prefixes);
     }
 
     private DkimVerdict Check(MimeMessage message, Header header, DkimSignatureHeader sig, DkimKeyRecord key, Dictionary<string, bool> bodyHashes)
