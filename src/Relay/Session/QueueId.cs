@@ -1,10 +1,9 @@
-using System.Security.Cryptography;
-
 namespace SmarthostLab.Relay.Session;
 
 /// <summary>
 /// Queue ids: ULIDs (48-bit millisecond time + 80 random bits, Crockford base32, 26 characters), so ids
-/// sort by arrival time and never collide across restarts.
+/// sort by arrival time and never collide across restarts. The random part needs to be unique, not secret,
+/// so it comes from <see cref="Random.Shared"/>: the OS generator costs a system call per message.
 /// </summary>
 public static class QueueId
 {
@@ -20,7 +19,7 @@ public static class QueueId
             bytes[i] = (byte)ms;
             ms >>= 8;
         }
-        RandomNumberGenerator.Fill(bytes[6..]);
+        Random.Shared.NextBytes(bytes[6..]);
         var value = System.Buffers.Binary.BinaryPrimitives.ReadUInt128BigEndian(bytes);
         Span<char> chars = stackalloc char[26];
         for (var i = 25; i >= 0; i--)
