@@ -3,6 +3,7 @@ using System.Threading.Channels;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using SQLitePCL;
 using SmarthostLab.Relay.Configuration;
 using SmarthostLab.Relay.Diagnostics;
 
@@ -88,48 +89,8 @@ public sealed partial class SqliteMessageStore : IMessageStore, IAsyncDisposable
     /// <inheritdoc />
     public Task AddMessageAsync(NewMessage message, CancellationToken cancellationToken = default)
     {
-        var m = message.Metadata;
-        var write = new StoreWrite(StoreWriteKind.Message, (connection, transaction, _) =>
-        {
-            var tail = message.RawTail;
-            var insert = (_messageInsert ??= new MessageInsert(connection)).Bind(connection, transaction, tail.IsEmpty);
-            var p = insert.Parameters;
-            p["$id"].Value = m.Id;
-            p["$account"].Value = (object?)m.Account ?? DBNull.Value;
-            p["$ip"].Value = m.ClientIp;
-            p["$helo"].Value = (object?)m.Helo ?? DBNull.Value;
-            p["$tlsp"].Value = (object?)m.TlsProtocol ?? DBNull.Value;
-            p["$tlsc"].Value = (object?)m.TlsCipher ?? DBNull.Value;
-            p["$from"].Value = m.MailFrom;
-            p["$params"].Value = m.MailFromParameters;
-            p["$rcpts"].Value = string.Join('\n', m.Recipients);
-            p["$size"].Value = m.Size;
-            p["$at"].Value = m.ReceivedAt.ToUnixTimeMilliseconds();
-            p["$subject"].Value = (object?)m.Subject ?? DBNull.Value;
-            p["$mid"].Value = (object?)m.MessageId ?? DBNull.Value;
-            p["$fromh"].Value = (object?)m.From ?? DBNull.Value;
-            p["$q"].Value = m.Quarantined ? 1 : 0;
-            p["$verdict"].Value = (object?)m.VerdictJson ?? DBNull.Value;
-            p["$spf"].Value = (object?)m.Spf ?? DBNull.Value;
-            p["$dkim"].Value = (object?)m.Dkim ?? DBNull.Value;
-            p["$dmarc"].Value = (object?)m.Dmarc ?? DBNull.Value;
-            p["$action"].Value = (object?)m.Action ?? DBNull.Value;
-            p["$headers"].Value = message.HeaderText;
-            p["$transcript"].Value = message.Transcript;
-            if (tail.IsEmpty)
-            {
-                p["$raw"].Value = message.Raw;
-                insert.ExecuteNonQuery();
-                return;
-            }
-            // Two parts: reserve the blob (zeroblob) and write the parts into it with incremental BLOB I/O,
-            // so neither a joined array nor SQLite's own bound copy of the whole message is made.
-            p["$rawlength"].Value = message.RawLength;
-            var rowid = (long)insert.ExecuteScalar()!;
-            using var blob = new SqliteBlob(connection, "message_content", "raw", rowid);
-            blob.Write(message.Raw);
-            foreach (var part in tail) blob.Write(part.Span);
-        }, message.RawLength);
+        var write = new StoreWrite(StoreWriteKind.Message, (connection, _, _) =>
+            (_messageInsert ??= new MessageInsert(connection)).Insert(connection, message), message.RawLength);
         return EnqueueAndWait(write, cancellationToken);
     }
 
@@ -395,52 +356,142 @@ public sealed partial class SqliteMessageStore : IMessageStore, IAsyncDisposable
     }
 
     /// <summary>
-    /// The message INSERTs, prepared once and reused for every message: Microsoft.Data.Sqlite keeps a command's
-    /// statements prepared while its text is unchanged, so the writer does not compile SQL per message.
+    /// The message INSERTs, prepared once (SQLITE_PREPARE_PERSISTENT) on the writer's connection and bound by
+    /// position through SQLitePCL. Through SqliteCommand every message cost a parameter lookup by name per
+    /// parameter and statement, and a UTF-8 array per string; the writer thread is the one serial step of the
+    /// relay, so its CPU per message bounds the commit rate. Strings bind as UTF-16 and SQLite converts them.
     /// </summary>
-    private sealed class MessageInsert(SqliteConnection connection) : IDisposable
+    private sealed class MessageInsert : IDisposable
     {
-        private const string Messages = """
+        private const string MessagesSql = """
             INSERT INTO messages (id, account, client_ip, helo, tls_protocol, tls_cipher, mail_from, mail_from_parameters, recipients,
                 size, received_at, subject, message_id, from_header, quarantined, verdict, spf, dkim, dmarc, action, headers)
-            VALUES ($id, $account, $ip, $helo, $tlsp, $tlsc, $from, $params, $rcpts, $size, $at, $subject, $mid, $fromh, $q, $verdict, $spf, $dkim, $dmarc, $action, $headers);
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)
             """;
 
-        private static readonly string[] Names =
-        [
-            "$id", "$account", "$ip", "$helo", "$tlsp", "$tlsc", "$from", "$params", "$rcpts", "$size", "$at", "$subject",
-            "$mid", "$fromh", "$q", "$verdict", "$spf", "$dkim", "$dmarc", "$action", "$headers", "$transcript",
-        ];
+        // A whole message binds its bytes (?2); one in parts reserves ?3 octets and writes them with incremental
+        // BLOB I/O, so neither a joined array nor SQLite's bound copy of the whole message is made.
+        private const string ContentSql = "INSERT INTO message_content (seq, raw, transcript) VALUES (?1, coalesce(?2, zeroblob(?3)), ?4)";
 
-        private readonly SqliteCommand _whole = Create(connection,
-            Messages + "INSERT INTO message_content (seq, raw, transcript) VALUES (last_insert_rowid(), $raw, $transcript);", "$raw");
+        private readonly SqliteConnection _connection;
+        private readonly sqlite3 _db;
+        private readonly sqlite3_stmt _messages;
+        private readonly sqlite3_stmt _content;
 
-        private readonly SqliteCommand _parts = Create(connection,
-            Messages + "INSERT INTO message_content (seq, raw, transcript) VALUES (last_insert_rowid(), zeroblob($rawlength), $transcript); SELECT last_insert_rowid();",
-            "$rawlength");
-
-        /// <summary>The command for one message (whole: the bytes bound at once; else a zeroblob to write into), in <paramref name="transaction"/>.</summary>
-        public SqliteCommand Bind(SqliteConnection on, SqliteTransaction transaction, bool whole)
+        public MessageInsert(SqliteConnection connection)
         {
-            var command = whole ? _whole : _parts;
-            if (!ReferenceEquals(command.Connection, on)) throw new InvalidOperationException("The prepared insert belongs to another connection.");
-            command.Transaction = transaction;
-            return command;
+            _connection = connection;
+            _db = connection.Handle ?? throw new InvalidOperationException("The writer's connection is not open.");
+            _messages = Prepare(_db, MessagesSql);
+            _content = Prepare(_db, ContentSql);
+        }
+
+        /// <summary>Inserts <paramref name="message"/> inside the connection's open transaction.</summary>
+        public void Insert(SqliteConnection on, NewMessage message)
+        {
+            if (!ReferenceEquals(on, _connection)) throw new InvalidOperationException("The prepared insert belongs to another connection.");
+            var m = message.Metadata;
+            var s = _messages;
+            try
+            {
+                Text(s, 1, m.Id);
+                Text(s, 2, m.Account);
+                Text(s, 3, m.ClientIp);
+                Text(s, 4, m.Helo);
+                Text(s, 5, m.TlsProtocol);
+                Text(s, 6, m.TlsCipher);
+                Text(s, 7, m.MailFrom);
+                Text(s, 8, m.MailFromParameters);
+                Text(s, 9, string.Join('\n', m.Recipients));
+                Check(raw.sqlite3_bind_int64(s, 10, m.Size));
+                Check(raw.sqlite3_bind_int64(s, 11, m.ReceivedAt.ToUnixTimeMilliseconds()));
+                Text(s, 12, m.Subject);
+                Text(s, 13, m.MessageId);
+                Text(s, 14, m.From);
+                Check(raw.sqlite3_bind_int64(s, 15, m.Quarantined ? 1 : 0));
+                Text(s, 16, m.VerdictJson);
+                Text(s, 17, m.Spf);
+                Text(s, 18, m.Dkim);
+                Text(s, 19, m.Dmarc);
+                Text(s, 20, m.Action);
+                Text(s, 21, message.HeaderText);
+                Step(s);
+            }
+            finally
+            {
+                raw.sqlite3_reset(s);
+            }
+
+            var seq = raw.sqlite3_last_insert_rowid(_db);
+            var tail = message.RawTail;
+            var c = _content;
+            try
+            {
+                Check(raw.sqlite3_bind_int64(c, 1, seq));
+                if (tail.IsEmpty)
+                {
+                    // An empty span would bind NULL; the zeroblob arm then stores the same empty value.
+                    Check(raw.sqlite3_bind_blob(c, 2, message.Raw));
+                    Check(raw.sqlite3_bind_null(c, 3));
+                }
+                else
+                {
+                    Check(raw.sqlite3_bind_null(c, 2));
+                    Check(raw.sqlite3_bind_int64(c, 3, message.RawLength));
+                }
+                Text(c, 4, message.Transcript);
+                Step(c);
+            }
+            finally
+            {
+                raw.sqlite3_reset(c);
+            }
+
+            if (!tail.IsEmpty) WriteBlob(seq, message.Raw, tail);
         }
 
         public void Dispose()
         {
-            _whole.Dispose();
-            _parts.Dispose();
+            _messages.Dispose();
+            _content.Dispose();
         }
 
-        private static SqliteCommand Create(SqliteConnection connection, string sql, string rawParameter)
+        private void WriteBlob(long seq, byte[] head, System.Buffers.ReadOnlySequence<byte> tail)
         {
-            var command = connection.CreateCommand();
-            command.CommandText = sql;
-            foreach (var name in Names) command.Parameters.Add(new SqliteParameter { ParameterName = name });
-            command.Parameters.Add(new SqliteParameter { ParameterName = rawParameter, SqliteType = rawParameter == "$raw" ? SqliteType.Blob : SqliteType.Integer });
-            return command;
+            Check(raw.sqlite3_blob_open(_db, utf8z.FromSpan("main\0"u8), utf8z.FromSpan("message_content\0"u8), utf8z.FromSpan("raw\0"u8), seq, 1, out var blob));
+            using (blob)
+            {
+                var offset = 0;
+                Check(raw.sqlite3_blob_write(blob, head, offset));
+                offset += head.Length;
+                foreach (var part in tail)
+                {
+                    Check(raw.sqlite3_blob_write(blob, part.Span, offset));
+                    offset += part.Length;
+                }
+                Check(raw.sqlite3_blob_close(blob));
+            }
+        }
+
+        private void Text(sqlite3_stmt statement, int index, string? value) =>
+            Check(value is null ? raw.sqlite3_bind_null(statement, index) : raw.sqlite3_bind_text16(statement, index, value.AsSpan()));
+
+        private void Step(sqlite3_stmt statement)
+        {
+            var rc = raw.sqlite3_step(statement);
+            if (rc != raw.SQLITE_DONE) SqliteException.ThrowExceptionForRC(rc, _db);
+        }
+
+        private void Check(int rc)
+        {
+            if (rc != raw.SQLITE_OK) SqliteException.ThrowExceptionForRC(rc, _db);
+        }
+
+        private static sqlite3_stmt Prepare(sqlite3 db, string sql)
+        {
+            var rc = raw.sqlite3_prepare_v3(db, sql, raw.SQLITE_PREPARE_PERSISTENT, out var statement);
+            if (rc != raw.SQLITE_OK) SqliteException.ThrowExceptionForRC(rc, db);
+            return statement;
         }
     }
 }
