@@ -7,19 +7,59 @@ internal static class MessageParsing
 {
     /// <summary>Parses <paramref name="message"/> as an RFC 5322 message.</summary>
     /// <exception cref="FormatException">The bytes are not a message (no headers).</exception>
-    public static MimeMessage Parse(ReadOnlyMemory<byte> message) => Parse(OpenRead(message));
+    public static ParsedMessage Parse(ReadOnlyMemory<byte> message) => Parse(OpenRead(message));
 
     /// <summary>
     /// Parses a message from a seekable stream without copying its body: MIME parts keep offsets into
     /// <paramref name="message"/>, which must stay readable while the result is used.
     /// </summary>
     /// <exception cref="FormatException">The bytes are not a message (no headers).</exception>
-    public static MimeMessage Parse(Stream message) =>
-        new MimeParser(message, MimeFormat.Entity, persistent: true).ParseMessage();
+    public static ParsedMessage Parse(Stream message)
+    {
+        var parser = new BodyOffsetParser(message);
+        var parsed = parser.ParseMessage();
+        return new ParsedMessage(parsed, message, parser.BodyOffset);
+    }
+
+    /// <summary>A message built or changed in memory, written as MimeKit writes it (CRLF line ends) and parsed again.</summary>
+    public static ParsedMessage Serialize(MimeMessage message)
+    {
+        var bytes = new MemoryStream();
+        message.WriteTo(CrlfFormat, bytes);
+        bytes.Position = 0;
+        return Parse(bytes);
+    }
 
     /// <summary>A read-only stream over <paramref name="message"/>, without a copy when it is an array's.</summary>
     public static MemoryStream OpenRead(ReadOnlyMemory<byte> message) =>
         System.Runtime.InteropServices.MemoryMarshal.TryGetArray(message, out var segment)
             ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false, publiclyVisible: true)
             : new MemoryStream(message.ToArray(), writable: false);
+
+    private static readonly FormatOptions CrlfFormat = CreateCrlfFormat();
+
+    private static FormatOptions CreateCrlfFormat()
+    {
+        var options = FormatOptions.Default.Clone();
+        options.NewLineFormat = NewLineFormat.Dos;
+        return options;
+    }
+
+    /// <summary>Records where the outermost message's body starts (a nested message/rfc822 ends before it).</summary>
+    private sealed class BodyOffsetParser(Stream stream) : MimeParser(stream, MimeFormat.Entity, persistent: true)
+    {
+        public long BodyOffset { get; private set; }
+
+        protected override void OnMimeMessageEnd(MimeMessageEndEventArgs args)
+        {
+            base.OnMimeMessageEnd(args);
+            BodyOffset = args.HeadersEndOffset;
+        }
+    }
 }
+
+/// <summary>A parsed message with the bytes it was parsed from.</summary>
+/// <param name="Message">The MimeKit message; its parts refer to <paramref name="Bytes"/>.</param>
+/// <param name="Bytes">The seekable stream of the raw message.</param>
+/// <param name="BodyOffset">Where the body starts in <paramref name="Bytes"/>: after the empty line that ends the headers.</param>
+internal sealed record ParsedMessage(MimeMessage Message, Stream Bytes, long BodyOffset);

@@ -110,7 +110,7 @@ public sealed partial class MessageVerifier
         ArgumentNullException.ThrowIfNull(message);
         ArgumentNullException.ThrowIfNull(spf);
         if (!message.CanSeek) throw new ArgumentException("The message stream must be seekable.", nameof(message));
-        MimeMessage? parsed = null;
+        ParsedMessage? parsed = null;
         try
         {
             parsed = MessageParsing.Parse(message);
@@ -122,7 +122,7 @@ public sealed partial class MessageVerifier
         return VerifyParsedAsync(parsed, spf, cancellationToken);
     }
 
-    private async Task<VerificationResult> VerifyParsedAsync(MimeMessage? parsed, SpfChecks spf, CancellationToken cancellationToken)
+    private async Task<VerificationResult> VerifyParsedAsync(ParsedMessage? parsed, SpfChecks spf, CancellationToken cancellationToken)
     {
         IReadOnlyList<DkimVerdict> dkim = [];
         IReadOnlyList<string?> prefixes = [];
@@ -134,7 +134,7 @@ public sealed partial class MessageVerifier
         }
         else
         {
-            author = AuthorDomain.From(parsed.Headers);
+            author = AuthorDomain.From(parsed.Message.Headers);
             var discovery = author.Domain is null ? null : Dmarc.DiscoverAsync(author.Domain, cancellationToken);
             (dkim, prefixes) = await Dkim.VerifyWithPrefixesAsync(parsed, cancellationToken).ConfigureAwait(false);
 
@@ -146,7 +146,7 @@ public sealed partial class MessageVerifier
         var helo = spf.HeloCheck is null ? null : await spf.HeloCheck.ConfigureAwait(false);
         var dmarc = Dmarc.Evaluate(author, lookup, egress, dkim);
         var header = AuthenticationResultsHeader.Build(AuthServId, egress, client, dkim, prefixes, dmarc);
-        return new VerificationResult(egress, client, helo, dkim, dmarc, AuthServId, header) { Headers = parsed?.Headers };
+        return new VerificationResult(egress, client, helo, dkim, dmarc, AuthServId, header) { Headers = parsed?.Message.Headers };
     }
 
     /// <summary>

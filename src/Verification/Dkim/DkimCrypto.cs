@@ -24,9 +24,24 @@ internal sealed class DkimCrypto : DkimVerifierBase
         MinimumRsaKeyLength = 512;
     }
 
-    /// <summary>True when the canonicalized body (first <paramref name="length"/> octets, or all for -1) hashes to <paramref name="bodyHash"/>.</summary>
-    public bool CheckBodyHash(MimeMessage message, DkimSignatureHeader sig) =>
-        VerifyBodyHash(Options, message, sig.Algorithm, sig.BodyCanonicalization, sig.BodyLength, sig.BodyHash);
+    /// <summary>True when the canonical body (its first l= octets when the signature has l=) hashes to bh=.</summary>
+    /// <exception cref="FormatException">bh= is not base64.</exception>
+    public static bool CheckBodyHash(ParsedMessage message, DkimSignatureHeader sig)
+    {
+        // Room for any base64 that could be a hash; a longer value can only mismatch.
+        Span<byte> expected = stackalloc byte[64];
+        if (!Convert.TryFromBase64String(sig.BodyHash, expected, out var expectedLength))
+        {
+            // Not base64 (FromBase64String throws; reported as permerror), or too long to be a hash: a mismatch.
+            _ = Convert.FromBase64String(sig.BodyHash);
+            return false;
+        }
+
+        var algorithm = sig.Algorithm == DkimSignatureAlgorithm.RsaSha1 ? HashAlgorithmName.SHA1 : HashAlgorithmName.SHA256;
+        Span<byte> actual = stackalloc byte[SHA256.HashSizeInBytes];
+        var length = DkimBodyHash.Compute(message.Bytes, message.BodyOffset, sig.BodyCanonicalization, sig.BodyLength, algorithm, actual);
+        return actual[..length].SequenceEqual(expected[..expectedLength]);
+    }
 
     /// <summary>
     /// True when b= verifies over the signed headers and the signature header itself. RSA goes

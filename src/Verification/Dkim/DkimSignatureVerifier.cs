@@ -43,20 +43,27 @@ public sealed class DkimSignatureVerifier
     }
 
     /// <summary>Verifies a raw message (parsed with MimeKit, CRLF or LF line ends).</summary>
-    public Task<IReadOnlyList<DkimVerdict>> VerifyAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken = default) =>
-        VerifyAsync(MessageParsing.Parse(message), cancellationToken);
-
-    /// <summary>Verifies every DKIM-Signature header of <paramref name="message"/>; empty when unsigned.</summary>
-    public async Task<IReadOnlyList<DkimVerdict>> VerifyAsync(MimeMessage message, CancellationToken cancellationToken = default) =>
-        (await VerifyWithPrefixesAsync(message, cancellationToken).ConfigureAwait(false)).Verdicts;
+    public async Task<IReadOnlyList<DkimVerdict>> VerifyAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken = default) =>
+        (await VerifyWithPrefixesAsync(MessageParsing.Parse(message), cancellationToken).ConfigureAwait(false)).Verdicts;
 
     /// <summary>
-    /// <see cref="VerifyAsync(MimeMessage, CancellationToken)"/>, and for each signature the first 8 characters
-    /// of its b= (Authentication-Results header.b; null when b= is missing or the header is not a tag list).
+    /// Verifies every DKIM-Signature header of <paramref name="message"/>; empty when unsigned. The body is hashed
+    /// as MimeKit writes the message (CRLF line ends), so verify the bytes as received where you have them.
     /// </summary>
-    internal async Task<(IReadOnlyList<DkimVerdict> Verdicts, IReadOnlyList<string?> Prefixes)> VerifyWithPrefixesAsync(MimeMessage message, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<DkimVerdict>> VerifyAsync(MimeMessage message, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(message);
+        return (await VerifyWithPrefixesAsync(MessageParsing.Serialize(message), cancellationToken).ConfigureAwait(false)).Verdicts;
+    }
+
+    /// <summary>
+    /// The verdicts for <paramref name="parsed"/>, whose body is hashed from its bytes, and for each signature the first 8 characters
+    /// of its b= (Authentication-Results header.b; null when b= is missing or the header is not a tag list).
+    /// </summary>
+    internal async Task<(IReadOnlyList<DkimVerdict> Verdicts, IReadOnlyList<string?> Prefixes)> VerifyWithPrefixesAsync(ParsedMessage parsed, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(parsed);
+        var message = parsed.Message;
         var headers = message.Headers.Where(h => h.Id == HeaderId.DkimSignature).ToList();
         if (headers.Count == 0)
         {
@@ -65,7 +72,7 @@ public sealed class DkimSignatureVerifier
 
         // Parse all, start every key lookup, then check them one by one (MimeKit's body
         // writer must not be run concurrently on one message).
-        var parsed = new DkimSignatureHeader?[headers.Count];
+        var signatures = new DkimSignatureHeader?[headers.Count];
         var verdicts = new DkimVerdict?[headers.Count];
         var prefixes = new string?[headers.Count];
         var lookups = new Task<DkimKeyLookup.Outcome>?[headers.Count];
@@ -92,7 +99,7 @@ public sealed class DkimSignatureVerifier
                 continue;
             }
 
-            parsed[i] = sig;
+            signatures[i] = sig;
             lookups[i] = _keys.LookupAsync(sig.Domain, sig.Selector, cancellationToken).AsTask();
         }
 
@@ -104,17 +111,17 @@ public sealed class DkimSignatureVerifier
                 continue;
             }
 
-            var sig = parsed[i]!;
+            var sig = signatures[i]!;
             var outcome = await lookups[i]!.ConfigureAwait(false);
             verdicts[i] = outcome.Record is null
                 ? Verdict(sig, outcome.Failure ?? DkimResult.PermError, outcome.Reason)
-                : Check(message, headers[i], sig, outcome.Record, bodyHashes);
+                : Check(parsed, headers[i], sig, outcome.Record, bodyHashes);
         }
 
         return (verdicts!, prefixes);
     }
 
-    private DkimVerdict Check(MimeMessage message, Header header, DkimSignatureHeader sig, DkimKeyRecord key, Dictionary<string, bool> bodyHashes)
+    private DkimVerdict Check(ParsedMessage message, Header header, DkimSignatureHeader sig, DkimKeyRecord key, Dictionary<string, bool> bodyHashes)
     {
         if (key.IsRevoked)
         {
@@ -146,7 +153,7 @@ public sealed class DkimSignatureVerifier
             var bodyKey = $"{sig.Hash}/{sig.BodyCanonicalization}/{sig.BodyLength}/{sig.BodyHash}";
             if (!bodyHashes.TryGetValue(bodyKey, out var bodyOk))
             {
-                bodyOk = _crypto.CheckBodyHash(message, sig);
+                bodyOk = DkimCrypto.CheckBodyHash(message, sig);
                 bodyHashes[bodyKey] = bodyOk;
             }
 
@@ -155,7 +162,7 @@ public sealed class DkimSignatureVerifier
                 return Verdict(sig, DkimResult.Fail, "body hash mismatch");
             }
 
-            return _crypto.CheckSignature(message, header, sig, key)
+            return _crypto.CheckSignature(message.Message, header, sig, key)
                 ? Verdict(sig, DkimResult.Pass, null)
                 : Verdict(sig, DkimResult.Fail, "signature did not verify");
         }
