@@ -48,6 +48,24 @@ public sealed class MessageStorageEndToEndTests
     }
 
     [Fact]
+    public async Task A_null_sender_bounce_is_stored_with_an_empty_MAIL_FROM_and_no_parameters()
+    {
+        await using var relay = await TestRelay.StartAsync();
+        await using var client = await RawSmtpClient.ConnectAsync(relay.Smtp, TestRelay.Registered);
+        await client.ReadReplyAsync();
+        await client.CommandAsync("EHLO exchange.contoso.test");
+        Assert.StartsWith("250", await client.CommandAsync("MAIL FROM:<>"));
+        await client.CommandAsync("RCPT TO:<bob@example.com>");
+        Assert.StartsWith("354", await client.CommandAsync("DATA"));
+        await client.SendAsync("Subject: Undeliverable\r\n\r\nbounce\r\n.\r\n"u8.ToArray());
+        var id = Mail.QueueIdOf(await client.ReadReplyAsync());
+
+        var message = await relay.Http.GetFromJsonAsync($"/api/v1/messages/{id}", RelayJson.Context.MessageResponse);
+        Assert.Equal(("", ""), (message!.MailFrom, message.MailFromParameters));
+        Assert.Equal("Undeliverable", message.Subject);
+    }
+
+    [Fact]
     public async Task Each_message_of_a_session_stores_the_opening_and_its_own_transaction_only()
     {
         await using var relay = await TestRelay.StartAsync();

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text;
 using System.Threading.Channels;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
@@ -359,7 +360,7 @@ public sealed partial class SqliteMessageStore : IMessageStore, IAsyncDisposable
     /// The message INSERTs, prepared once (SQLITE_PREPARE_PERSISTENT) on the writer's connection and bound by
     /// position through SQLitePCL. Through SqliteCommand every message cost a parameter lookup by name per
     /// parameter and statement, and a UTF-8 array per string; the writer thread is the one serial step of the
-    /// relay, so its CPU per message bounds the commit rate. Strings bind as UTF-16 and SQLite converts them.
+    /// relay, so its CPU per message bounds the commit rate. Strings are encoded into one reused buffer.
     /// </summary>
     private sealed class MessageInsert : IDisposable
     {
@@ -377,6 +378,7 @@ public sealed partial class SqliteMessageStore : IMessageStore, IAsyncDisposable
         private readonly sqlite3 _db;
         private readonly sqlite3_stmt _messages;
         private readonly sqlite3_stmt _content;
+        private byte[] _utf8 = new byte[16 * 1024];
 
         public MessageInsert(SqliteConnection connection)
         {
@@ -473,8 +475,24 @@ public sealed partial class SqliteMessageStore : IMessageStore, IAsyncDisposable
             }
         }
 
-        private void Text(sqlite3_stmt statement, int index, string? value) =>
-            Check(value is null ? raw.sqlite3_bind_null(statement, index) : raw.sqlite3_bind_text16(statement, index, value.AsSpan()));
+        private void Text(sqlite3_stmt statement, int index, string? value)
+        {
+            if (value is null)
+            {
+                Check(raw.sqlite3_bind_null(statement, index));
+                return;
+            }
+            if (value.Length == 0)
+            {
+                Check(raw.sqlite3_bind_text(statement, index, "")); // an empty span would bind NULL
+                return;
+            }
+            // UTF-8 here (vectorized) rather than UTF-16 for SQLite to translate byte by byte; SQLite copies the bytes.
+            var needed = Encoding.UTF8.GetMaxByteCount(value.Length);
+            if (_utf8.Length < needed) _utf8 = new byte[Math.Max(needed, 2 * _utf8.Length)];
+            var length = Encoding.UTF8.GetBytes(value, _utf8);
+            Check(raw.sqlite3_bind_text(statement, index, _utf8.AsSpan(0, length)));
+        }
 
         private void Step(sqlite3_stmt statement)
         {
