@@ -26,11 +26,13 @@ public sealed record HeaderSummary(string? Subject, string? MessageId, string? F
     public static HeaderSummary Of(HeaderList headers)
     {
         ArgumentNullException.ThrowIfNull(headers);
-        var text = new StringBuilder();
+        var capacity = 0;
+        foreach (var header in headers) capacity += header.Field.Length + header.RawValue.Length + 3;
+        var text = new StringBuilder(Math.Min(capacity, MaxText + 1024));
         foreach (var header in headers)
         {
             if (text.Length > MaxText) break;
-            text.Append(header.Field).Append(": ").Append(header.Value.Trim()).Append('\n');
+            text.Append(header.Field).Append(": ").Append(header.Value.AsSpan().Trim()).Append('\n');
         }
         return new HeaderSummary(
             headers[HeaderId.Subject]?.Trim(),
