@@ -16,9 +16,19 @@ internal static class MessageParsing
     /// <exception cref="FormatException">The bytes are not a message (no headers).</exception>
     public static ParsedMessage Parse(Stream message)
     {
-        var parser = new BodyOffsetParser(message);
-        var parsed = parser.ParseMessage();
-        return new ParsedMessage(parsed, message, parser.BodyOffset);
+        // One parser per thread, reset for each message: a MimeParser allocates about 5 KB of buffers. Parsing is
+        // synchronous, so no other message can reach this thread's parser in between; the stream is let go after.
+        var parser = t_parser ??= new BodyOffsetParser();
+        parser.SetStream(message, MimeFormat.Entity, persistent: true);
+        try
+        {
+            var parsed = parser.ParseMessage();
+            return new ParsedMessage(parsed, message, parser.BodyOffset);
+        }
+        finally
+        {
+            parser.SetStream(Stream.Null, MimeFormat.Entity, persistent: false);
+        }
     }
 
     /// <summary>A message built or changed in memory, written as MimeKit writes it (CRLF line ends) and parsed again.</summary>
@@ -38,6 +48,9 @@ internal static class MessageParsing
 
     private static readonly FormatOptions CrlfFormat = CreateCrlfFormat();
 
+    [ThreadStatic]
+    private static BodyOffsetParser? t_parser;
+
     private static FormatOptions CreateCrlfFormat()
     {
         var options = FormatOptions.Default.Clone();
@@ -46,7 +59,7 @@ internal static class MessageParsing
     }
 
     /// <summary>Records where the outermost message's body starts (a nested message/rfc822 ends before it).</summary>
-    private sealed class BodyOffsetParser(Stream stream) : MimeParser(stream, MimeFormat.Entity, persistent: true)
+    private sealed class BodyOffsetParser() : MimeParser(Stream.Null, MimeFormat.Entity)
     {
         public long BodyOffset { get; private set; }
 
