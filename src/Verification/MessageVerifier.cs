@@ -124,6 +124,7 @@ public sealed partial class MessageVerifier
 
     private async Task<VerificationResult> VerifyParsedAsync(ParsedMessage? parsed, SpfChecks spf, CancellationToken cancellationToken)
     {
+        using var disposeParsed = parsed; // the header list handed out stays readable
         IReadOnlyList<DkimVerdict> dkim = [];
         IReadOnlyList<string?> prefixes = [];
         AuthorDomain author;

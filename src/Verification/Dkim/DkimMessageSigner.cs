@@ -47,7 +47,8 @@ public sealed class DkimMessageSigner
     /// <exception cref="FormatException">The message cannot be parsed or has no From header (RFC 6376 5.4).</exception>
     public string Sign(ReadOnlyMemory<byte> message)
     {
-        var parsed = MessageParsing.Parse(message).Message;
+        using var parsedMessage = MessageParsing.Parse(message);
+        var parsed = parsedMessage.Message;
         if (!parsed.Headers.Contains(HeaderId.From))
         {
             throw new FormatException("a message without a From header cannot be DKIM-signed (RFC 6376 5.4)");

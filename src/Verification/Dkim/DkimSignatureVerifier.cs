@@ -43,8 +43,11 @@ public sealed class DkimSignatureVerifier
     }
 
     /// <summary>Verifies a raw message (parsed with MimeKit, CRLF or LF line ends).</summary>
-    public async Task<IReadOnlyList<DkimVerdict>> VerifyAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken = default) =>
-        (await VerifyWithPrefixesAsync(MessageParsing.Parse(message), cancellationToken).ConfigureAwait(false)).Verdicts;
+    public async Task<IReadOnlyList<DkimVerdict>> VerifyAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken = default)
+    {
+        using var parsed = MessageParsing.Parse(message);
+        return (await VerifyWithPrefixesAsync(parsed, cancellationToken).ConfigureAwait(false)).Verdicts;
+    }
 
     /// <summary>
     /// Verifies every DKIM-Signature header of <paramref name="message"/>; empty when unsigned. The body is hashed
@@ -53,7 +56,8 @@ public sealed class DkimSignatureVerifier
     public async Task<IReadOnlyList<DkimVerdict>> VerifyAsync(MimeMessage message, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(message);
-        return (await VerifyWithPrefixesAsync(MessageParsing.Serialize(message), cancellationToken).ConfigureAwait(false)).Verdicts;
+        using var parsed = MessageParsing.Serialize(message);
+        return (await VerifyWithPrefixesAsync(parsed, cancellationToken).ConfigureAwait(false)).Verdicts;
     }
 
     /// <summary>
