@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using MimeKit;
 using SmarthostLab.Smtp.Session;
@@ -32,12 +33,47 @@ public sealed record HeaderSummary(string? Subject, string? MessageId, string? F
         foreach (var header in headers)
         {
             if (text.Length > MaxText) break;
-            text.Append(header.Field).Append(": ").Append(header.Value.AsSpan().Trim()).Append('\n');
+            text.Append(header.Field).Append(": ");
+            AppendValue(text, header);
+            text.Append('\n');
         }
         return new HeaderSummary(
             headers[HeaderId.Subject]?.Trim(),
             headers[HeaderId.MessageId]?.Trim(),
             headers[HeaderId.From]?.Trim(),
             text.ToString());
+    }
+
+    /// <summary>
+    /// The unfolded, trimmed value. Plain ASCII without encoded-words (most headers) is copied from the raw bytes with
+    /// its line breaks dropped, which is what MimeKit's decoded <see cref="Header.Value"/> gives for it, without
+    /// building that string for every header of every message; anything else is decoded by MimeKit.
+    /// </summary>
+    private static void AppendValue(StringBuilder text, Header header)
+    {
+        var raw = header.RawValue.AsSpan().Trim(" \t\r\n"u8);
+        if (!Ascii.IsValid(raw) || raw.IndexOf("=?"u8) >= 0)
+        {
+            text.Append(header.Value.AsSpan().Trim());
+            return;
+        }
+
+        var chars = ArrayPool<char>.Shared.Rent(raw.Length);
+        try
+        {
+            Ascii.ToUtf16(raw, chars, out var length);
+            var rest = chars.AsSpan(0, length);
+            int lineBreak;
+            while ((lineBreak = rest.IndexOfAny('\r', '\n')) >= 0)
+            {
+                text.Append(rest[..lineBreak]);
+                rest = rest[(lineBreak + 1)..];
+            }
+            text.Append(rest);
+        }
+        finally
+        {
+            ArrayPool<char>.Shared.Return(chars);
+        }
     }
 }
