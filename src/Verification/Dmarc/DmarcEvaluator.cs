@@ -15,6 +15,7 @@ public sealed class DmarcEvaluator
     private readonly IDnsResolver _dns;
     private readonly PublicSuffixList _psl;
     private readonly Func<int> _sample;
+    private readonly ParseCache<ParsedRecord> _records = new(10_000); // DmarcRecord is immutable once parsed
 
     /// <summary>Creates an evaluator.</summary>
     /// <param name="dns">Where records come from.</param>
@@ -155,8 +156,13 @@ public sealed class DmarcEvaluator
             return new DmarcLookup(DmarcLookupStatus.None, null, domain, org, null, [MultipleRecords]);
         }
 
-        return DmarcRecord.TryParse(texts[0], out var record, out var errors)
-            ? new DmarcLookup(DmarcLookupStatus.Found, record, domain, org, texts[0], errors)
-            : new DmarcLookup(DmarcLookupStatus.PermError, null, domain, org, texts[0], errors);
+        var parsed = _records.GetOrAdd(texts[0], static text =>
+            new ParsedRecord(DmarcRecord.TryParse(text, out var record, out var errors) ? record : null, errors));
+        return parsed.Record is { } found
+            ? new DmarcLookup(DmarcLookupStatus.Found, found, domain, org, texts[0], parsed.Errors)
+            : new DmarcLookup(DmarcLookupStatus.PermError, null, domain, org, texts[0], parsed.Errors);
     }
+
+    /// <summary>A record text's parse, kept: the same few policies are looked up for every message.</summary>
+    private sealed record ParsedRecord(DmarcRecord? Record, IReadOnlyList<string> Errors);
 }
