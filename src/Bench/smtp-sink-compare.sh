@@ -9,7 +9,8 @@
 # usage: src/Bench/smtp-sink-compare.sh [--quick] [--no-smtpd] [--no-relay] [--in-process]
 #   env: MESSAGES (per run, default 20000), SECONDS_PER_RUN (default 20), SIZES ("1k 32k"),
 #        CONCURRENCY ("1 16 64"), ARTIFACTS (default /tmp/art-bench), OUT (results folder),
-#        WARMUP (messages sent first and not counted, default 40000; the bench caps a warm-up at 10 s), SKIP_BUILD=1 (use ARTIFACTS as built)
+#        WARMUP (messages sent first and not counted, default 40000; the bench caps a warm-up at 10 s), SKIP_BUILD=1 (use ARTIFACTS as built),
+#        ROUNDS (default 1; with more, each case is run that many times and the table shows medians)
 # Needs root only to install Postfix and run its throwaway instance. Loopback only. Every run is
 # bounded by MESSAGES and SECONDS_PER_RUN; the whole script takes a few minutes.
 set -euo pipefail
@@ -17,6 +18,7 @@ cd "$(dirname "$0")/../.."
 
 MESSAGES=${MESSAGES:-20000}
 SECONDS_PER_RUN=${SECONDS_PER_RUN:-20}
+ROUNDS=${ROUNDS:-1}
 SIZES=${SIZES:-"1k 32k"}
 CONCURRENCY=${CONCURRENCY:-"1 16 64"}
 ARTIFACTS=${ARTIFACTS:-/tmp/art-bench}
@@ -28,7 +30,7 @@ for arg in "$@"; do
     --no-smtpd) RUN_SMTPD=0 ;;
     --no-relay) RUN_RELAY=0 ;;
     --in-process) IN_PROCESS=1 ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     *) echo "smtp-sink-compare: unknown argument $arg" >&2; exit 2 ;;
   esac
 done
@@ -155,45 +157,72 @@ stop_relay() {
 field() { jq -r "$1 // empty" "$2"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0 && a != "") printf "%.2f", a / b; else printf "-" }'; }
 
+# The median of numbers (empty when there are none).
+median() { printf '%s\n' "$@" | awk 'NF' | sort -g | awk '{ a[NR] = $1 } END { if (NR) print (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2) }'; }
+
+# One round: smtp-sink, smtpd and the relay, one after the other, for one size and connection count.
+# Sets sink smtpd relay mem p99 refused cpu client.
+run_round() {
+  local size=$1 c=$2 tag=$3
+  bench --target "127.0.0.1:$sink_port" --connections "$c" --size "$size" "${SIGN[@]}" > "$OUT/sink-$tag.json" || true
+  sink=$(field .messagesPerSecond "$OUT/sink-$tag.json")
+  client=$(field '.cpuPerMessageSelfUs | floor' "$OUT/sink-$tag.json" 2>/dev/null || true)
+  smtpd=""
+  if [ -n "$smtpd_port" ]; then
+    bench --target "127.0.0.1:$smtpd_port" --connections "$c" --size "$size" "${SIGN[@]}" > "$OUT/smtpd-$tag.json" || true
+    smtpd=$(field .messagesPerSecond "$OUT/smtpd-$tag.json")
+    postsuper -c "$PFX/etc" -d ALL hold >/dev/null 2>&1 || true
+  fi
+  relay="" mem="" p99="" refused="" cpu=""
+  if [ "$RUN_RELAY" = 1 ]; then
+    if [ "$IN_PROCESS" = 1 ]; then
+      bench --start-relay --target "127.0.0.1:$relay_port" --connections "$c" --size "$size" "${SIGN[@]}" > "$OUT/relay-$tag.json" || true
+      mem=$(field .peakMemorySelfBytes "$OUT/relay-$tag.json")
+      cpu=$(field '.cpuPerMessageSelfUs | floor' "$OUT/relay-$tag.json" 2>/dev/null || true)
+    elif start_relay; then
+      bench --target "127.0.0.1:$relay_port" --connections "$c" --size "$size" "${SIGN[@]}" --pid "$relay_pid" > "$OUT/relay-$tag.json" || true
+      mem=$(field .peakMemoryPidBytes "$OUT/relay-$tag.json")
+      cpu=$(field '.cpuPerMessagePidUs | floor' "$OUT/relay-$tag.json" 2>/dev/null || true)
+      stop_relay
+    fi
+    relay=$(field .messagesPerSecond "$OUT/relay-$tag.json" 2>/dev/null || true)
+    p99=$(field .latencyMs.p99 "$OUT/relay-$tag.json" 2>/dev/null || true)
+    refused=$(field .refused "$OUT/relay-$tag.json" 2>/dev/null || true)
+    [ -n "$mem" ] && mem=$(awk -v m="$mem" 'BEGIN { printf "%.0f", m / 1048576 }')
+  fi
+}
+
+# With ROUNDS > 1 each case runs that many rounds and the table shows medians: of the rates, of each
+# round's own ratios (taken minutes apart, so a slow spell of a shared machine hits both sides), of CPU and
+# p99; the peak memory is the highest of the rounds.
 rows=()
 for size in $SIZES; do
   for c in $CONCURRENCY; do
-    echo "== $size x $c connections" >&2
-    bench --target "127.0.0.1:$sink_port" --connections "$c" --size "$size" "${SIGN[@]}" > "$OUT/sink-$size-$c.json" || true
-    sink=$(field .messagesPerSecond "$OUT/sink-$size-$c.json")
-    client=$(field '.cpuPerMessageSelfUs | floor' "$OUT/sink-$size-$c.json" 2>/dev/null || true)
-    smtpd=""
-    if [ -n "$smtpd_port" ]; then
-      bench --target "127.0.0.1:$smtpd_port" --connections "$c" --size "$size" "${SIGN[@]}" > "$OUT/smtpd-$size-$c.json" || true
-      smtpd=$(field .messagesPerSecond "$OUT/smtpd-$size-$c.json")
-      postsuper -c "$PFX/etc" -d ALL hold >/dev/null 2>&1 || true
-    fi
-    relay="" mem="" p99="" refused="" cpu=""
-    if [ "$RUN_RELAY" = 1 ]; then
-      if [ "$IN_PROCESS" = 1 ]; then
-        bench --start-relay --target "127.0.0.1:$relay_port" --connections "$c" --size "$size" "${SIGN[@]}" > "$OUT/relay-$size-$c.json" || true
-        mem=$(field .peakMemorySelfBytes "$OUT/relay-$size-$c.json")
-        cpu=$(field '.cpuPerMessageSelfUs | floor' "$OUT/relay-$size-$c.json" 2>/dev/null || true)
-      elif start_relay; then
-        bench --target "127.0.0.1:$relay_port" --connections "$c" --size "$size" "${SIGN[@]}" --pid "$relay_pid" > "$OUT/relay-$size-$c.json" || true
-        mem=$(field .peakMemoryPidBytes "$OUT/relay-$size-$c.json")
-        cpu=$(field '.cpuPerMessagePidUs | floor' "$OUT/relay-$size-$c.json" 2>/dev/null || true)
-        stop_relay
-      fi
-      relay=$(field .messagesPerSecond "$OUT/relay-$size-$c.json" 2>/dev/null || true)
-      p99=$(field .latencyMs.p99 "$OUT/relay-$size-$c.json" 2>/dev/null || true)
-      refused=$(field .refused "$OUT/relay-$size-$c.json" 2>/dev/null || true)
-      [ -n "$mem" ] && mem=$(awk -v m="$mem" 'BEGIN { printf "%.0f", m / 1048576 }')
-    fi
+    s_all=() d_all=() r_all=() rs_all=() rd_all=() m_all=() p_all=() f_all=() u_all=() k_all=()
+    for round in $(seq 1 "$ROUNDS"); do
+      echo "== $size x $c connections$([ "$ROUNDS" -gt 1 ] && echo ", round $round of $ROUNDS")" >&2
+      tag="$size-$c"; [ "$ROUNDS" -gt 1 ] && tag="$tag-r$round"
+      run_round "$size" "$c" "$tag"
+      s_all+=("$sink") d_all+=("$smtpd") r_all+=("$relay") m_all+=("$mem") p_all+=("$p99") f_all+=("$refused") u_all+=("$cpu") k_all+=("$client")
+      rs_all+=("$(ratio "$relay" "$sink")") rd_all+=("$(ratio "$relay" "$smtpd")")
+    done
+    sink=$(median "${s_all[@]}") smtpd=$(median "${d_all[@]}") relay=$(median "${r_all[@]}")
+    mem=$(printf '%s\n' "${m_all[@]}" | awk 'NF' | sort -g | tail -1)
+    p99=$(median "${p_all[@]}") cpu=$(median "${u_all[@]}") client=$(median "${k_all[@]}")
+    refused=$(printf '%s\n' "${f_all[@]}" | awk 'NF { n += $1; k++ } END { if (k) print n }')
+    to_sink=$(median $(printf '%s\n' "${rs_all[@]}" | awk '$0 != "-"')) to_smtpd=$(median $(printf '%s\n' "${rd_all[@]}" | awk '$0 != "-"'))
+    [ -n "$to_sink" ] && to_sink=$(printf '%.2f' "$to_sink")
+    [ -n "$to_smtpd" ] && to_smtpd=$(printf '%.2f' "$to_smtpd")
     rows+=("$(printf '| %-4s | %3s | %9s | %9s | %9s | %6s | %6s | %8s | %7s | %5s | %6s | %6s |' \
-      "$size" "$c" "${sink:--}" "${smtpd:--}" "${relay:--}" "$(ratio "$relay" "$sink")" "$(ratio "$relay" "$smtpd")" \
+      "$size" "$c" "${sink:--}" "${smtpd:--}" "${relay:--}" "${to_sink:--}" "${to_smtpd:--}" \
       "${mem:--}" "${p99:--}" "${refused:--}" "${cpu:--}" "${client:--}")")
+    [ "$ROUNDS" -gt 1 ] && echo "   relay/sink per round: ${rs_all[*]}" >&2
   done
 done
 
 {
   echo "machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo), .NET $(dotnet --version), Postfix $(postconf -h mail_version 2>/dev/null), $(date -u +%Y-%m-%dT%H:%MZ)"
-  echo "load: pipelining, DKIM-signed message, bound to 127.0.0.2, $WARMUP warm-up messages then $MESSAGES messages or $SECONDS_PER_RUN s per run (messages/s accepted)"
+  echo "load: pipelining, DKIM-signed message, bound to 127.0.0.2, $WARMUP warm-up messages then $MESSAGES messages or $SECONDS_PER_RUN s per run (messages/s accepted)$([ "$ROUNDS" -gt 1 ] && echo "; medians of $ROUNDS rounds")"
   echo
   echo "| size | conn | smtp-sink | smtpd     | relay     | /sink  | /smtpd | peak MiB | p99 ms  | refused | relay cpu us/msg | client cpu us/msg |"
   echo "|------|-----|-----------|-----------|-----------|--------|--------|----------|---------|---------|--------|--------|"
