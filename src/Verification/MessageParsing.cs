@@ -20,10 +20,11 @@ internal static class MessageParsing
         // synchronous, so no other message can reach this thread's parser in between; the stream is let go after.
         var parser = t_parser ??= new BodyOffsetParser();
         parser.SetStream(message, MimeFormat.Entity, persistent: true);
+        parser.BodyOffset = -1;
         try
         {
             var parsed = parser.ParseMessage();
-            return new ParsedMessage(parsed, message, parser.BodyOffset);
+            return new ParsedMessage(parsed, message, parser.BodyOffset >= 0 ? parser.BodyOffset : message.Length);
         }
         finally
         {
@@ -61,7 +62,7 @@ internal static class MessageParsing
     /// <summary>Records where the outermost message's body starts (a nested message/rfc822 ends before it).</summary>
     private sealed class BodyOffsetParser() : MimeParser(Stream.Null, MimeFormat.Entity)
     {
-        public long BodyOffset { get; private set; }
+        public long BodyOffset { get; set; }
 
         protected override void OnMimeMessageEnd(MimeMessageEndEventArgs args)
         {
