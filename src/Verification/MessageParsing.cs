@@ -16,15 +16,31 @@ internal static class MessageParsing
     /// <exception cref="FormatException">The bytes are not a message (no headers).</exception>
     public static ParsedMessage Parse(Stream message)
     {
+        // Only the header block is parsed here (the body is hashed from the bytes, see DkimBodyHash); a MimeMessage,
+        // with its parts, content types and address lists, is built only when something asks for it.
         // One parser per thread, reset for each message: a MimeParser allocates about 5 KB of buffers. Parsing is
         // synchronous, so no other message can reach this thread's parser in between; the stream is let go after.
-        var parser = t_parser ??= new BodyOffsetParser();
-        parser.SetStream(message, MimeFormat.Entity, persistent: true);
-        parser.BodyOffset = -1;
+        var start = message.Position;
+        var parser = Parser(message);
         try
         {
-            var parsed = parser.ParseMessage();
-            return new ParsedMessage(parsed, message, parser.BodyOffset >= 0 ? parser.BodyOffset : message.Length);
+            var headers = parser.ParseHeaders();
+            return new ParsedMessage(headers, message, start, parser.Position);
+        }
+        finally
+        {
+            parser.SetStream(Stream.Null, MimeFormat.Entity, persistent: false);
+        }
+    }
+
+    /// <summary>The whole message as MimeKit parses it, from <paramref name="start"/> (persistent: parts refer to the stream).</summary>
+    public static MimeMessage ParseMessage(Stream message, long start)
+    {
+        message.Position = start;
+        var parser = Parser(message);
+        try
+        {
+            return parser.ParseMessage();
         }
         finally
         {
@@ -50,7 +66,14 @@ internal static class MessageParsing
     private static readonly FormatOptions CrlfFormat = CreateCrlfFormat();
 
     [ThreadStatic]
-    private static BodyOffsetParser? t_parser;
+    private static MimeParser? t_parser;
+
+    private static MimeParser Parser(Stream message)
+    {
+        var parser = t_parser ??= new MimeParser(Stream.Null, MimeFormat.Entity);
+        parser.SetStream(message, MimeFormat.Entity, persistent: true);
+        return parser;
+    }
 
     private static FormatOptions CreateCrlfFormat()
     {
@@ -58,31 +81,31 @@ internal static class MessageParsing
         options.NewLineFormat = NewLineFormat.Dos;
         return options;
     }
-
-    /// <summary>Records where the outermost message's body starts (a nested message/rfc822 ends before it).</summary>
-    private sealed class BodyOffsetParser() : MimeParser(Stream.Null, MimeFormat.Entity)
-    {
-        public long BodyOffset { get; set; }
-
-        protected override void OnMimeMessageEnd(MimeMessageEndEventArgs args)
-        {
-            base.OnMimeMessageEnd(args);
-            BodyOffset = args.HeadersEndOffset;
-        }
-    }
 }
 
 /// <summary>
-/// A parsed message with the bytes it was parsed from. Dispose it when done: MimeKit's message and parts have
-/// finalizers, so an undisposed message survives a garbage collection and its whole object graph is promoted
-/// (with one message per SMTP transaction, that was most of what each of the relay's collections copied).
-/// Disposing leaves <see cref="Bytes"/> open and the parsed header list readable.
+/// A message's header block, parsed, with the bytes it was parsed from. <see cref="Message"/> parses the whole
+/// message with MimeKit on first use (Ed25519 verification and signing go through MimeKit). Dispose it when done:
+/// MimeKit's message and parts have finalizers, so an undisposed message survives a garbage collection and its
+/// whole object graph is promoted. Disposing leaves <see cref="Bytes"/> open and <see cref="Headers"/> readable.
 /// </summary>
-/// <param name="Message">The MimeKit message; its parts refer to <paramref name="Bytes"/>.</param>
-/// <param name="Bytes">The seekable stream of the raw message.</param>
-/// <param name="BodyOffset">Where the body starts in <paramref name="Bytes"/>: after the empty line that ends the headers.</param>
-internal sealed record ParsedMessage(MimeMessage Message, Stream Bytes, long BodyOffset) : IDisposable
+internal sealed class ParsedMessage(HeaderList headers, Stream bytes, long start, long bodyOffset) : IDisposable
 {
+    private MimeMessage? _message;
+
+    /// <summary>Every header field, in order (Content-* included; MimeKit's message would move those to its body).</summary>
+    public HeaderList Headers => headers;
+
+    /// <summary>The seekable stream of the raw message.</summary>
+    public Stream Bytes => bytes;
+
+    /// <summary>Where the body starts in <see cref="Bytes"/>: after the empty line that ends the headers.</summary>
+    public long BodyOffset => bodyOffset;
+
+    /// <summary>The whole message as MimeKit parses it; its parts refer to <see cref="Bytes"/>.</summary>
+    /// <exception cref="FormatException">MimeKit cannot parse the message.</exception>
+    public MimeMessage Message => _message ??= MessageParsing.ParseMessage(bytes, start);
+
     /// <inheritdoc />
-    public void Dispose() => Message.Dispose();
+    public void Dispose() => _message?.Dispose();
 }

@@ -135,7 +135,7 @@ public sealed partial class MessageVerifier
         }
         else
         {
-            author = AuthorDomain.From(parsed.Message.Headers);
+            author = AuthorDomain.From(parsed.Headers);
             var discovery = author.Domain is null ? null : Dmarc.DiscoverAsync(author.Domain, cancellationToken);
             (dkim, prefixes) = await Dkim.VerifyWithPrefixesAsync(parsed, cancellationToken).ConfigureAwait(false);
 
@@ -147,7 +147,7 @@ public sealed partial class MessageVerifier
         var helo = spf.HeloCheck is null ? null : await spf.HeloCheck.ConfigureAwait(false);
         var dmarc = Dmarc.Evaluate(author, lookup, egress, dkim);
         var header = AuthenticationResultsHeader.Build(AuthServId, egress, client, dkim, prefixes, dmarc);
-        return new VerificationResult(egress, client, helo, dkim, dmarc, AuthServId, header) { Headers = parsed?.Message.Headers };
+        return new VerificationResult(egress, client, helo, dkim, dmarc, AuthServId, header) { Headers = parsed?.Headers };
     }
 
     /// <summary>

@@ -49,22 +49,25 @@ internal sealed class DkimCrypto : DkimVerifierBase
     /// comes from <see cref="DkimHeaderCanonicalizer"/>); Ed25519 through MimeKit and BouncyCastle.
     /// </summary>
     /// <exception cref="FormatException">b= is not base64.</exception>
-    public bool CheckSignature(MimeMessage message, Header header, DkimSignatureHeader sig, DkimKeyRecord key)
+    public bool CheckSignature(ParsedMessage message, Header header, DkimSignatureHeader sig, DkimKeyRecord key)
     {
         if (sig.Algorithm is DkimSignatureAlgorithm.RsaSha256 or DkimSignatureAlgorithm.RsaSha1 && key.PlatformRsa is { } rsa)
         {
-            return CheckRsaSignature(message, header, sig, rsa);
+            return CheckRsaSignature(message.Headers, header, sig, rsa);
         }
 
-        return VerifySignature(Options, message, header, sig.Algorithm, key.PublicKey!, sig.SignedHeaders, sig.HeaderCanonicalization, sig.Signature);
+        // MimeKit verifies against its own parse of the message: hand it that parse's copy of the field.
+        var full = message.Message;
+        var same = full.Headers.First(h => h.Id == HeaderId.DkimSignature && h.RawValue.AsSpan().SequenceEqual(header.RawValue));
+        return VerifySignature(Options, full, same, sig.Algorithm, key.PublicKey!, sig.SignedHeaders, sig.HeaderCanonicalization, sig.Signature);
     }
 
     /// <summary>RFC 6376 3.7 hash of the header input, then RSASSA-PKCS1-v1_5 verification with the platform RSA.</summary>
-    internal static bool CheckRsaSignature(MimeMessage message, Header header, DkimSignatureHeader sig, PlatformRsaKey key)
+    internal static bool CheckRsaSignature(HeaderList headers, Header header, DkimSignatureHeader sig, PlatformRsaKey key)
     {
         var signature = Convert.FromBase64String(sig.Signature);
         var input = new ArrayBufferWriter<byte>(1024);
-        DkimHeaderCanonicalizer.Write(input, message, header, sig.SignedHeaders, sig.HeaderCanonicalization);
+        DkimHeaderCanonicalizer.Write(input, headers, header, sig.SignedHeaders, sig.HeaderCanonicalization);
         Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
         if (sig.Algorithm == DkimSignatureAlgorithm.RsaSha1)
         {

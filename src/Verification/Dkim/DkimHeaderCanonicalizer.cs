@@ -19,19 +19,23 @@ internal static class DkimHeaderCanonicalizer
 
     /// <summary>Appends the canonicalized signed header fields and signature field to <paramref name="output"/>.</summary>
     /// <exception cref="FormatException">The signature field has no b= tag.</exception>
-    public static void Write(IBufferWriter<byte> output, MimeMessage message, Header signature, IReadOnlyList<string> signedHeaders, DkimCanonicalizationAlgorithm canonicalization)
+    /// <param name="output">Where the hash input goes.</param>
+    /// <param name="headers">Every header field of the message in order, Content-* included (a header block as parsed, not a MimeMessage's list).</param>
+    /// <param name="signature">The DKIM-Signature field being verified.</param>
+    /// <param name="signedHeaders">Its h= names.</param>
+    /// <param name="canonicalization">Its header canonicalization.</param>
+    public static void Write(IBufferWriter<byte> output, HeaderList headers, Header signature, IReadOnlyList<string> signedHeaders, DkimCanonicalizationAlgorithm canonicalization)
     {
         ArgumentNullException.ThrowIfNull(output);
-        ArgumentNullException.ThrowIfNull(message);
+        ArgumentNullException.ThrowIfNull(headers);
         ArgumentNullException.ThrowIfNull(signature);
         ArgumentNullException.ThrowIfNull(signedHeaders);
 
         var used = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
         foreach (var name in signedHeaders)
         {
-            var list = name.StartsWith("Content-", StringComparison.OrdinalIgnoreCase) && message.Body is { } body ? body.Headers : message.Headers;
             used.TryGetValue(name, out var skip);
-            var header = NthFromBottom(list, name, skip);
+            var header = NthFromBottom(headers, name, skip);
             if (header is null)
             {
                 continue;

@@ -67,8 +67,7 @@ public sealed class DkimSignatureVerifier
     internal async Task<(IReadOnlyList<DkimVerdict> Verdicts, IReadOnlyList<string?> Prefixes)> VerifyWithPrefixesAsync(ParsedMessage parsed, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(parsed);
-        var message = parsed.Message;
-        var headers = message.Headers.Where(h => h.Id == HeaderId.DkimSignature).ToList();
+        var headers = parsed.Headers.Where(h => h.Id == HeaderId.DkimSignature).ToList();
         if (headers.Count == 0)
         {
             return ([], []);
@@ -166,7 +165,7 @@ public sealed class DkimSignatureVerifier
                 return Verdict(sig, DkimResult.Fail, "body hash mismatch");
             }
 
-            return _crypto.CheckSignature(message.Message, header, sig, key)
+            return _crypto.CheckSignature(message, header, sig, key)
                 ? Verdict(sig, DkimResult.Pass, null)
                 : Verdict(sig, DkimResult.Fail, "signature did not verify");
         }

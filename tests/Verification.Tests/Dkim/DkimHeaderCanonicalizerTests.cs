@@ -55,11 +55,16 @@ public sealed class DkimHeaderCanonicalizerTests
         var options = FormatOptions.Default.Clone();
         options.NewLineFormat = NewLineFormat.Dos;
         signer.Sign(options, message, headers.Split(':'));
-        var header = message.Headers.First(h => h.Id == HeaderId.DkimSignature);
+        // The verifier sees the signed message as bytes: its header block, Content-* fields in place.
+        var signed = new MemoryStream();
+        message.WriteTo(options, signed);
+        signed.Position = 0;
+        var block = new MimeParser(signed, MimeFormat.Entity).ParseHeaders();
+        var header = block.First(h => h.Id == HeaderId.DkimSignature);
         Assert.True(DkimSignatureHeader.TryParse(header.Value, out var sig, out _, out var error), error);
 
         var ours = new ArrayBufferWriter<byte>();
-        DkimHeaderCanonicalizer.Write(ours, message, header, sig!.SignedHeaders, canonicalization);
+        DkimHeaderCanonicalizer.Write(ours, block, header, sig!.SignedHeaders, canonicalization);
 
         Assert.Equal(Encoding.ASCII.GetString(capture.Data.ToArray()), Encoding.ASCII.GetString(ours.WrittenSpan));
     }
