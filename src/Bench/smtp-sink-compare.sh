@@ -10,7 +10,8 @@
 #   env: MESSAGES (per run, default 20000), SECONDS_PER_RUN (default 20), SIZES ("1k 32k"),
 #        CONCURRENCY ("1 16 64"), ARTIFACTS (default /tmp/art-bench), OUT (results folder),
 #        WARMUP (messages sent first and not counted, default 40000; the bench caps a warm-up at 10 s), SKIP_BUILD=1 (use ARTIFACTS as built),
-#        ROUNDS (default 1; with more, each case is run that many times and the table shows medians)
+#        ROUNDS (default 1; with more, each case is run that many times and the table shows medians),
+#        SETTLE_SECONDS (pause after a sync before each run, default 3)
 # Needs root only to install Postfix and run its throwaway instance. Loopback only. Every run is
 # bounded by MESSAGES and SECONDS_PER_RUN; the whole script takes a few minutes.
 set -euo pipefail
@@ -30,7 +31,7 @@ for arg in "$@"; do
     --no-smtpd) RUN_SMTPD=0 ;;
     --no-relay) RUN_RELAY=0 ;;
     --in-process) IN_PROCESS=1 ;;
-    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
     *) echo "smtp-sink-compare: unknown argument $arg" >&2; exit 2 ;;
   esac
 done
@@ -160,21 +161,29 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0 && a != "") printf "%.2f", 
 # The median of numbers (empty when there are none).
 median() { printf '%s\n' "$@" | awk 'NF' | sort -g | awk '{ a[NR] = $1 } END { if (NR) print (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2) }'; }
 
+# Deleting the last run's files (tens of thousands of Postfix queue files, the relay's store) keeps the disk
+# and the kernel busy for seconds on this VM (ext4 with discard): flush that before measuring the next server,
+# or it slows whichever runs next.
+settle() { sync; sleep "${SETTLE_SECONDS:-3}"; }
+
 # One round: smtp-sink, smtpd and the relay, one after the other, for one size and connection count.
 # Sets sink smtpd relay mem p99 refused cpu client.
 run_round() {
   local size=$1 c=$2 tag=$3
+  settle
   bench --target "127.0.0.1:$sink_port" --connections "$c" --size "$size" "${SIGN[@]}" > "$OUT/sink-$tag.json" || true
   sink=$(field .messagesPerSecond "$OUT/sink-$tag.json")
   client=$(field '.cpuPerMessageSelfUs | floor' "$OUT/sink-$tag.json" 2>/dev/null || true)
   smtpd=""
   if [ -n "$smtpd_port" ]; then
+    settle
     bench --target "127.0.0.1:$smtpd_port" --connections "$c" --size "$size" "${SIGN[@]}" > "$OUT/smtpd-$tag.json" || true
     smtpd=$(field .messagesPerSecond "$OUT/smtpd-$tag.json")
     postsuper -c "$PFX/etc" -d ALL hold >/dev/null 2>&1 || true
   fi
   relay="" mem="" p99="" refused="" cpu=""
   if [ "$RUN_RELAY" = 1 ]; then
+    settle
     if [ "$IN_PROCESS" = 1 ]; then
       bench --start-relay --target "127.0.0.1:$relay_port" --connections "$c" --size "$size" "${SIGN[@]}" > "$OUT/relay-$tag.json" || true
       mem=$(field .peakMemorySelfBytes "$OUT/relay-$tag.json")
