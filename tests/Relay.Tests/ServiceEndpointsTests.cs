@@ -32,6 +32,8 @@ public sealed class ServiceEndpointsTests
         Assert.Contains("smarthostlab_relay_refusals_total{reason=\"unregistered-ip\",stage=\"connect\"} 1", metrics);
         Assert.Contains("smarthostlab_relay_store_commit_duration_seconds_count", metrics);
         Assert.Contains("smtp_connections_total", metrics);
+        Assert.Contains("smtp_commands_total{command=\"MAIL\"} 1\n", metrics);
+        Assert.Contains("smtp_commands_total{command=\"RCPT\"} 1\n", metrics);
     }
 
     [Fact]

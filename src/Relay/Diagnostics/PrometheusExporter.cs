@@ -53,6 +53,7 @@ public sealed class PrometheusExporter : IDisposable
         private readonly bool _sum;
         private readonly double[] _buckets;
         private readonly ConcurrentDictionary<string, Series> _series = new();
+        private readonly ConcurrentDictionary<(string Key, object? Value), string> _oneTag = new();
 
         public InstrumentState(Instrument instrument)
         {
@@ -73,7 +74,15 @@ public sealed class PrometheusExporter : IDisposable
 
         public void Record(double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
         {
-            var series = _series.GetOrAdd(Labels(tags), static (_, b) => new Series(b.Length), _buckets);
+            // Most measurements carry one tag from a fixed set (the SMTP command, a refusal reason): their label
+            // text is built once, not for every command of every session.
+            var labels = tags.Length switch
+            {
+                0 => "",
+                1 => _oneTag.GetOrAdd((tags[0].Key, tags[0].Value), static tag => Labels([new(tag.Key, tag.Value)])),
+                _ => Labels(tags),
+            };
+            var series = _series.GetOrAdd(labels, static (_, b) => new Series(b.Length), _buckets);
             lock (series)
             {
                 if (_histogram)
