@@ -26,9 +26,11 @@ public static class RelayHost
     /// configuration or replace services (e.g. a TimeProvider or an <c>IMessageVerificationStep</c>) before the build.
     /// </summary>
     /// <exception cref="RelayConfigurationException">The configuration is invalid (message: one line naming the key).</exception>
-    public static async Task<RunningRelay> StartAsync(IReadOnlyList<string> args, Action<WebApplicationBuilder>? configure = null, CancellationToken cancellationToken = default)
+    public static Task<RunningRelay> StartAsync(IReadOnlyList<string> args, Action<WebApplicationBuilder>? configure = null, CancellationToken cancellationToken = default) =>
+        StartAsync(CommandLine.Parse(args), configure, cancellationToken);
+
+    private static async Task<RunningRelay> StartAsync(CommandLine commandLine, Action<WebApplicationBuilder>? configure, CancellationToken cancellationToken)
     {
-        var commandLine = CommandLine.Parse(args);
         var app = Build(commandLine, configure, out var endpoints);
         try
         {
@@ -64,7 +66,7 @@ public static class RelayHost
                 await Console.Out.WriteLineAsync(CommandLine.Usage).ConfigureAwait(false);
                 return 0;
             }
-            relay = await StartAsync(args).ConfigureAwait(false);
+            relay = await StartAsync(commandLine, configure: null, CancellationToken.None).ConfigureAwait(false);
         }
         catch (RelayConfigurationException exception)
         {
