@@ -197,13 +197,14 @@ run_round() {
     relay=$(field .messagesPerSecond "$OUT/relay-$tag.json" 2>/dev/null || true)
     p99=$(field .latencyMs.p99 "$OUT/relay-$tag.json" 2>/dev/null || true)
     refused=$(field .refused "$OUT/relay-$tag.json" 2>/dev/null || true)
-    [ -n "$mem" ] && mem=$(awk -v m="$mem" 'BEGIN { printf "%.0f", m / 1048576 }')
+    if [ -n "$mem" ]; then mem=$(awk -v m="$mem" 'BEGIN { printf "%.0f", m / 1048576 }'); fi
   fi
+  return 0 # a failed run shows as "-", it does not end the script
 }
 
 # With ROUNDS > 1 each case runs that many rounds and the table shows medians: of the rates, of each
 # round's own ratios (taken minutes apart, so a slow spell of a shared machine hits both sides), of CPU and
-# p99; the peak memory is the highest of the rounds.
+# p99; the peak memory is the highest of the rounds and "refused" the total over them.
 rows=()
 for size in $SIZES; do
   for c in $CONCURRENCY; do

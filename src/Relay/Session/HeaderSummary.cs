@@ -51,7 +51,7 @@ public sealed record HeaderSummary(string? Subject, string? MessageId, string? F
     /// </summary>
     private static void AppendValue(StringBuilder text, Header header)
     {
-        var raw = header.RawValue.AsSpan().Trim(" \t\r\n"u8);
+        var raw = header.RawValue.AsSpan().Trim(" \t\r\n\v\f"u8); // the ASCII white space string.Trim removes
         if (!Ascii.IsValid(raw) || raw.IndexOf("=?"u8) >= 0)
         {
             text.Append(header.Value.AsSpan().Trim());

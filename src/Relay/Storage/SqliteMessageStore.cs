@@ -378,7 +378,9 @@ public sealed partial class SqliteMessageStore : IMessageStore, IAsyncDisposable
         private readonly sqlite3 _db;
         private readonly sqlite3_stmt _messages;
         private readonly sqlite3_stmt _content;
-        private byte[] _utf8 = new byte[16 * 1024];
+        private const int InitialBuffer = 16 * 1024;
+        private const int MaxKeptBuffer = 1024 * 1024;
+        private byte[] _utf8 = new byte[InitialBuffer];
 
         public MessageInsert(SqliteConnection connection)
         {
@@ -422,6 +424,7 @@ public sealed partial class SqliteMessageStore : IMessageStore, IAsyncDisposable
             finally
             {
                 raw.sqlite3_reset(s);
+                raw.sqlite3_clear_bindings(s);
             }
 
             var seq = raw.sqlite3_last_insert_rowid(_db);
@@ -447,9 +450,11 @@ public sealed partial class SqliteMessageStore : IMessageStore, IAsyncDisposable
             finally
             {
                 raw.sqlite3_reset(c);
+                raw.sqlite3_clear_bindings(c); // SQLite would keep its copy of the message until the next one
             }
 
             if (!tail.IsEmpty) WriteBlob(seq, message.Raw, tail);
+            if (_utf8.Length > MaxKeptBuffer) _utf8 = new byte[InitialBuffer]; // one huge header need not stay allocated
         }
 
         public void Dispose()
