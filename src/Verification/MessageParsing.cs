@@ -20,7 +20,7 @@ internal static class MessageParsing
         // with its parts, content types and address lists, is built only when something asks for it.
         // One parser per thread, reset for each message: a MimeParser allocates about 5 KB of buffers. Parsing is
         // synchronous, so no other message can reach this thread's parser in between; the stream is let go after.
-        var start = message.Position;
+        var start = SkipMboxFromLine(message);
         var parser = Parser(message);
         try
         {
@@ -31,6 +31,22 @@ internal static class MessageParsing
         {
             parser.SetStream(Stream.Null, MimeFormat.Entity, persistent: false);
         }
+    }
+
+    /// <summary>
+    /// Moves past a leading mbox separator line ("From …" or ">From …"), as MimeKit's message parser does and its
+    /// header parser does not, and returns where the message proper starts (the stream is left there).
+    /// </summary>
+    private static long SkipMboxFromLine(Stream message)
+    {
+        var start = message.Position;
+        Span<byte> head = stackalloc byte[1000];
+        var read = message.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+        var text = head[..read];
+        var lineEnd = text.IndexOf((byte)'\n');
+        var from = text.StartsWith("From "u8) || text.StartsWith(">From "u8);
+        message.Position = from && lineEnd >= 0 ? start + lineEnd + 1 : start;
+        return message.Position;
     }
 
     /// <summary>The whole message as MimeKit parses it, from <paramref name="start"/> (persistent: parts refer to the stream).</summary>

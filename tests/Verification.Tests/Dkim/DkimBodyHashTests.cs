@@ -92,6 +92,24 @@ public sealed class DkimBodyHashTests
         Assert.Equal(SHA256.HashData("body\r\n"u8), hash.ToArray());
     }
 
+    [Fact]
+    public void Relaxed_keeps_white_space_before_a_bare_CR_which_is_text_not_a_line_end()
+    {
+        // RFC 6376 3.4.4 removes WSP at the end of a line, and a CR without LF does not end one (MimeKit drops it here).
+        Assert.Equal(SHA256.HashData("a \rb\r\n"u8), Hash("a \rb\r\n", DkimCanonicalizationAlgorithm.Relaxed));
+    }
+
+    [Fact]
+    public void A_leading_mbox_From_line_is_skipped_as_MimeKit_skips_it()
+    {
+        var parsed = MessageParsing.Parse(Encoding.ASCII.GetBytes("From sender@example.com Mon Jan  1 00:00:00 2024\r\nFrom: a@example.com\r\nSubject: s\r\n\r\nbody\r\n"));
+        Assert.Equal(["From", "Subject"], parsed.Headers.Select(h => h.Field));
+        Span<byte> hash = stackalloc byte[32];
+        DkimBodyHash.Compute(parsed.Bytes, parsed.BodyOffset, DkimCanonicalizationAlgorithm.Simple, -1, HashAlgorithmName.SHA256, hash);
+        Assert.Equal(SHA256.HashData("body\r\n"u8), hash.ToArray());
+        Assert.Equal("s", parsed.Message.Subject);
+    }
+
     private static DkimCanonicalizationAlgorithm Canonicalization(string name) =>
         name == "simple" ? DkimCanonicalizationAlgorithm.Simple : DkimCanonicalizationAlgorithm.Relaxed;
 
