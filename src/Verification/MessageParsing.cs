@@ -79,7 +79,8 @@ internal static class MessageParsing
             ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false, publiclyVisible: true)
             : new MemoryStream(message.ToArray(), writable: false);
 
-    private static readonly FormatOptions CrlfFormat = CreateCrlfFormat();
+    /// <summary>MimeKit's format options with CRLF line ends, as messages travel over SMTP (shared; do not change).</summary>
+    public static readonly FormatOptions CrlfFormat = CreateCrlfFormat();
 
     [ThreadStatic]
     private static MimeParser? t_parser;

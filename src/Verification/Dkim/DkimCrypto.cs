@@ -13,8 +13,6 @@ namespace SmarthostLab.Verification.Dkim;
 /// </summary>
 internal sealed class DkimCrypto : DkimVerifierBase
 {
-    private static readonly FormatOptions Options = CreateOptions();
-
     public DkimCrypto()
         : base(NoLocator.Instance)
     {
@@ -59,7 +57,7 @@ internal sealed class DkimCrypto : DkimVerifierBase
         // MimeKit verifies against its own parse of the message: hand it that parse's copy of the field.
         var full = message.Message;
         var same = full.Headers.First(h => h.Id == HeaderId.DkimSignature && h.RawValue.AsSpan().SequenceEqual(header.RawValue));
-        return VerifySignature(Options, full, same, sig.Algorithm, key.PublicKey!, sig.SignedHeaders, sig.HeaderCanonicalization, sig.Signature);
+        return VerifySignature(MessageParsing.CrlfFormat, full, same, sig.Algorithm, key.PublicKey!, sig.SignedHeaders, sig.HeaderCanonicalization, sig.Signature);
     }
 
     /// <summary>RFC 6376 3.7 hash of the header input, then RSASSA-PKCS1-v1_5 verification with the platform RSA.</summary>
@@ -77,13 +75,6 @@ internal sealed class DkimCrypto : DkimVerifierBase
 
         SHA256.HashData(input.WrittenSpan, hash);
         return key.VerifyHash(hash, signature, HashAlgorithmName.SHA256);
-    }
-
-    private static FormatOptions CreateOptions()
-    {
-        var options = FormatOptions.Default.Clone();
-        options.NewLineFormat = NewLineFormat.Dos;
-        return options;
     }
 
     private sealed class NoLocator : DkimPublicKeyLocatorBase

@@ -22,8 +22,6 @@ public sealed class DkimMessageSigner
         "Content-Type", "Content-Transfer-Encoding", "In-Reply-To", "References",
     ];
 
-    private static readonly FormatOptions Options = CreateOptions();
-
     private readonly DkimSigningKey _key;
     private readonly TimeProvider _time;
 
@@ -60,7 +58,7 @@ public sealed class DkimMessageSigner
             HeaderCanonicalizationAlgorithm = DkimCanonicalizationAlgorithm.Relaxed,
             BodyCanonicalizationAlgorithm = DkimCanonicalizationAlgorithm.Relaxed,
         };
-        signer.Sign(Options, parsed, present);
+        signer.Sign(MessageParsing.CrlfFormat, parsed, present);
 
         var header = parsed.Headers.First(h => h.Id == HeaderId.DkimSignature);
         var raw = Encoding.ASCII.GetString(header.RawValue);
@@ -76,13 +74,6 @@ public sealed class DkimMessageSigner
         header.CopyTo(output, 0);
         message.Span.CopyTo(output.AsSpan(header.Length));
         return output;
-    }
-
-    private static FormatOptions CreateOptions()
-    {
-        var options = FormatOptions.Default.Clone();
-        options.NewLineFormat = NewLineFormat.Dos;
-        return options;
     }
 
     private sealed class TimedSigner(DkimSigningKey key, TimeProvider time)
