@@ -28,7 +28,7 @@ public sealed partial class SqliteMessageStore : IMessageStore, IAsyncDisposable
     private Task _writerLoop = Task.CompletedTask;
     private ITimer? _retentionTimer;
     private TaskCompletionSource _messagesChanged = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private MessageInsert? _messageInsert; // the writer's prepared statements, used by the writer task only
+    private MessageInsert? _messageInsert; // the writer's prepared statements, used by the writer thread only
     private long _messageCount;
     private long _refusalCount;
     private long _lastAgeRetention;
@@ -489,7 +489,7 @@ public sealed partial class SqliteMessageStore : IMessageStore, IAsyncDisposable
             }
             if (value.Length == 0)
             {
-                Check(raw.sqlite3_bind_text(statement, index, "")); // an empty span would bind NULL
+                Check(raw.sqlite3_bind_text(statement, index, utf8z.FromSpan("\0"u8))); // an empty span would bind NULL
                 return;
             }
             // UTF-8 here (vectorized) rather than UTF-16 for SQLite to translate byte by byte; SQLite copies the bytes.
@@ -499,22 +499,20 @@ public sealed partial class SqliteMessageStore : IMessageStore, IAsyncDisposable
             Check(raw.sqlite3_bind_text(statement, index, _utf8.AsSpan(0, length)));
         }
 
-        private void Step(sqlite3_stmt statement)
-        {
-            var rc = raw.sqlite3_step(statement);
-            if (rc != raw.SQLITE_DONE) SqliteException.ThrowExceptionForRC(rc, _db);
-        }
+        private void Step(sqlite3_stmt statement) => Expect(_db, raw.sqlite3_step(statement), raw.SQLITE_DONE);
 
-        private void Check(int rc)
-        {
-            if (rc != raw.SQLITE_OK) SqliteException.ThrowExceptionForRC(rc, _db);
-        }
+        private void Check(int rc) => Expect(_db, rc, raw.SQLITE_OK);
 
         private static sqlite3_stmt Prepare(sqlite3 db, string sql)
         {
-            var rc = raw.sqlite3_prepare_v3(db, sql, raw.SQLITE_PREPARE_PERSISTENT, out var statement);
-            if (rc != raw.SQLITE_OK) SqliteException.ThrowExceptionForRC(rc, db);
+            Expect(db, raw.sqlite3_prepare_v3(db, sql, raw.SQLITE_PREPARE_PERSISTENT, out var statement), raw.SQLITE_OK);
             return statement;
+        }
+
+        /// <summary>Raises SQLite's error for <paramref name="rc"/> as Microsoft.Data.Sqlite would (the batch falls back to one write at a time on it).</summary>
+        private static void Expect(sqlite3 db, int rc, int expected)
+        {
+            if (rc != expected) SqliteException.ThrowExceptionForRC(rc, db);
         }
     }
 }
