@@ -4,7 +4,7 @@ namespace SmarthostLab.Verification;
 
 /// <summary>
 /// Parsed DNS record texts by their exact text, so a record seen again is not parsed again (SPF records,
-/// DKIM keys). Bounded: at <c>limit</c> entries it starts over, which keeps it small without bookkeeping;
+/// DKIM keys, DMARC policies). Bounded: at <c>limit</c> entries it starts over, which keeps it small without bookkeeping;
 /// the DNS cache in front decides how often a text is seen. Safe for concurrent use; a text parsed by two
 /// callers at once is parsed twice, with the same result.
 /// </summary>

@@ -73,8 +73,8 @@ public sealed class DkimSignatureVerifier
             return ([], []);
         }
 
-        // Parse all, start every key lookup, then check them one by one (MimeKit's body
-        // writer must not be run concurrently on one message).
+        // Parse all, start every key lookup, then check them one by one (the body hash and MimeKit's
+        // parse read the one message stream, which has a single position).
         var signatures = new DkimSignatureHeader?[headers.Count];
         var verdicts = new DkimVerdict?[headers.Count];
         var prefixes = new string?[headers.Count];
