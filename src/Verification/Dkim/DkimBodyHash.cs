@@ -13,6 +13,8 @@ namespace SmarthostLab.Verification.Dkim;
 internal static class DkimBodyHash
 {
     private const int ChunkSize = 16 * 1024;
+    private static readonly SearchValues<byte> SimpleSpecial = SearchValues.Create("\r\n"u8);
+    private static readonly SearchValues<byte> RelaxedSpecial = SearchValues.Create("\r\n\t"u8);
 
     /// <summary>
     /// Hashes the body of <paramref name="message"/>, which starts at <paramref name="bodyOffset"/> and runs to the
@@ -62,20 +64,33 @@ internal static class DkimBodyHash
 
         public void Write(ReadOnlySpan<byte> input)
         {
-            foreach (var b in input)
+            // Text between the bytes that matter (CR, LF and, relaxed, HT) is copied as a run, not byte by byte.
+            var special = relaxed ? RelaxedSpecial : SimpleSpecial;
+            while (!input.IsEmpty && _left > 0)
             {
                 if (_pendingCr)
                 {
                     _pendingCr = false;
-                    if (b == (byte)'\n')
+                    if (input[0] == (byte)'\n')
                     {
                         EndLine();
+                        input = input[1..];
                         continue;
                     }
-                    Text((byte)'\r');
+                    Text("\r"u8);
                 }
 
-                switch (b)
+                var run = input.IndexOfAny(special);
+                if (run != 0)
+                {
+                    if (run < 0) run = input.Length;
+                    if (relaxed) RelaxedText(input[..run]);
+                    else Text(input[..run]);
+                    input = input[run..];
+                    continue;
+                }
+
+                switch (input[0])
                 {
                     case (byte)'\r':
                         _pendingCr = true;
@@ -83,13 +98,11 @@ internal static class DkimBodyHash
                     case (byte)'\n':
                         EndLine();
                         break;
-                    case (byte)' ' or (byte)'\t' when relaxed:
+                    default: // HT, relaxed
                         _pendingSpace = true;
                         break;
-                    default:
-                        Text(b);
-                        break;
                 }
+                input = input[1..];
             }
         }
 
@@ -102,7 +115,7 @@ internal static class DkimBodyHash
                 // (as MimeKit does). Neither can come through SMTP DATA, whose data ends in CRLF.
                 _pendingCr = false;
                 if (relaxed) EndLine();
-                else Text((byte)'\r');
+                else Text("\r"u8);
             }
             if (_anyText || !relaxed)
             {
@@ -119,7 +132,30 @@ internal static class DkimBodyHash
             _pendingLineEnds++;
         }
 
-        private void Text(byte b)
+        /// <summary>
+        /// Relaxed text holding no CR, LF or HT: each run of spaces becomes one, owed until text follows it on the
+        /// line; the text between is copied as it is (a single space between words included).
+        /// </summary>
+        private void RelaxedText(ReadOnlySpan<byte> text)
+        {
+            while (!text.IsEmpty)
+            {
+                var start = text.IndexOfAnyExcept((byte)' ');
+                if (start != 0)
+                {
+                    _pendingSpace = true;
+                    if (start < 0) return;
+                    text = text[start..];
+                }
+                var end = text.IndexOf("  "u8);
+                if (end < 0) end = text[^1] == (byte)' ' ? text.Length - 1 : text.Length;
+                Text(text[..end]);
+                text = text[end..];
+            }
+        }
+
+        /// <summary>Text: the line ends and the space it was owed, then its bytes (up to the l= limit).</summary>
+        private void Text(ReadOnlySpan<byte> text)
         {
             for (; _pendingLineEnds > 0 && _left > 0; _pendingLineEnds--)
             {
@@ -131,8 +167,21 @@ internal static class DkimBodyHash
                 Emit((byte)' ');
                 _pendingSpace = false;
             }
-            Emit(b);
             _anyText = true;
+            if (text.Length > _left) text = text[..(int)_left];
+            _left -= text.Length;
+            while (!text.IsEmpty)
+            {
+                if (_buffered == buffer.Length)
+                {
+                    hash.AppendData(buffer, 0, _buffered);
+                    _buffered = 0;
+                }
+                var n = Math.Min(text.Length, buffer.Length - _buffered);
+                text[..n].CopyTo(buffer.AsSpan(_buffered));
+                _buffered += n;
+                text = text[n..];
+            }
         }
 
         private void Emit(byte b)

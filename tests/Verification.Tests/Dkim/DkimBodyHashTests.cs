@@ -49,6 +49,7 @@ public sealed class DkimBodyHashTests
         "blank lines\r\n\r\n\r\ninside\r\n",
         "bare CR\rin a line\r\nand at the end\r",
         "LF only\nlines\n\n\n",
+        "one space between words, two  here, a tab\there and one at the end \r\n e \t\r\n",
         "mixed\r\nline\nends\r\n \n",
         "\r\n\r\nleading blank lines\r\n",
         "8bit caf\u00e9 \u00fcml\u00e4ute\r\n",
@@ -72,6 +73,25 @@ public sealed class DkimBodyHashTests
                     Assert.True(MimeKitOracle.Matches(message, algorithm, canonicalization, length, ours),
                         $"{canonicalization} {algorithm} l={length}: {ours} is not MimeKit's body hash");
                 }
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Bodies))]
+    public void Reads_of_any_size_give_the_same_hash(string body)
+    {
+        // Runs of text, held-back white space and CR/LF pairs split across reads (1 to 7 octets each here).
+        var bytes = Bytes(body);
+        var bodyOffset = MessageParsing.Parse(bytes).BodyOffset;
+        foreach (var canonicalization in (DkimCanonicalizationAlgorithm[])[DkimCanonicalizationAlgorithm.Simple, DkimCanonicalizationAlgorithm.Relaxed])
+        {
+            foreach (var length in (int[])[-1, 7, 100])
+            {
+                var whole = Hash(body, canonicalization, length);
+                var pieces = new byte[32];
+                DkimBodyHash.Compute(new TrickleStream(bytes), bodyOffset, canonicalization, length, HashAlgorithmName.SHA256, pieces);
+                Assert.True(whole.AsSpan().SequenceEqual(pieces), $"{canonicalization} l={length}");
             }
         }
     }
@@ -123,6 +143,15 @@ public sealed class DkimBodyHashTests
         var hash = new byte[64];
         var written = DkimBodyHash.Compute(parsed.Bytes, parsed.BodyOffset, canonicalization, length, algorithm ?? HashAlgorithmName.SHA256, hash);
         return hash[..written];
+    }
+
+    /// <summary>A stream whose reads return 1 to 7 octets, in a fixed cycle.</summary>
+    private sealed class TrickleStream(byte[] bytes) : MemoryStream(bytes, writable: false)
+    {
+        private int _reads;
+
+        public override int Read(byte[] buffer, int offset, int count) =>
+            base.Read(buffer, offset, Math.Min(count, 1 + (_reads++ % 7)));
     }
 
     /// <summary>MimeKit's body hash check, a protected static of its verifier base class.</summary>
