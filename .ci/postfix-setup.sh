@@ -8,12 +8,7 @@ set -euo pipefail
 
 if [ "$(id -u)" != 0 ]; then echo "postfix-setup: needs root" >&2; exit 1; fi
 
-if ! command -v postfix >/dev/null 2>&1 || [ ! -x /usr/sbin/smtp-sink ]; then
-  export DEBIAN_FRONTEND=noninteractive
-  echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
-  apt-get update -qq >/dev/null
-  apt-get install -y -qq postfix >/dev/null
-fi
+bash "$(dirname "$0")/install-postfix.sh"
 
 postfix stop >/dev/null 2>&1 || true
 sleep 0.5

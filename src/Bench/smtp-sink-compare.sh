@@ -62,13 +62,7 @@ wait_port() {
 }
 
 # --- tools -------------------------------------------------------------------------------------
-if [ ! -x /usr/sbin/smtp-sink ] || ! command -v postfix >/dev/null 2>&1; then
-  [ "$(id -u)" = 0 ] || { echo "smtp-sink-compare: Postfix is missing and installing it needs root" >&2; exit 1; }
-  export DEBIAN_FRONTEND=noninteractive
-  echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
-  apt-get update -qq >/dev/null
-  apt-get install -y -qq postfix >/dev/null
-fi
+bash .ci/install-postfix.sh
 command -v jq >/dev/null 2>&1 || { [ "$(id -u)" = 0 ] && apt-get install -y -qq jq >/dev/null; }
 
 if [ "${SKIP_BUILD:-0}" != 1 ]; then
