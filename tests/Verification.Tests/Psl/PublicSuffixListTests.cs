@@ -36,6 +36,19 @@ public sealed class PublicSuffixListTests
         Assert.Equal(want, actual);
     }
 
+    [Theory]
+    [InlineData("a.b.example.co.uk", "co.uk")] // the longest rule wins over "uk"
+    [InlineData("Example.COM.", "com")]
+    [InlineData("a.b.c.kobe.jp", "c.kobe.jp")] // wildcard *.kobe.jp
+    [InlineData("www.ck", "ck")] // exception !www.ck under *.ck
+    [InlineData("x.y.ck", "y.ck")]
+    [InlineData("host.unlisted", "unlisted")] // the default rule "*"
+    [InlineData(".com", null)]
+    [InlineData("a..com", null)]
+    [InlineData("", null)]
+    public void Public_suffix_follows_the_list_algorithm(string domain, string? expected) =>
+        Assert.Equal(expected, PublicSuffixList.Embedded.GetPublicSuffix(domain));
+
     [Fact]
     public void Embedded_list_has_all_rules() => Assert.True(PublicSuffixList.Embedded.RuleCount > 10_000);
 
