@@ -11,7 +11,8 @@
 #        CONCURRENCY ("1 16 64"), ARTIFACTS (default /tmp/art-bench), OUT (results folder),
 #        WARMUP (messages sent first and not counted, default 40000; the bench caps a warm-up at 10 s), SKIP_BUILD=1 (use ARTIFACTS as built),
 #        ROUNDS (default 1; with more, each case is run that many times and the table shows medians),
-#        SETTLE_SECONDS (pause after a sync before each run, default 3)
+#        SETTLE_SECONDS (pause after a sync before each run, default 3),
+#        SIGNED (default 1: every message carries one rsa-sha256 DKIM signature; 0: unsigned)
 # Needs root only to install Postfix and run its throwaway instance. Loopback only. Every run is
 # bounded by MESSAGES and SECONDS_PER_RUN; the whole script takes a few minutes.
 set -euo pipefail
@@ -31,7 +32,7 @@ for arg in "$@"; do
     --no-smtpd) RUN_SMTPD=0 ;;
     --no-relay) RUN_RELAY=0 ;;
     --in-process) IN_PROCESS=1 ;;
-    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
     *) echo "smtp-sink-compare: unknown argument $arg" >&2; exit 2 ;;
   esac
 done
@@ -78,7 +79,9 @@ bench() { dotnet "$BENCH_DLL" load --pipelining --warmup "$WARMUP" --messages "$
 
 # --- a DKIM key; the relay's lab config (the same as load --start-relay) comes from the bench ----
 openssl genrsa -out "$OUT/bench-dkim.pem" 2048 2>/dev/null
-SIGN=(--dkim-key "$OUT/bench-dkim.pem" --bind 127.0.0.2)
+# SIGNED=0 sends the load generator's default, unsigned message (the relay's DKIM check then finds no signature).
+SIGN=(--bind 127.0.0.2)
+[ "${SIGNED:-1}" = 1 ] && SIGN=(--dkim-key "$OUT/bench-dkim.pem" --bind 127.0.0.2)
 
 # --- smtp-sink ---------------------------------------------------------------------------------
 sink_port=$(free_port 10300 10399)
@@ -226,7 +229,7 @@ done
 
 {
   echo "machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo), .NET $(dotnet --version), Postfix $(postconf -h mail_version 2>/dev/null), $(date -u +%Y-%m-%dT%H:%MZ)"
-  echo "load: pipelining, DKIM-signed message, bound to 127.0.0.2, $WARMUP warm-up messages then $MESSAGES messages or $SECONDS_PER_RUN s per run (messages/s accepted)$([ "$ROUNDS" -gt 1 ] && echo "; medians of $ROUNDS rounds")"
+  echo "load: pipelining, $([ "${SIGNED:-1}" = 1 ] && echo "DKIM-signed" || echo "unsigned") message, bound to 127.0.0.2, $WARMUP warm-up messages then $MESSAGES messages or $SECONDS_PER_RUN s per run (messages/s accepted)$([ "$ROUNDS" -gt 1 ] && echo "; medians of $ROUNDS rounds")"
   echo
   echo "| size | conn | smtp-sink | smtpd     | relay     | /sink  | /smtpd | peak MiB | p99 ms  | refused | relay cpu us/msg | client cpu us/msg |"
   echo "|------|-----|-----------|-----------|-----------|--------|--------|----------|---------|---------|--------|--------|"
