@@ -3,6 +3,7 @@ using System.Text;
 using SmarthostLab.Verification.Dkim;
 using SmarthostLab.Verification.Dns;
 using SmarthostLab.Verification.Psl;
+using SmarthostLab.Verification.Tests.Dns;
 using SmarthostLab.Verification.Tests.Support;
 
 namespace SmarthostLab.Verification.Tests;
@@ -13,12 +14,12 @@ public sealed class MessageVerifierTests
 
     private static readonly DkimSigningKey Key = DkimSigningKey.LoadPem(TestData.Path("dkim", "dkimpy", "test.private"), "contoso.test", "s1");
 
-    private static FakeDns Zone() => new FakeDns()
-        .Txt("contoso.test", "v=spf1 ip4:192.0.2.10 include:_spf.smarthost.test -all")
-        .Txt("_spf.smarthost.test", "v=spf1 ip4:198.51.100.25 -all")
-        .Txt("_dmarc.contoso.test", "v=DMARC1; p=reject; adkim=r; aspf=r")
-        .Txt(Key.RecordName, Key.PublicKeyRecord)
-        .A("smarthost.test", "198.51.100.25");
+    private static InMemoryDnsResolver Zone() => new InMemoryDnsResolver()
+        .AddTxt("contoso.test", "v=spf1 ip4:192.0.2.10 include:_spf.smarthost.test -all")
+        .AddTxt("_spf.smarthost.test", "v=spf1 ip4:198.51.100.25 -all")
+        .AddTxt("_dmarc.contoso.test", "v=DMARC1; p=reject; adkim=r; aspf=r")
+        .AddTxt(Key.RecordName, Key.PublicKeyRecord)
+        .AddA("smarthost.test", "198.51.100.25");
 
     private static MessageVerifier Verifier(IDnsResolver dns, params string[] egress) =>
         new(dns, new VerificationOptions { EgressAddresses = [.. egress], AuthServId = "smarthost.test" }, PublicSuffixList.Embedded, Clock);
@@ -83,7 +84,7 @@ public sealed class MessageVerifierTests
     [Fact]
     public async Task Dns_timeouts_give_temperror_everywhere()
     {
-        var dns = new FakeDns().Fail("contoso.test", DnsStatus.Timeout).Fail("_dmarc.contoso.test", DnsStatus.Timeout).Fail("s1._domainkey.contoso.test", DnsStatus.ServerFailure);
+        var dns = new InMemoryDnsResolver().AddFailure("contoso.test", DnsStatus.Timeout).AddFailure("_dmarc.contoso.test", DnsStatus.Timeout).AddFailure("s1._domainkey.contoso.test", DnsStatus.ServerFailure);
         var verifier = Verifier(dns, "198.51.100.25");
 
         var result = await verifier.VerifyAsync(IPAddress.Parse("192.0.2.10"), "mail.contoso.test", "alice@contoso.test", Signed());
@@ -111,7 +112,7 @@ public sealed class MessageVerifierTests
     [Fact]
     public async Task Helo_identity_is_reported_when_configured()
     {
-        var dns = Zone().Txt("mail.contoso.test", "v=spf1 ip4:192.0.2.10 -all");
+        var dns = Zone().AddTxt("mail.contoso.test", "v=spf1 ip4:192.0.2.10 -all");
         var verifier = Verifier(dns, "198.51.100.25");
 
         var result = await verifier.VerifyAsync(IPAddress.Parse("192.0.2.10"), "mail.contoso.test", "alice@contoso.test", Message());

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using SmarthostLab.Verification.Dkim;
+using SmarthostLab.Verification.Tests.Dns;
 using SmarthostLab.Verification.Tests.Support;
 
 namespace SmarthostLab.Verification.Tests.Dkim;
@@ -12,13 +13,13 @@ public sealed partial class DkimConformanceTests
     [Fact]
     public async Task Rfc8463_appendix_a_both_signatures_pass()
     {
-        var dns = new FakeDns();
+        var dns = new InMemoryDnsResolver();
         using var json = JsonDocument.Parse(TestData.Text("dkim", "rfc8463-appendix-a", "dns.json"));
         foreach (var name in json.RootElement.EnumerateObject())
         {
             foreach (var record in name.Value.GetProperty("TXT").EnumerateArray())
             {
-                dns.Txt(name.Name, record.EnumerateArray().Select(s => s.GetString()!).ToArray());
+                dns.AddTxt(name.Name, record.EnumerateArray().Select(s => s.GetString()!).ToArray());
             }
         }
 
@@ -40,10 +41,10 @@ public sealed partial class DkimConformanceTests
         var message = TestData.Bytes("dkim", "mimekit", file);
         var pem = TestData.Text("dkim", "mimekit", "gmail.pub");
         var p = string.Concat(pem.Split('\n').Where(l => !l.StartsWith("-----", StringComparison.Ordinal)).Select(l => l.Trim()));
-        var dns = new FakeDns();
+        var dns = new InMemoryDnsResolver();
         foreach (var (d, s) in SignatureNames(Encoding.ASCII.GetString(message)))
         {
-            dns.Txt($"{s}._domainkey.{d}", "k=rsa; p=" + p);
+            dns.AddTxt($"{s}._domainkey.{d}", "k=rsa; p=" + p);
         }
 
         var verdicts = await new DkimSignatureVerifier(dns).VerifyAsync(message);
@@ -82,9 +83,9 @@ public sealed partial class DkimConformanceTests
     [Fact]
     public async Task Dkimpy_draft_rfc8463_simple_simple_example_passes()
     {
-        var dns = new FakeDns()
-            .Txt("brisbane._domainkey.football.example.com", "v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=")
-            .Txt("test._domainkey.football.example.com", TestData.Text("dkim", "dkimpy", "test.txt").Trim());
+        var dns = new InMemoryDnsResolver()
+            .AddTxt("brisbane._domainkey.football.example.com", "v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=")
+            .AddTxt("test._domainkey.football.example.com", TestData.Text("dkim", "dkimpy", "test.txt").Trim());
 
         var verdicts = await new DkimSignatureVerifier(dns, new FixedTime(1518460054)).VerifyAsync(TestData.ToCrlf(TestData.Bytes("dkim", "dkimpy", "rfc6376.signed.msg")));
 
@@ -92,15 +93,15 @@ public sealed partial class DkimConformanceTests
         Assert.All(verdicts, v => Assert.True(v.Result == DkimResult.Pass, v.ToString()));
     }
 
-    internal static (FakeDns Dns, byte[] Message) LoadStalwart(string file)
+    internal static (InMemoryDnsResolver Dns, byte[] Message) LoadStalwart(string file)
     {
         var text = TestData.Text("dkim", "stalwart-mail-auth", file);
         var split = text.IndexOf("\n\n", StringComparison.Ordinal);
-        var dns = new FakeDns();
+        var dns = new InMemoryDnsResolver();
         foreach (var line in text[..split].Split('\n', StringSplitOptions.RemoveEmptyEntries))
         {
             var space = line.IndexOf(' ', StringComparison.Ordinal);
-            dns.Txt(line[..space], line[(space + 1)..]);
+            dns.AddTxt(line[..space], line[(space + 1)..]);
         }
 
         return (dns, TestData.ToCrlf(Encoding.UTF8.GetBytes(text[(split + 2)..])));

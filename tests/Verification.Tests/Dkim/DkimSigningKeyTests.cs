@@ -1,5 +1,6 @@
 using System.Text;
 using SmarthostLab.Verification.Dkim;
+using SmarthostLab.Verification.Tests.Dns;
 using SmarthostLab.Verification.Tests.Support;
 
 namespace SmarthostLab.Verification.Tests.Dkim;
@@ -14,7 +15,7 @@ public sealed class DkimSigningKeyTests
     public async Task Pem_keys_load_sign_and_verify(string file, string keyType, string algorithm)
     {
         var key = DkimSigningKey.LoadPem(TestData.Path("keys", file), "Contoso.Test.", "k1");
-        var dns = new FakeDns().Txt(key.RecordName, key.PublicKeyRecord);
+        var dns = new InMemoryDnsResolver().AddTxt(key.RecordName, key.PublicKeyRecord);
 
         var verdict = Assert.Single(await new DkimSignatureVerifier(dns).VerifyAsync(new DkimMessageSigner(key).SignAndPrepend(Message)));
 

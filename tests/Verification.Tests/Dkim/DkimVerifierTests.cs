@@ -7,6 +7,7 @@ using Org.BouncyCastle.Security;
 using Org.BouncyCastle.X509;
 using SmarthostLab.Verification.Dkim;
 using SmarthostLab.Verification.Dns;
+using SmarthostLab.Verification.Tests.Dns;
 using SmarthostLab.Verification.Tests.Support;
 
 namespace SmarthostLab.Verification.Tests.Dkim;
@@ -24,9 +25,9 @@ public sealed class DkimVerifierTests
 
     private static byte[] Message(string file = "test.message") => TestData.ToCrlf(TestData.Bytes("dkim", "dkimpy", file));
 
-    private static (FakeDns Dns, byte[] Signed) SignWith(DkimSigningKey key, byte[] message)
+    private static (InMemoryDnsResolver Dns, byte[] Signed) SignWith(DkimSigningKey key, byte[] message)
     {
-        var dns = new FakeDns().Txt(key.RecordName, key.PublicKeyRecord);
+        var dns = new InMemoryDnsResolver().AddTxt(key.RecordName, key.PublicKeyRecord);
         return (dns, new DkimMessageSigner(key, Clock).SignAndPrepend(message));
     }
 
@@ -140,7 +141,7 @@ public sealed class DkimVerifierTests
     public async Task Key_lookup_failures_map_to_temperror_or_permerror(DnsStatus status, DkimResult expected)
     {
         var (dns, signed) = SignWith(RsaKey(selector: "gone"), Message());
-        dns.Fail("gone._domainkey.example.com", status);
+        dns.AddFailure("gone._domainkey.example.com", status);
 
         var v = Assert.Single(await new DkimSignatureVerifier(dns, Clock).VerifyAsync(signed));
 
@@ -155,7 +156,7 @@ public sealed class DkimVerifierTests
     public async Task Dkimpy_bad_key_records_give_permerror(string file)
     {
         var (_, signed) = SignWith(RsaKey(), Message());
-        var dns = new FakeDns().Txt("test._domainkey.example.com", TestData.Text("dkim", "dkimpy", file).Trim());
+        var dns = new InMemoryDnsResolver().AddTxt("test._domainkey.example.com", TestData.Text("dkim", "dkimpy", file).Trim());
 
         var v = Assert.Single(await new DkimSignatureVerifier(dns, Clock).VerifyAsync(signed));
 
@@ -166,7 +167,7 @@ public sealed class DkimVerifierTests
     public async Task Revoked_key_is_permerror()
     {
         var (_, signed) = SignWith(RsaKey(), Message());
-        var dns = new FakeDns().Txt("test._domainkey.example.com", "v=DKIM1; p=");
+        var dns = new InMemoryDnsResolver().AddTxt("test._domainkey.example.com", "v=DKIM1; p=");
 
         var v = Assert.Single(await new DkimSignatureVerifier(dns, Clock).VerifyAsync(signed));
 
@@ -182,7 +183,7 @@ public sealed class DkimVerifierTests
         gen.Init(new KeyGenerationParameters(new SecureRandom(), 512));
         var pair = gen.GenerateKeyPair();
         var p = Convert.ToBase64String(SubjectPublicKeyInfoFactory.CreateSubjectPublicKeyInfo(pair.Public).GetDerEncoded());
-        var dns = new FakeDns().Txt("test._domainkey.example.com", "v=DKIM1; k=rsa; p=" + p);
+        var dns = new InMemoryDnsResolver().AddTxt("test._domainkey.example.com", "v=DKIM1; k=rsa; p=" + p);
 
         var v = Assert.Single(await new DkimSignatureVerifier(dns, Clock).VerifyAsync(signed));
 
@@ -205,7 +206,7 @@ public sealed class DkimVerifierTests
         var options = FormatOptions.Default.Clone();
         options.NewLineFormat = NewLineFormat.Dos;
         message.WriteTo(options, output);
-        var dns = new FakeDns().Txt(key.RecordName, key.PublicKeyRecord);
+        var dns = new InMemoryDnsResolver().AddTxt(key.RecordName, key.PublicKeyRecord);
 
         var v = Assert.Single(await new DkimSignatureVerifier(dns, Clock).VerifyAsync(output.ToArray()));
 
@@ -238,7 +239,7 @@ public sealed class DkimVerifierTests
     [Fact]
     public async Task Unsigned_message_gives_an_empty_list()
     {
-        var verdicts = await new DkimSignatureVerifier(new FakeDns()).VerifyAsync(Message());
+        var verdicts = await new DkimSignatureVerifier(new InMemoryDnsResolver()).VerifyAsync(Message());
         Assert.Empty(verdicts);
     }
 
@@ -257,7 +258,7 @@ public sealed class DkimVerifierTests
     public async Task Signatures_beyond_the_limit_are_neutral_not_verified()
     {
         var key = Ed25519Key();
-        var dns = new FakeDns().Txt(key.RecordName, key.PublicKeyRecord);
+        var dns = new InMemoryDnsResolver().AddTxt(key.RecordName, key.PublicKeyRecord);
         var header = new DkimMessageSigner(key, Clock).Sign(Message());
         var message = Encoding.ASCII.GetBytes(string.Concat(Enumerable.Repeat(header, DkimSignatureVerifier.MaxSignatures + 2))).Concat(Message()).ToArray();
 

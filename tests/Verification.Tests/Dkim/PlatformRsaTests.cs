@@ -7,6 +7,7 @@ using Org.BouncyCastle.Crypto.Digests;
 using Org.BouncyCastle.Crypto.Parameters;
 using Org.BouncyCastle.Crypto.Signers;
 using SmarthostLab.Verification.Dkim;
+using SmarthostLab.Verification.Tests.Dns;
 using SmarthostLab.Verification.Tests.Support;
 
 namespace SmarthostLab.Verification.Tests.Dkim;
@@ -53,7 +54,7 @@ public sealed class PlatformRsaTests
     {
         var key = Key();
         var signed = SignWithMimeKit(key, algorithm, DkimCanonicalizationAlgorithm.Simple);
-        var verifier = new DkimSignatureVerifier(new FakeDns().Txt(key.RecordName, key.PublicKeyRecord));
+        var verifier = new DkimSignatureVerifier(new InMemoryDnsResolver().AddTxt(key.RecordName, key.PublicKeyRecord));
 
         var pass = Assert.Single(await verifier.VerifyAsync(signed));
         var tampered = Encoding.ASCII.GetBytes(Encoding.ASCII.GetString(signed).Replace("Subject:  platform   RSA", "Subject:  platform   RSB", StringComparison.Ordinal));
@@ -72,7 +73,7 @@ public sealed class PlatformRsaTests
         var text = Encoding.ASCII.GetString(SignWithMimeKit(key, DkimSignatureAlgorithm.RsaSha256, canonicalization));
         var b = text.IndexOf("b=", text.IndexOf("bh=", StringComparison.Ordinal) + 3, StringComparison.Ordinal) + 2;
         var flipped = text[..b] + (text[b] == 'A' ? 'B' : 'A') + text[(b + 1)..];
-        var verifier = new DkimSignatureVerifier(new FakeDns().Txt(key.RecordName, key.PublicKeyRecord));
+        var verifier = new DkimSignatureVerifier(new InMemoryDnsResolver().AddTxt(key.RecordName, key.PublicKeyRecord));
 
         var verdict = Assert.Single(await verifier.VerifyAsync(Encoding.ASCII.GetBytes(flipped)));
 
@@ -124,7 +125,7 @@ public sealed class PlatformRsaTests
         var key = Key();
         var signer = new DkimMessageSigner(key, new FixedTime(Now));
         var expected = signer.Sign(Message);
-        var verifier = new DkimSignatureVerifier(new FakeDns().Txt(key.RecordName, key.PublicKeyRecord), new FixedTime(Now));
+        var verifier = new DkimSignatureVerifier(new InMemoryDnsResolver().AddTxt(key.RecordName, key.PublicKeyRecord), new FixedTime(Now));
         var signed = signer.SignAndPrepend(Message);
 
         var results = await Task.WhenAll(Enumerable.Range(0, 64).Select(_ => Task.Run(async () =>

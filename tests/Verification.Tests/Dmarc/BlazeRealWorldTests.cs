@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using MimeKit;
 using SmarthostLab.Verification.Psl;
+using SmarthostLab.Verification.Tests.Dns;
 using SmarthostLab.Verification.Tests.Support;
 using Xunit.Abstractions;
 
@@ -28,13 +29,13 @@ public sealed partial class BlazeRealWorldTests(ITestOutputHelper output)
     [MemberData(nameof(Cases))]
     public async Task Real_world_message_gives_blaze_expected_results(string file, string ip, string helo, SpfResult spf, DkimResult[] dkim, DmarcResult dmarc)
     {
-        var dns = new FakeDns();
+        var dns = new InMemoryDnsResolver();
         foreach (var path in Directory.GetFiles(TestData.Path("dmarc", "blaze-realworld", "cache"), "*.dns"))
         {
             var name = Path.GetFileName(path)[..^".dns".Length];
             foreach (var line in File.ReadAllLines(path).Where(l => l.StartsWith("txt:", StringComparison.Ordinal)))
             {
-                dns.Txt(name, line["txt:".Length..]);
+                dns.AddTxt(name, line["txt:".Length..]);
             }
         }
 

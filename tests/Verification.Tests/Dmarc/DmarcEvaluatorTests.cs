@@ -3,6 +3,7 @@ using MimeKit;
 using SmarthostLab.Verification.Dmarc;
 using SmarthostLab.Verification.Dns;
 using SmarthostLab.Verification.Psl;
+using SmarthostLab.Verification.Tests.Dns;
 using SmarthostLab.Verification.Tests.Support;
 
 namespace SmarthostLab.Verification.Tests.Dmarc;
@@ -16,12 +17,12 @@ public sealed class DmarcEvaluatorTests
 
     private static DkimVerdict Dkim(DkimResult result, string domain) => new(result, domain, "s1", "rsa-sha256");
 
-    private static DmarcEvaluator Evaluator(FakeDns dns, int sample = 0) => new(dns, PublicSuffixList.Embedded, () => sample);
+    private static DmarcEvaluator Evaluator(InMemoryDnsResolver dns, int sample = 0) => new(dns, PublicSuffixList.Embedded, () => sample);
 
     [Fact]
     public async Task Relaxed_spf_alignment_with_a_subdomain_mail_from_passes()
     {
-        var dns = new FakeDns().Txt("_dmarc.contoso.test", "v=DMARC1; p=reject");
+        var dns = new InMemoryDnsResolver().AddTxt("_dmarc.contoso.test", "v=DMARC1; p=reject");
 
         var v = await Evaluator(dns).EvaluateAsync(Msg("From: a@contoso.test"), Spf(SpfResult.Pass, "bounce.contoso.test"), []);
 
@@ -36,7 +37,7 @@ public sealed class DmarcEvaluatorTests
     [Fact]
     public async Task Strict_spf_alignment_rejects_a_subdomain_mail_from()
     {
-        var dns = new FakeDns().Txt("_dmarc.contoso.test", "v=DMARC1; p=reject; aspf=s");
+        var dns = new InMemoryDnsResolver().AddTxt("_dmarc.contoso.test", "v=DMARC1; p=reject; aspf=s");
 
         var v = await Evaluator(dns).EvaluateAsync(Msg("From: a@contoso.test"), Spf(SpfResult.Pass, "bounce.contoso.test"), []);
 
@@ -47,7 +48,7 @@ public sealed class DmarcEvaluatorTests
     [Fact]
     public async Task Spf_softfail_never_aligns()
     {
-        var dns = new FakeDns().Txt("_dmarc.contoso.test", "v=DMARC1; p=quarantine");
+        var dns = new InMemoryDnsResolver().AddTxt("_dmarc.contoso.test", "v=DMARC1; p=quarantine");
 
         var v = await Evaluator(dns).EvaluateAsync(Msg("From: a@contoso.test"), Spf(SpfResult.SoftFail, "contoso.test"), []);
 
@@ -58,8 +59,8 @@ public sealed class DmarcEvaluatorTests
     [Fact]
     public async Task Dkim_pass_aligns_relaxed_and_strict()
     {
-        var dns = new FakeDns()
-            .Txt("_dmarc.contoso.test", "v=DMARC1; p=reject; adkim=s");
+        var dns = new InMemoryDnsResolver()
+            .AddTxt("_dmarc.contoso.test", "v=DMARC1; p=reject; adkim=s");
 
         var relaxedFail = await Evaluator(dns).EvaluateAsync(Msg("From: a@contoso.test"), null, [Dkim(DkimResult.Pass, "mail.contoso.test")]);
         var strictPass = await Evaluator(dns).EvaluateAsync(Msg("From: a@contoso.test"), null, [Dkim(DkimResult.Fail, "other.test"), Dkim(DkimResult.Pass, "contoso.test")]);
@@ -74,7 +75,7 @@ public sealed class DmarcEvaluatorTests
     [Fact]
     public async Task Subdomain_without_record_uses_org_record_and_sp()
     {
-        var dns = new FakeDns().Txt("_dmarc.contoso.co.uk", "v=DMARC1; p=reject; sp=quarantine");
+        var dns = new InMemoryDnsResolver().AddTxt("_dmarc.contoso.co.uk", "v=DMARC1; p=reject; sp=quarantine");
 
         var v = await Evaluator(dns).EvaluateAsync(Msg("From: a@news.contoso.co.uk"), Spf(SpfResult.Fail, "news.contoso.co.uk"), []);
 
@@ -88,7 +89,7 @@ public sealed class DmarcEvaluatorTests
     [Fact]
     public async Task Record_at_the_from_domain_itself_uses_p_not_sp()
     {
-        var dns = new FakeDns().Txt("_dmarc.news.contoso.test", "v=DMARC1; p=none; sp=reject");
+        var dns = new InMemoryDnsResolver().AddTxt("_dmarc.news.contoso.test", "v=DMARC1; p=none; sp=reject");
 
         var v = await Evaluator(dns).EvaluateAsync(Msg("From: a@news.contoso.test"), null, []);
 
@@ -100,7 +101,7 @@ public sealed class DmarcEvaluatorTests
     [InlineData(60, "quarantine")]
     public async Task Pct_sampling_applies_the_next_less_strict_policy_outside_the_sample(int sample, string disposition)
     {
-        var dns = new FakeDns().Txt("_dmarc.contoso.test", "v=DMARC1; p=reject; pct=50");
+        var dns = new InMemoryDnsResolver().AddTxt("_dmarc.contoso.test", "v=DMARC1; p=reject; pct=50");
 
         var v = await Evaluator(dns, sample).EvaluateAsync(Msg("From: a@contoso.test"), null, []);
 
@@ -112,7 +113,7 @@ public sealed class DmarcEvaluatorTests
     [Fact]
     public async Task No_record_gives_none()
     {
-        var v = await Evaluator(new FakeDns()).EvaluateAsync(Msg("From: a@contoso.test"), null, []);
+        var v = await Evaluator(new InMemoryDnsResolver()).EvaluateAsync(Msg("From: a@contoso.test"), null, []);
 
         Assert.Equal(DmarcResult.None, v.Result);
         Assert.Null(v.Policy);
@@ -122,8 +123,8 @@ public sealed class DmarcEvaluatorTests
     [Fact]
     public async Task Several_dmarc_records_give_none_and_other_txt_is_ignored()
     {
-        var several = new FakeDns().Txt("_dmarc.contoso.test", "v=DMARC1; p=reject").Txt("_dmarc.contoso.test", "v=DMARC1; p=none");
-        var mixed = new FakeDns().Txt("_dmarc.contoso.test", "v=DMARC1; p=reject").Txt("_dmarc.contoso.test", "google-site-verification=x");
+        var several = new InMemoryDnsResolver().AddTxt("_dmarc.contoso.test", "v=DMARC1; p=reject").AddTxt("_dmarc.contoso.test", "v=DMARC1; p=none");
+        var mixed = new InMemoryDnsResolver().AddTxt("_dmarc.contoso.test", "v=DMARC1; p=reject").AddTxt("_dmarc.contoso.test", "google-site-verification=x");
 
         var v1 = await Evaluator(several).EvaluateAsync(Msg("From: a@contoso.test"), null, []);
         var v2 = await Evaluator(mixed).EvaluateAsync(Msg("From: a@contoso.test"), null, []);
@@ -135,7 +136,7 @@ public sealed class DmarcEvaluatorTests
     [Fact]
     public async Task Dns_failure_gives_temperror()
     {
-        var dns = new FakeDns().Fail("_dmarc.contoso.test", DnsStatus.Timeout);
+        var dns = new InMemoryDnsResolver().AddFailure("_dmarc.contoso.test", DnsStatus.Timeout);
 
         var v = await Evaluator(dns).EvaluateAsync(Msg("From: a@contoso.test"), null, []);
 
@@ -145,7 +146,7 @@ public sealed class DmarcEvaluatorTests
     [Fact]
     public async Task Unusable_record_gives_permerror_with_the_errors()
     {
-        var dns = new FakeDns().Txt("_dmarc.contoso.test", "v=DMARC1; p=bogus");
+        var dns = new InMemoryDnsResolver().AddTxt("_dmarc.contoso.test", "v=DMARC1; p=bogus");
 
         var v = await Evaluator(dns).EvaluateAsync(Msg("From: a@contoso.test"), null, []);
 
@@ -160,7 +161,7 @@ public sealed class DmarcEvaluatorTests
     [InlineData("From: nobody", "no domain")]
     public async Task From_problems_give_permerror_per_6_6_1(string headers, string reasonPart)
     {
-        var dns = new FakeDns().Txt("_dmarc.contoso.test", "v=DMARC1; p=reject");
+        var dns = new InMemoryDnsResolver().AddTxt("_dmarc.contoso.test", "v=DMARC1; p=reject");
 
         var v = await Evaluator(dns).EvaluateAsync(Msg(headers), null, []);
 
@@ -172,7 +173,7 @@ public sealed class DmarcEvaluatorTests
     [Fact]
     public async Task Several_addresses_in_one_domain_are_one_author_domain()
     {
-        var dns = new FakeDns().Txt("_dmarc.contoso.test", "v=DMARC1; p=reject");
+        var dns = new InMemoryDnsResolver().AddTxt("_dmarc.contoso.test", "v=DMARC1; p=reject");
 
         var v = await Evaluator(dns).EvaluateAsync(Msg("From: a@contoso.test, \"B\" <b@CONTOSO.test>"), Spf(SpfResult.Pass, "contoso.test"), []);
 

@@ -5,13 +5,15 @@ namespace SmarthostLab.Verification.Tests.Dns;
 
 /// <summary>
 /// A test resolver holding records in memory: names with no records answer NXDOMAIN, names with
-/// other types only answer NODATA, names marked as timing out answer <see cref="DnsStatus.Timeout"/>.
-/// CNAMEs are followed (at most 8 deep). Counts the queries it answers.
+/// other types only answer NODATA, names marked as timing out answer <see cref="DnsStatus.Timeout"/>
+/// for the types they hold no records of, names marked as failing answer their failure status for
+/// every type. CNAMEs are followed (at most 8 deep). Counts the queries it answers.
 /// </summary>
 internal sealed class InMemoryDnsResolver : IDnsResolver
 {
     private readonly Dictionary<string, List<DnsRecord>> records = new(StringComparer.OrdinalIgnoreCase);
     private readonly HashSet<string> timeouts = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, DnsStatus> failures = new(StringComparer.OrdinalIgnoreCase);
     private readonly HashSet<string> existing = new(StringComparer.OrdinalIgnoreCase);
     private int queries;
 
@@ -49,10 +51,17 @@ internal sealed class InMemoryDnsResolver : IDnsResolver
         return this;
     }
 
-    /// <summary>Every query for <paramref name="name"/> times out.</summary>
+    /// <summary>Every query for <paramref name="name"/> times out, except for types it holds records of (the RFC 7208 suite's TIMEOUT).</summary>
     public InMemoryDnsResolver AddTimeout(string name)
     {
         timeouts.Add(Normalize(name));
+        return this;
+    }
+
+    /// <summary>Every query for <paramref name="name"/> answers <paramref name="status"/>, whatever records it holds.</summary>
+    public InMemoryDnsResolver AddFailure(string name, DnsStatus status)
+    {
+        failures[Normalize(name)] = status;
         return this;
     }
 
@@ -64,6 +73,11 @@ internal sealed class InMemoryDnsResolver : IDnsResolver
         var answers = new List<DnsRecord>();
         for (var depth = 0; depth < 8; depth++)
         {
+            if (failures.TryGetValue(current, out var failure))
+            {
+                return ValueTask.FromResult(new DnsAnswer(failure, []));
+            }
+
             var found = records.TryGetValue(current, out var list);
             if (timeouts.Contains(current) && (list is null || !list.Exists(r => r.Type == type || r.Type == DnsRecordType.CNAME)))
             {
@@ -91,5 +105,6 @@ internal sealed class InMemoryDnsResolver : IDnsResolver
         return ValueTask.FromResult(new DnsAnswer(DnsStatus.ServerFailure, []));
     }
 
-    private static string Normalize(string name) => name.TrimEnd('.').ToLowerInvariant();
+    // White space too: authentication-milter's google_apps_bad_space case asks for " marcbradshaw.net".
+    private static string Normalize(string name) => name.Trim().TrimEnd('.').ToLowerInvariant();
 }

@@ -1,20 +1,21 @@
 using System.Net;
 using System.Text;
 using SmarthostLab.Verification.Dns;
+using SmarthostLab.Verification.Tests.Dns;
 
 namespace SmarthostLab.Verification.Tests.Support;
 
 /// <summary>
 /// A tolerant RFC 1035 master-file reader for test data (samples/lab.zone, authentication-milter's
 /// BIND dump): $ORIGIN, $TTL, @, relative names, parentheses, quoted strings, comments, owner
-/// inheritance; A, AAAA, TXT, MX, PTR, CNAME loaded into a <see cref="FakeDns"/>; other types skipped.
-/// authentication-milter's ";ERROR,name,TYPE,NXDOMAIN" comment lines become NXDOMAIN names.
+/// inheritance; A, AAAA, TXT, MX, PTR, CNAME loaded into an <see cref="InMemoryDnsResolver"/>; other
+/// types skipped. authentication-milter's ";ERROR,name,TYPE,NXDOMAIN" comment lines become NXDOMAIN names.
 /// </summary>
-public static class BindZone
+internal static class BindZone
 {
-    public static FakeDns Load(string path, FakeDns? into = null, string origin = ".")
+    public static InMemoryDnsResolver Load(string path, InMemoryDnsResolver? into = null, string origin = ".")
     {
-        var dns = into ?? new FakeDns();
+        var dns = into ?? new InMemoryDnsResolver();
         var text = File.ReadAllText(path);
         string? owner = null;
         var ttl = TimeSpan.FromMinutes(5);
@@ -25,7 +26,7 @@ public static class BindZone
                 var parts = comment.Split(',');
                 if (parts.Length >= 4 && parts[3].Trim() == "NXDOMAIN")
                 {
-                    dns.NxDomain(parts[1]);
+                    dns.AddFailure(parts[1], DnsStatus.NxDomain);
                 }
 
                 continue;
