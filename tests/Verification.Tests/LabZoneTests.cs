@@ -1,8 +1,8 @@
 using System.Net;
 using System.Text;
 using SmarthostLab.Verification.Dkim;
+using SmarthostLab.Verification.Dns;
 using SmarthostLab.Verification.Psl;
-using SmarthostLab.Verification.Tests.Support;
 
 namespace SmarthostLab.Verification.Tests;
 
@@ -16,10 +16,18 @@ public sealed class LabZoneTests
         "From: Alice <alice@contoso.test>\r\nTo: bob@example.com\r\nSubject: lab\r\nDate: Mon, 23 Nov 2026 10:00:00 +0000\r\n" +
         "Message-ID: <lab-1@contoso.test>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nHello from the lab.\r\n");
 
-    private static MessageVerifier Verifier() => new(
-        BindZone.Load(Sample("lab.zone")),
-        new VerificationOptions { EgressAddresses = ["198.51.100.25"], AuthServId = "smarthost.test" },
-        PublicSuffixList.Embedded);
+    // The zone goes through the product's loader (the relay's --zone), with live DNS off.
+    private static MessageVerifier Verifier()
+    {
+        var options = new VerificationOptions
+        {
+            EgressAddresses = ["198.51.100.25"],
+            AuthServId = "smarthost.test",
+            Zones = [Sample("lab.zone")],
+            Dns = { Offline = true },
+        };
+        return new(DnsResolverFactory.Create(options), options, PublicSuffixList.Embedded);
+    }
 
     [Fact]
     public async Task Message_signed_with_the_sample_key_from_the_egress_passes_spf_dkim_and_dmarc()

@@ -6,11 +6,18 @@ using SmarthostLab.Verification.Tests.Dns;
 namespace SmarthostLab.Verification.Tests.Support;
 
 /// <summary>
-/// A tolerant RFC 1035 master-file reader for test data (samples/lab.zone, authentication-milter's
-/// BIND dump): $ORIGIN, $TTL, @, relative names, parentheses, quoted strings, comments, owner
-/// inheritance; A, AAAA, TXT, MX, PTR, CNAME loaded into an <see cref="InMemoryDnsResolver"/>; other
-/// types skipped. authentication-milter's ";ERROR,name,TYPE,NXDOMAIN" comment lines become NXDOMAIN names.
+/// A tolerant RFC 1035 master-file reader for authentication-milter's BIND dump
+/// (data/dmarc/authentication-milter/zonefile): $ORIGIN, $TTL, @, relative names, parentheses,
+/// quoted strings, comments, owner inheritance; A, AAAA, TXT, MX, PTR, CNAME loaded into an
+/// <see cref="InMemoryDnsResolver"/>; other types skipped. authentication-milter's
+/// ";ERROR,name,TYPE,NXDOMAIN" comment lines become NXDOMAIN names.
 /// </summary>
+/// <remarks>
+/// Not the product's <see cref="ZoneFile"/>: that one is strict and authoritative only under an
+/// $ORIGIN or SOA, while the dump has neither, has relative names with no $ORIGIN and a TXT record
+/// with no data (both rejected by ZoneFile), and marks its NXDOMAIN names in comments. Zone files the
+/// product loads (samples/*.zone) are tested through <see cref="ZoneResolver"/> instead.
+/// </remarks>
 internal static class BindZone
 {
     public static InMemoryDnsResolver Load(string path, InMemoryDnsResolver? into = null, string origin = ".")
