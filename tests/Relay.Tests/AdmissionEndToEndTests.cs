@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using SmarthostLab.Relay.Api;
 using SmarthostLab.Relay.Api.Contracts;
 using SmarthostLab.Relay.Tests.Infrastructure;
+using SmarthostLab.Tests.Support;
 
 namespace SmarthostLab.Relay.Tests;
 

@@ -1,5 +1,6 @@
 using System.Text;
 using SmarthostLab.Relay.Tests.Infrastructure;
+using SmarthostLab.Tests.Support;
 
 namespace SmarthostLab.Relay.Tests;
 

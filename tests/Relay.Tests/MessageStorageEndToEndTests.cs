@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using SmarthostLab.Relay.Api;
 using SmarthostLab.Relay.Tests.Infrastructure;
+using SmarthostLab.Tests.Support;
 
 namespace SmarthostLab.Relay.Tests;
 

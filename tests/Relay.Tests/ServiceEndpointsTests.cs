@@ -4,6 +4,7 @@ using SmarthostLab.Relay.Api;
 using SmarthostLab.Relay.Api.Contracts;
 using SmarthostLab.Relay.Hosting;
 using SmarthostLab.Relay.Tests.Infrastructure;
+using SmarthostLab.Tests.Support;
 
 namespace SmarthostLab.Relay.Tests;
 

@@ -1,10 +1,8 @@
 using System.Diagnostics;
 using System.Net.Http.Json;
-using System.Net.Security;
-using System.Net.Sockets;
-using System.Text;
 using SmarthostLab.Relay.Api;
 using SmarthostLab.Relay.Tests.Infrastructure;
+using SmarthostLab.Tests.Support;
 
 namespace SmarthostLab.Relay.Tests;
 
@@ -49,14 +47,9 @@ public sealed class ShutdownAndTlsTests
         await using var relay = await TestRelay.StartAsync("--Smtp:ImplicitTlsListen=127.0.0.1:0");
         var endpoint = relay.Relay.SmtpImplicitTlsEndPoint!;
         Assert.NotEqual(0, endpoint.Port);
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        socket.Bind(new System.Net.IPEndPoint(TestRelay.Registered, 0));
-        await socket.ConnectAsync(endpoint);
-        await using var tls = new SslStream(new NetworkStream(socket, ownsSocket: false), false, (_, _, _, _) => true);
-        await tls.AuthenticateAsClientAsync("localhost");
-        var buffer = new byte[512];
-        var n = await tls.ReadAsync(buffer);
-        Assert.StartsWith("220 relay.test", Encoding.ASCII.GetString(buffer, 0, n));
+        await using var client = await RawSmtpClient.ConnectAsync(endpoint, TestRelay.Registered);
+        await client.StartTlsAsync("localhost");
+        Assert.StartsWith("220 relay.test", await client.ReadReplyAsync());
 
         var info = await relay.Http.GetFromJsonAsync("/api/v1/info", RelayJson.Context.InfoResponse);
         Assert.Contains(info!.Smtp, e => e.Tls == "implicit" && e.Endpoint == endpoint.ToString());

@@ -3,6 +3,7 @@ using MailKit.Net.Smtp;
 using MailKit.Security;
 using MimeKit;
 using SmarthostLab.Smtp.Tests.Support;
+using SmarthostLab.Tests.Support;
 
 namespace SmarthostLab.Smtp.Tests;
 
@@ -83,7 +84,7 @@ public sealed class LoopbackTests
     public async Task A_raw_client_pipelines_a_whole_transaction_in_one_write()
     {
         await using var host = await SmtpTestHost.StartAsync();
-        await using var raw = await RawClient.ConnectAsync(host.Port);
+        await using var raw = await RawSmtpClient.ConnectAsync(host.Port);
         Assert.Equal("220 relay.test ESMTP SmarthostLab ready", await raw.ReadReplyAsync());
         await raw.SendAsync("EHLO raw.test\r\nMAIL FROM:<a@a.test>\r\nRCPT TO:<b@b.test>\r\nDATA\r\n");
         Assert.StartsWith("250-relay.test", await raw.ReadReplyAsync());
@@ -105,7 +106,7 @@ public sealed class LoopbackTests
     {
         using var cert = TestCertificates.SelfSigned();
         await using var host = await SmtpTestHost.StartAsync(certificate: cert);
-        await using var raw = await RawClient.ConnectAsync(host.Port);
+        await using var raw = await RawSmtpClient.ConnectAsync(host.Port);
         await raw.ReadReplyAsync();
         await raw.SendAsync("EHLO raw.test\r\n");
         Assert.Contains("250-STARTTLS", await raw.ReadReplyAsync());
@@ -125,9 +126,9 @@ public sealed class LoopbackTests
     public async Task Connections_past_the_per_IP_limit_get_421()
     {
         await using var host = await SmtpTestHost.StartAsync(o => o.MaxConnectionsPerIp = 1);
-        await using var first = await RawClient.ConnectAsync(host.Port);
+        await using var first = await RawSmtpClient.ConnectAsync(host.Port);
         Assert.StartsWith("220 ", await first.ReadReplyAsync());
-        await using var second = await RawClient.ConnectAsync(host.Port);
+        await using var second = await RawSmtpClient.ConnectAsync(host.Port);
         Assert.Equal("421 4.7.0 relay.test too many connections from 127.0.0.1, try again later", await second.ReadReplyAsync());
         Assert.Null(await second.ReadLineAsync(TimeSpan.FromSeconds(5)));
         Assert.Contains(host.Handler.Refusals, r => r is { Stage: "connect", Reason: "too-many-connections" });
@@ -139,9 +140,9 @@ public sealed class LoopbackTests
     public async Task Connections_past_the_total_limit_get_421()
     {
         await using var host = await SmtpTestHost.StartAsync(o => o.MaxConnections = 1);
-        await using var first = await RawClient.ConnectAsync(host.Port);
+        await using var first = await RawSmtpClient.ConnectAsync(host.Port);
         Assert.StartsWith("220 ", await first.ReadReplyAsync());
-        await using var second = await RawClient.ConnectAsync(host.Port);
+        await using var second = await RawSmtpClient.ConnectAsync(host.Port);
         Assert.Equal("421 4.7.0 relay.test too many connections, try again later", await second.ReadReplyAsync());
     }
 
@@ -149,7 +150,7 @@ public sealed class LoopbackTests
     public async Task Stopping_the_host_tells_waiting_sessions_421()
     {
         var host = await SmtpTestHost.StartAsync();
-        await using var raw = await RawClient.ConnectAsync(host.Port);
+        await using var raw = await RawSmtpClient.ConnectAsync(host.Port);
         await raw.ReadReplyAsync();
         var stop = host.DisposeAsync().AsTask();
         Assert.Equal("421 4.3.2 relay.test service shutting down", await raw.ReadReplyAsync());
@@ -161,7 +162,7 @@ public sealed class LoopbackTests
     {
         using var cert = TestCertificates.SelfSigned();
         await using var host = await SmtpTestHost.StartAsync(certificate: cert);
-        await using var raw = await RawClient.ConnectAsync(host.Port);
+        await using var raw = await RawSmtpClient.ConnectAsync(host.Port);
         await raw.ReadReplyAsync();
         await raw.SendAsync("EHLO raw.test\r\n");
         await raw.ReadReplyAsync();
@@ -176,7 +177,7 @@ public sealed class LoopbackTests
     {
         using var cert = TestCertificates.SelfSigned();
         await using var host = await SmtpTestHost.StartAsync(certificate: cert);
-        await using var raw = await RawClient.ConnectAsync(host.ImplicitTlsPort);
+        await using var raw = await RawSmtpClient.ConnectAsync(host.ImplicitTlsPort);
         await raw.SendAsync("EHLO raw.test\r\n\r\n\r\n\r\n\r\n\r\n");
         Assert.Null(await raw.ReadLineAsync(TimeSpan.FromSeconds(5)));
         Assert.Empty(host.Handler.Sessions);

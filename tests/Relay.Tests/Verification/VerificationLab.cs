@@ -4,6 +4,7 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using SmarthostLab.Relay.Tests.Infrastructure;
+using SmarthostLab.Tests.Support;
 
 namespace SmarthostLab.Relay.Tests.Verification;
 

@@ -1,0 +1,115 @@
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Text;
+
+namespace SmarthostLab.Tests.Support;
+
+/// <summary>
+/// A raw socket SMTP client: writes exactly the bytes given (strings as UTF-8), reads whole
+/// (multi-line) replies line by line with every read bounded, and can connect from a chosen local
+/// address (the relay admits clients by source address).
+/// </summary>
+public sealed class RawSmtpClient : IAsyncDisposable
+{
+    /// <summary>How long a reply or a TLS handshake may take when no limit is given.</summary>
+    public static readonly TimeSpan DefaultLimit = TimeSpan.FromSeconds(30);
+
+    private readonly Socket _socket;
+    private readonly byte[] _buffer = new byte[65536];
+    private readonly List<byte> _pending = [];
+    private Stream _stream;
+
+    private RawSmtpClient(Socket socket)
+    {
+        _socket = socket;
+        _stream = new NetworkStream(socket, ownsSocket: true);
+    }
+
+    /// <summary>Connects to 127.0.0.1:<paramref name="port"/>.</summary>
+    public static Task<RawSmtpClient> ConnectAsync(int port) => ConnectAsync(new IPEndPoint(IPAddress.Loopback, port));
+
+    /// <summary>Connects to <paramref name="server"/>, from <paramref name="local"/> when given.</summary>
+    public static async Task<RawSmtpClient> ConnectAsync(IPEndPoint server, IPAddress? local = null)
+    {
+        var socket = new Socket(server.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            if (local is not null) socket.Bind(new IPEndPoint(local, 0));
+            await socket.ConnectAsync(server);
+            return new RawSmtpClient(socket);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    public Task SendAsync(string text) => SendAsync(Encoding.UTF8.GetBytes(text));
+
+    public async Task SendAsync(byte[] bytes) => await _stream.WriteAsync(bytes);
+
+    /// <summary>Sends a command line and reads its reply.</summary>
+    public async Task<string> CommandAsync(string line)
+    {
+        await SendAsync(line + "\r\n");
+        return await ReadReplyAsync();
+    }
+
+    /// <summary>
+    /// Continues the session inside TLS, accepting any certificate: after the server's 220 to
+    /// STARTTLS, or right after connecting to an implicit-TLS port. Unread plain-text bytes are dropped.
+    /// </summary>
+    public async Task StartTlsAsync(string targetHost = "relay.test")
+    {
+        var ssl = new SslStream(_stream, leaveInnerStreamOpen: false, (_, _, _, _) => true);
+        await ssl.AuthenticateAsClientAsync(targetHost).WaitAsync(DefaultLimit);
+        _pending.Clear();
+        _stream = ssl;
+    }
+
+    /// <summary>Reads one reply, its lines joined by "\n"; throws <see cref="IOException"/> when the server closes first.</summary>
+    public async Task<string> ReadReplyAsync(TimeSpan? limit = null)
+    {
+        using var timeout = new CancellationTokenSource(limit ?? DefaultLimit);
+        var lines = new List<string>();
+        while (true)
+        {
+            var line = await ReadLineAsync(timeout.Token) ?? throw new IOException("closed after: " + string.Join("\n", lines));
+            lines.Add(line);
+            if (line.Length < 4 || line[3] != '-') return string.Join("\n", lines);
+        }
+    }
+
+    /// <summary>Reads one line without its line end, or null when the server closed the connection.</summary>
+    public async Task<string?> ReadLineAsync(TimeSpan limit)
+    {
+        using var timeout = new CancellationTokenSource(limit);
+        return await ReadLineAsync(timeout.Token);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stream.DisposeAsync();
+        _socket.Dispose();
+    }
+
+    private async Task<string?> ReadLineAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var lf = _pending.IndexOf((byte)'\n');
+            if (lf >= 0)
+            {
+                var line = Encoding.UTF8.GetString(_pending.GetRange(0, lf).ToArray()).TrimEnd('\r');
+                _pending.RemoveRange(0, lf + 1);
+                return line;
+            }
+
+            var n = await _stream.ReadAsync(_buffer, cancellationToken);
+            if (n == 0) return null;
+            _pending.AddRange(_buffer.AsSpan(0, n));
+        }
+    }
+}
