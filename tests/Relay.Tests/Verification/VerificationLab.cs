@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using SmarthostLab.Relay.Tests.Infrastructure;
@@ -43,9 +42,7 @@ internal sealed class VerificationLab : IAsyncDisposable
     /// <summary>The zone file the relay loaded (lab.zone + the test zone).</summary>
     public string ZonePath { get; }
 
-    public static string RepoRoot { get; } = FindRepoRoot();
-
-    public static string SampleKey => Path.Combine(RepoRoot, "samples", "keys", "contoso.test.s1.pem");
+    public static string SampleKey => Path.Combine(RepositoryFiles.Root(), "samples", "keys", "contoso.test.s1.pem");
 
     /// <summary>Starts the lab relay; <paramref name="extra"/> are more relay arguments (e.g. the account's DmarcFailurePolicy).</summary>
     public static Task<VerificationLab> StartAsync(params string[] extra) => StartCoreAsync(signing: true, extra);
@@ -57,7 +54,7 @@ internal sealed class VerificationLab : IAsyncDisposable
     {
         var folder = TestRelay.NewDataFolder();
         var zonePath = Path.Combine(folder, "test.zone");
-        await File.WriteAllTextAsync(zonePath, await File.ReadAllTextAsync(Path.Combine(RepoRoot, "samples", "lab.zone")) + "\n" + TestZone + "\n");
+        await File.WriteAllTextAsync(zonePath, await File.ReadAllTextAsync(Path.Combine(RepositoryFiles.Root(), "samples", "lab.zone")) + "\n" + TestZone + "\n");
         var silent = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
         var port = ((IPEndPoint)silent.Client.LocalEndPoint!).Port;
         try
@@ -118,18 +115,5 @@ internal sealed class VerificationLab : IAsyncDisposable
         await Relay.DisposeAsync();
         _silentDns.Dispose();
         TestRelay.DeleteFolder(_folder);
-    }
-
-    /// <summary>The repository (for samples/): above this source file (builds may put their output outside the tree), else above the test binaries.</summary>
-    private static string FindRepoRoot([CallerFilePath] string sourceFile = "")
-    {
-        foreach (var start in new[] { Path.GetDirectoryName(sourceFile), AppContext.BaseDirectory, Directory.GetCurrentDirectory() })
-        {
-            for (var dir = string.IsNullOrEmpty(start) ? null : new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-            {
-                if (File.Exists(Path.Combine(dir.FullName, "SmarthostLab.slnx"))) return dir.FullName;
-            }
-        }
-        throw new InvalidOperationException("repository root (SmarthostLab.slnx) not found");
     }
 }

@@ -1,4 +1,5 @@
 using System.Net;
+using SmarthostLab.Tests.Support;
 using SmarthostLab.Verification.Dns;
 
 namespace SmarthostLab.Verification.Tests.Dns;

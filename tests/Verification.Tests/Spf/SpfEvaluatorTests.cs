@@ -1,4 +1,5 @@
 using System.Net;
+using SmarthostLab.Tests.Support;
 using SmarthostLab.Verification.Dns;
 using SmarthostLab.Verification.Spf;
 using SmarthostLab.Verification.Tests.Dns;
