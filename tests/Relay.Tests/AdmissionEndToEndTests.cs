@@ -75,41 +75,34 @@ public sealed class AdmissionEndToEndTests
     [Fact]
     public async Task Outbound_server_added_at_runtime_admits_the_next_connection_and_survives_a_restart()
     {
-        var folder = TestRelay.NewDataFolder();
-        try
+        using var folder = new TempFolder();
+        await using (var relay = await TestRelay.StartInAsync(folder.Path))
         {
-            await using (var relay = await TestRelay.StartInAsync(folder))
-            {
-                await using (var before = await RawSmtpClient.ConnectAsync(relay.Smtp, IPAddress.Parse("127.0.0.4")))
-                    Assert.StartsWith("554 5.7.1", await before.ReadReplyAsync());
+            await using (var before = await RawSmtpClient.ConnectAsync(relay.Smtp, IPAddress.Parse("127.0.0.4")))
+                Assert.StartsWith("554 5.7.1", await before.ReadReplyAsync());
 
-                var response = await relay.Http.SendAsync(relay.Admin(HttpMethod.Post, "/api/v1/accounts/lab/outbound-servers", new OutboundServerRequest("127.0.0.4/32")));
-                Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-                var account = await response.Content.ReadFromJsonAsync(RelayJson.Context.AccountResponse);
-                Assert.Equal(["127.0.0.2", "127.0.0.4"], account!.OutboundServers);
+            var response = await relay.Http.SendAsync(relay.Admin(HttpMethod.Post, "/api/v1/accounts/lab/outbound-servers", new OutboundServerRequest("127.0.0.4/32")));
+            Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+            var account = await response.Content.ReadFromJsonAsync(RelayJson.Context.AccountResponse);
+            Assert.Equal(["127.0.0.2", "127.0.0.4"], account!.OutboundServers);
 
-                await using var after = await RawSmtpClient.ConnectAsync(relay.Smtp, IPAddress.Parse("127.0.0.4"));
-                Assert.StartsWith("220 ", await after.ReadReplyAsync());
-            }
-            await using (var restarted = await TestRelay.StartInAsync(folder))
-            {
-                await using var client = await RawSmtpClient.ConnectAsync(restarted.Smtp, IPAddress.Parse("127.0.0.4"));
-                Assert.StartsWith("220 ", await client.ReadReplyAsync());
-
-                var removed = await restarted.Http.SendAsync(restarted.Admin(HttpMethod.Delete, "/api/v1/accounts/lab/outbound-servers?address=127.0.0.2"));
-                Assert.Equal(HttpStatusCode.OK, removed.StatusCode);
-                await using var gone = await RawSmtpClient.ConnectAsync(restarted.Smtp, TestRelay.Registered);
-                Assert.StartsWith("554 5.7.1", await gone.ReadReplyAsync());
-            }
-            await using (var again = await TestRelay.StartInAsync(folder))
-            {
-                var accounts = await again.Http.GetFromJsonAsync("/api/v1/accounts", RelayJson.Context.AccountListResponse);
-                Assert.Equal(["127.0.0.4"], Assert.Single(accounts!.Accounts).OutboundServers);
-            }
+            await using var after = await RawSmtpClient.ConnectAsync(relay.Smtp, IPAddress.Parse("127.0.0.4"));
+            Assert.StartsWith("220 ", await after.ReadReplyAsync());
         }
-        finally
+        await using (var restarted = await TestRelay.StartInAsync(folder.Path))
         {
-            TestRelay.DeleteFolder(folder);
+            await using var client = await RawSmtpClient.ConnectAsync(restarted.Smtp, IPAddress.Parse("127.0.0.4"));
+            Assert.StartsWith("220 ", await client.ReadReplyAsync());
+
+            var removed = await restarted.Http.SendAsync(restarted.Admin(HttpMethod.Delete, "/api/v1/accounts/lab/outbound-servers?address=127.0.0.2"));
+            Assert.Equal(HttpStatusCode.OK, removed.StatusCode);
+            await using var gone = await RawSmtpClient.ConnectAsync(restarted.Smtp, TestRelay.Registered);
+            Assert.StartsWith("554 5.7.1", await gone.ReadReplyAsync());
+        }
+        await using (var again = await TestRelay.StartInAsync(folder.Path))
+        {
+            var accounts = await again.Http.GetFromJsonAsync("/api/v1/accounts", RelayJson.Context.AccountListResponse);
+            Assert.Equal(["127.0.0.4"], Assert.Single(accounts!.Accounts).OutboundServers);
         }
     }
 }

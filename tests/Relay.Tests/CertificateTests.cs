@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using SmarthostLab.Relay.Hosting;
 using SmarthostLab.Relay.Tests.Infrastructure;
 using SmarthostLab.Smtp.Server;
+using SmarthostLab.Tests.Support;
 
 namespace SmarthostLab.Relay.Tests;
 
@@ -11,43 +12,29 @@ public sealed class CertificateTests
     [Fact]
     public async Task The_generated_certificate_is_kept_and_reused_after_a_restart()
     {
-        var folder = TestRelay.NewDataFolder();
-        try
-        {
-            string first;
-            await using (var relay = await TestRelay.StartInAsync(folder))
-                first = relay.Relay.Services.GetRequiredService<SmtpTlsCertificate>().Certificate!.Thumbprint;
-            await using (var again = await TestRelay.StartInAsync(folder))
-                Assert.Equal(first, again.Relay.Services.GetRequiredService<SmtpTlsCertificate>().Certificate!.Thumbprint);
-        }
-        finally
-        {
-            TestRelay.DeleteFolder(folder);
-        }
+        using var folder = new TempFolder();
+        string first;
+        await using (var relay = await TestRelay.StartInAsync(folder.Path))
+            first = relay.Relay.Services.GetRequiredService<SmtpTlsCertificate>().Certificate!.Thumbprint;
+        await using (var again = await TestRelay.StartInAsync(folder.Path))
+            Assert.Equal(first, again.Relay.Services.GetRequiredService<SmtpTlsCertificate>().Certificate!.Thumbprint);
     }
 
     [Fact]
     public async Task A_configured_pem_certificate_with_a_separate_key_is_used()
     {
-        var folder = TestRelay.NewDataFolder();
-        try
-        {
-            using var made = CertificateProvider.CreateSelfSigned("custom.test");
-            var certPath = Path.Combine(folder, "cert.pem");
-            var keyPath = Path.Combine(folder, "key.pem");
-            await File.WriteAllTextAsync(certPath, made.ExportCertificatePem());
-            using (var key = made.GetECDsaPrivateKey()!) await File.WriteAllTextAsync(keyPath, key.ExportPkcs8PrivateKeyPem());
+        using var folder = new TempFolder();
+        using var made = CertificateProvider.CreateSelfSigned("custom.test");
+        var certPath = Path.Combine(folder.Path, "cert.pem");
+        var keyPath = Path.Combine(folder.Path, "key.pem");
+        await File.WriteAllTextAsync(certPath, made.ExportCertificatePem());
+        using (var key = made.GetECDsaPrivateKey()!) await File.WriteAllTextAsync(keyPath, key.ExportPkcs8PrivateKeyPem());
 
-            await using var relay = await TestRelay.StartAsync("--Smtp:CertificatePath=" + certPath, "--Smtp:CertificateKeyPath=" + keyPath);
-            var certificate = relay.Relay.Services.GetRequiredService<SmtpTlsCertificate>().Certificate!;
-            Assert.Equal("CN=custom.test", certificate.Subject);
-            Assert.True(certificate.HasPrivateKey);
-            Assert.Contains("Ok: queued as", await Mail.SendAsync(relay.Smtp, TestRelay.Registered, Mail.Message("custom cert"), startTls: true));
-        }
-        finally
-        {
-            TestRelay.DeleteFolder(folder);
-        }
+        await using var relay = await TestRelay.StartAsync("--Smtp:CertificatePath=" + certPath, "--Smtp:CertificateKeyPath=" + keyPath);
+        var certificate = relay.Relay.Services.GetRequiredService<SmtpTlsCertificate>().Certificate!;
+        Assert.Equal("CN=custom.test", certificate.Subject);
+        Assert.True(certificate.HasPrivateKey);
+        Assert.Contains("Ok: queued as", await Mail.SendAsync(relay.Smtp, TestRelay.Registered, Mail.Message("custom cert"), startTls: true));
     }
 
     [Fact]

@@ -4,6 +4,7 @@ using SmarthostLab.Relay.Api;
 using SmarthostLab.Relay.Configuration;
 using SmarthostLab.Relay.Hosting;
 using SmarthostLab.Relay.Tests.Infrastructure;
+using SmarthostLab.Tests.Support;
 using Microsoft.Extensions.Configuration;
 
 namespace SmarthostLab.Relay.Tests;
@@ -56,55 +57,41 @@ public sealed class ConfigurationTests
     [Fact]
     public async Task Config_file_accounts_replace_the_sample_account()
     {
-        var folder = TestRelay.NewDataFolder();
-        try
+        using var folder = new TempFolder();
+        var config = Path.Combine(folder.Path, "accounts.json");
+        await File.WriteAllTextAsync(config, """{"Accounts":[{"Name":"contoso","OutboundServers":["192.0.2.10","2001:db8:10::/64"],"Domains":["contoso.test"]}]}""");
+        await using (var relay = await RelayHost.StartAsync(["--smtp", "127.0.0.1:0", "--http", "127.0.0.1:0", "--data", folder.Path, "--config", config, "--Logging:LogLevel:Default=Warning"]))
         {
-            var config = Path.Combine(folder, "accounts.json");
-            await File.WriteAllTextAsync(config, """{"Accounts":[{"Name":"contoso","OutboundServers":["192.0.2.10","2001:db8:10::/64"],"Domains":["contoso.test"]}]}""");
-            await using (var relay = await RelayHost.StartAsync(["--smtp", "127.0.0.1:0", "--http", "127.0.0.1:0", "--data", folder, "--config", config, "--Logging:LogLevel:Default=Warning"]))
-            {
-                using var http = new HttpClient { BaseAddress = relay.HttpBaseAddress };
-                var accounts = await http.GetFromJsonAsync("/api/v1/accounts", RelayJson.Context.AccountListResponse);
-                var account = Assert.Single(accounts!.Accounts);
-                Assert.Equal("contoso", account.Name);
-                Assert.Equal(["192.0.2.10", "2001:db8:10::/64"], account.OutboundServers);
-            }
-            await using (var sample = await RelayHost.StartAsync(["--smtp", "127.0.0.1:0", "--http", "127.0.0.1:0", "--data", folder, "--Logging:LogLevel:Default=Warning"]))
-            {
-                using var http = new HttpClient { BaseAddress = sample.HttpBaseAddress };
-                var accounts = await http.GetFromJsonAsync("/api/v1/accounts", RelayJson.Context.AccountListResponse);
-                Assert.Equal(["127.0.0.1", "::1"], Assert.Single(accounts!.Accounts, a => a.Name == "sample").OutboundServers);
-            }
+            using var http = new HttpClient { BaseAddress = relay.HttpBaseAddress };
+            var accounts = await http.GetFromJsonAsync("/api/v1/accounts", RelayJson.Context.AccountListResponse);
+            var account = Assert.Single(accounts!.Accounts);
+            Assert.Equal("contoso", account.Name);
+            Assert.Equal(["192.0.2.10", "2001:db8:10::/64"], account.OutboundServers);
         }
-        finally
+        await using (var sample = await RelayHost.StartAsync(["--smtp", "127.0.0.1:0", "--http", "127.0.0.1:0", "--data", folder.Path, "--Logging:LogLevel:Default=Warning"]))
         {
-            TestRelay.DeleteFolder(folder);
+            using var http = new HttpClient { BaseAddress = sample.HttpBaseAddress };
+            var accounts = await http.GetFromJsonAsync("/api/v1/accounts", RelayJson.Context.AccountListResponse);
+            Assert.Equal(["127.0.0.1", "::1"], Assert.Single(accounts!.Accounts, a => a.Name == "sample").OutboundServers);
         }
     }
 
     [Fact]
     public async Task The_relay_process_stops_with_exit_code_2_and_one_line_on_a_bad_config()
     {
-        var folder = TestRelay.NewDataFolder();
-        try
-        {
-            var config = Path.Combine(folder, "bad.json");
-            await File.WriteAllTextAsync(config, """{"Accounts":[{"Name":"contoso","OutboundServers":["192.0.2.10","300.1.1.1"]}]}""");
-            var dll = Path.Combine(AppContext.BaseDirectory, "smarthostlab-relay.dll");
-            var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, WorkingDirectory = folder };
-            foreach (var arg in new[] { dll, "--config", config, "--data", folder, "--smtp", "127.0.0.1:0", "--http", "127.0.0.1:0" }) start.ArgumentList.Add(arg);
-            using var process = Process.Start(start)!;
-            var stderr = process.StandardError.ReadToEndAsync();
-            var stdout = process.StandardOutput.ReadToEndAsync();
-            Assert.True(process.WaitForExit(60_000));
-            Assert.Equal(2, process.ExitCode);
-            Assert.Equal("smarthostlab-relay: configuration error: Accounts:0:OutboundServers:1: '300.1.1.1' is not an IP address or CIDR range", (await stderr).Trim());
-            Assert.DoesNotContain("   at ", await stdout);
-        }
-        finally
-        {
-            TestRelay.DeleteFolder(folder);
-        }
+        using var folder = new TempFolder();
+        var config = Path.Combine(folder.Path, "bad.json");
+        await File.WriteAllTextAsync(config, """{"Accounts":[{"Name":"contoso","OutboundServers":["192.0.2.10","300.1.1.1"]}]}""");
+        var dll = Path.Combine(AppContext.BaseDirectory, "smarthostlab-relay.dll");
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, WorkingDirectory = folder.Path };
+        foreach (var arg in new[] { dll, "--config", config, "--data", folder.Path, "--smtp", "127.0.0.1:0", "--http", "127.0.0.1:0" }) start.ArgumentList.Add(arg);
+        using var process = Process.Start(start)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        Assert.True(process.WaitForExit(60_000));
+        Assert.Equal(2, process.ExitCode);
+        Assert.Equal("smarthostlab-relay: configuration error: Accounts:0:OutboundServers:1: '300.1.1.1' is not an IP address or CIDR range", (await stderr).Trim());
+        Assert.DoesNotContain("   at ", await stdout);
     }
 
     [Fact]

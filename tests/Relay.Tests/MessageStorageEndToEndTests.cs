@@ -142,22 +142,15 @@ public sealed class MessageStorageEndToEndTests
     [Fact]
     public async Task Stored_messages_survive_a_restart()
     {
-        var folder = TestRelay.NewDataFolder();
-        try
+        using var folder = new TempFolder();
+        string id;
+        await using (var relay = await TestRelay.StartInAsync(folder.Path))
+            id = Mail.QueueIdOf(await Mail.SendAsync(relay.Smtp, TestRelay.Registered, Mail.Message("durable")));
+        await using (var restarted = await TestRelay.StartInAsync(folder.Path))
         {
-            string id;
-            await using (var relay = await TestRelay.StartInAsync(folder))
-                id = Mail.QueueIdOf(await Mail.SendAsync(relay.Smtp, TestRelay.Registered, Mail.Message("durable")));
-            await using (var restarted = await TestRelay.StartInAsync(folder))
-            {
-                var message = await restarted.Http.GetFromJsonAsync($"/api/v1/messages/{id}", RelayJson.Context.MessageResponse);
-                Assert.Equal("durable", message!.Subject);
-                Assert.Contains("durable", await restarted.Http.GetStringAsync($"/api/v1/messages/{id}/raw"));
-            }
-        }
-        finally
-        {
-            TestRelay.DeleteFolder(folder);
+            var message = await restarted.Http.GetFromJsonAsync($"/api/v1/messages/{id}", RelayJson.Context.MessageResponse);
+            Assert.Equal("durable", message!.Subject);
+            Assert.Contains("durable", await restarted.Http.GetStringAsync($"/api/v1/messages/{id}/raw"));
         }
     }
 

@@ -66,19 +66,12 @@ public sealed class ServiceEndpointsTests
     [Fact]
     public async Task Port_zero_endpoints_are_discoverable_and_stop_is_clean()
     {
-        var folder = TestRelay.NewDataFolder();
-        try
-        {
-            var relay = await RelayHost.StartAsync(["--smtp", "127.0.0.1:0", "--http", "127.0.0.1:0", "--data", folder, "--Logging:LogLevel:Default=Warning"]);
-            Assert.NotEqual(0, relay.SmtpEndPoint.Port);
-            Assert.NotEqual(0, relay.HttpEndPoint.Port);
-            Assert.True(File.Exists(Path.Combine(folder, CertificateProvider.GeneratedFileName)));
-            await relay.DisposeAsync();
-            Assert.True(File.Exists(Path.Combine(folder, "relay.db")));
-        }
-        finally
-        {
-            TestRelay.DeleteFolder(folder);
-        }
+        using var folder = new TempFolder();
+        var relay = await RelayHost.StartAsync(["--smtp", "127.0.0.1:0", "--http", "127.0.0.1:0", "--data", folder.Path, "--Logging:LogLevel:Default=Warning"]);
+        Assert.NotEqual(0, relay.SmtpEndPoint.Port);
+        Assert.NotEqual(0, relay.HttpEndPoint.Port);
+        Assert.True(File.Exists(Path.Combine(folder.Path, CertificateProvider.GeneratedFileName)));
+        await relay.DisposeAsync();
+        Assert.True(File.Exists(Path.Combine(folder.Path, "relay.db")));
     }
 }

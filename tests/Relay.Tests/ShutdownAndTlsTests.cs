@@ -11,34 +11,27 @@ public sealed class ShutdownAndTlsTests
     [Fact]
     public async Task A_session_in_DATA_finishes_its_message_during_a_graceful_stop()
     {
-        var folder = TestRelay.NewDataFolder();
-        try
+        using var folder = new TempFolder();
+        await using (var relay = await TestRelay.StartInAsync(folder.Path))
         {
-            await using (var relay = await TestRelay.StartInAsync(folder))
-            {
-                await using var client = await RawSmtpClient.ConnectAsync(relay.Smtp, TestRelay.Registered);
-                await client.ReadReplyAsync();
-                await client.CommandAsync("EHLO exchange.contoso.test");
-                await client.CommandAsync("MAIL FROM:<alice@contoso.test>");
-                await client.CommandAsync("RCPT TO:<bob@example.com>");
-                Assert.StartsWith("354", await client.CommandAsync("DATA"));
-                await client.SendAsync("Subject: drained\r\n\r\nfirst part\r\n");
+            await using var client = await RawSmtpClient.ConnectAsync(relay.Smtp, TestRelay.Registered);
+            await client.ReadReplyAsync();
+            await client.CommandAsync("EHLO exchange.contoso.test");
+            await client.CommandAsync("MAIL FROM:<alice@contoso.test>");
+            await client.CommandAsync("RCPT TO:<bob@example.com>");
+            Assert.StartsWith("354", await client.CommandAsync("DATA"));
+            await client.SendAsync("Subject: drained\r\n\r\nfirst part\r\n");
 
-                var stopping = relay.Relay.StopAsync();
-                await Task.Delay(300);
-                Assert.False(stopping.IsCompleted);
-                await client.SendAsync("second part\r\n.\r\n");
-                Assert.StartsWith("250 2.0.0 Ok: queued as", await client.ReadReplyAsync());
-                await client.SendAsync("QUIT\r\n");
-                await stopping.WaitAsync(TimeSpan.FromSeconds(30));
-            }
-            await using var restarted = await TestRelay.StartInAsync(folder);
-            Assert.Equal("drained", Assert.Single((await restarted.MessagesAsync()).Messages).Subject);
+            var stopping = relay.Relay.StopAsync();
+            await Task.Delay(300);
+            Assert.False(stopping.IsCompleted);
+            await client.SendAsync("second part\r\n.\r\n");
+            Assert.StartsWith("250 2.0.0 Ok: queued as", await client.ReadReplyAsync());
+            await client.SendAsync("QUIT\r\n");
+            await stopping.WaitAsync(TimeSpan.FromSeconds(30));
         }
-        finally
-        {
-            TestRelay.DeleteFolder(folder);
-        }
+        await using var restarted = await TestRelay.StartInAsync(folder.Path);
+        Assert.Equal("drained", Assert.Single((await restarted.MessagesAsync()).Messages).Subject);
     }
 
     [Fact]
@@ -59,33 +52,26 @@ public sealed class ShutdownAndTlsTests
     public async Task The_relay_process_exits_0_on_SIGTERM_and_logs_its_ports()
     {
         if (OperatingSystem.IsWindows()) return;
-        var folder = TestRelay.NewDataFolder();
-        try
+        using var folder = new TempFolder();
+        var dll = Path.Combine(AppContext.BaseDirectory, "smarthostlab-relay.dll");
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = folder.Path };
+        foreach (var arg in new[] { dll, "--data", folder.Path, "--smtp", "127.0.0.1:0", "--http", "127.0.0.1:0" }) start.ArgumentList.Add(arg);
+        using var process = Process.Start(start)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        string? line;
+        var smtp = "";
+        while ((line = await process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60))) is not null)
         {
-            var dll = Path.Combine(AppContext.BaseDirectory, "smarthostlab-relay.dll");
-            var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = folder };
-            foreach (var arg in new[] { dll, "--data", folder, "--smtp", "127.0.0.1:0", "--http", "127.0.0.1:0" }) start.ArgumentList.Add(arg);
-            using var process = Process.Start(start)!;
-            var stderr = process.StandardError.ReadToEndAsync();
-            string? line;
-            var smtp = "";
-            while ((line = await process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60))) is not null)
-            {
-                var at = line.IndexOf("SMTP listening on ", StringComparison.Ordinal);
-                if (at >= 0) smtp = line[(at + 18)..];
-                if (line.Contains("HTTP API listening on", StringComparison.Ordinal)) break;
-            }
-            Assert.Matches(@"^127\.0\.0\.1:\d+$", smtp);
-            using (Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!) { }
-            var rest = process.StandardOutput.ReadToEndAsync();
-            Assert.True(process.WaitForExit(60_000));
-            Assert.Equal(0, process.ExitCode);
-            Assert.Contains("Store flushed and closed", await rest);
-            Assert.Equal("", (await stderr).Trim());
+            var at = line.IndexOf("SMTP listening on ", StringComparison.Ordinal);
+            if (at >= 0) smtp = line[(at + 18)..];
+            if (line.Contains("HTTP API listening on", StringComparison.Ordinal)) break;
         }
-        finally
-        {
-            TestRelay.DeleteFolder(folder);
-        }
+        Assert.Matches(@"^127\.0\.0\.1:\d+$", smtp);
+        using (Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!) { }
+        var rest = process.StandardOutput.ReadToEndAsync();
+        Assert.True(process.WaitForExit(60_000));
+        Assert.Equal(0, process.ExitCode);
+        Assert.Contains("Store flushed and closed", await rest);
+        Assert.Equal("", (await stderr).Trim());
     }
 }

@@ -5,19 +5,19 @@ using SmarthostLab.Relay.Configuration;
 using SmarthostLab.Relay.Diagnostics;
 using SmarthostLab.Relay.Storage;
 using SmarthostLab.Smtp.Session;
-using SmarthostLab.Relay.Tests.Infrastructure;
+using SmarthostLab.Tests.Support;
 
 namespace SmarthostLab.Relay.Tests;
 
 public sealed class StoreTests : IAsyncLifetime
 {
-    private readonly string _folder = TestRelay.NewDataFolder();
+    private readonly TempFolder _folder = new();
     private readonly List<SqliteMessageStore> _stores = [];
 
     private async Task<SqliteMessageStore> OpenAsync(StoreOptions? options = null)
     {
         options ??= new StoreOptions();
-        options.DataFolder = _folder;
+        options.DataFolder = _folder.Path;
         var store = new SqliteMessageStore(Options.Create(options), TimeProvider.System, new RelayMetrics(new TestMeterFactory()), NullLogger<SqliteMessageStore>.Instance);
         await store.OpenAsync();
         _stores.Add(store);
@@ -149,7 +149,7 @@ public sealed class StoreTests : IAsyncLifetime
     public async Task DisposeAsync()
     {
         foreach (var store in _stores) await store.DisposeAsync();
-        TestRelay.DeleteFolder(_folder);
+        _folder.Dispose();
     }
 
     private sealed class TestMeterFactory : IMeterFactory

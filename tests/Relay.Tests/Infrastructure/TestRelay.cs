@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using SmarthostLab.Relay.Api;
 using SmarthostLab.Relay.Api.Contracts;
 using SmarthostLab.Relay.Hosting;
+using SmarthostLab.Tests.Support;
 
 namespace SmarthostLab.Relay.Tests.Infrastructure;
 
@@ -16,13 +17,13 @@ public sealed class TestRelay : IAsyncDisposable
     public static readonly IPAddress Registered = IPAddress.Parse("127.0.0.2");
     public static readonly IPAddress Unregistered = IPAddress.Parse("127.0.0.3");
 
-    private readonly bool _ownsFolder;
+    private readonly TempFolder? _ownedFolder;
 
-    private TestRelay(RunningRelay relay, string dataFolder, bool ownsFolder)
+    private TestRelay(RunningRelay relay, string dataFolder, TempFolder? ownedFolder)
     {
         Relay = relay;
         DataFolder = dataFolder;
-        _ownsFolder = ownsFolder;
+        _ownedFolder = ownedFolder;
         Http = new HttpClient { BaseAddress = relay.HttpBaseAddress, Timeout = TimeSpan.FromSeconds(60) };
     }
 
@@ -31,21 +32,14 @@ public sealed class TestRelay : IAsyncDisposable
     public HttpClient Http { get; }
     public IPEndPoint Smtp => Relay.SmtpEndPoint;
 
-    public static string NewDataFolder()
-    {
-        var path = Path.Combine(Path.GetTempPath(), "relay-tests", Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(path);
-        return path;
-    }
-
     /// <summary>Starts a relay; <paramref name="extra"/> are more arguments (override the defaults).</summary>
     public static async Task<TestRelay> StartAsync(params string[] extra) => await StartInAsync(null, extra);
 
     /// <summary>Starts a relay on <paramref name="dataFolder"/> (kept on dispose when given).</summary>
     public static async Task<TestRelay> StartInAsync(string? dataFolder, params string[] extra)
     {
-        var owns = dataFolder is null;
-        dataFolder ??= NewDataFolder();
+        var owned = dataFolder is null ? new TempFolder() : null;
+        dataFolder ??= owned!.Path;
         string[] args =
         [
             "--smtp", "127.0.0.1:0", "--http", "127.0.0.1:0", "--data", dataFolder,
@@ -57,8 +51,15 @@ public sealed class TestRelay : IAsyncDisposable
             "--Accounts:0:Domains:0=contoso.test",
             .. extra,
         ];
-        var relay = await RelayHost.StartAsync(args);
-        return new TestRelay(relay, dataFolder, owns);
+        try
+        {
+            return new TestRelay(await RelayHost.StartAsync(args), dataFolder, owned);
+        }
+        catch
+        {
+            owned?.Dispose();
+            throw;
+        }
     }
 
     public HttpRequestMessage Admin(HttpMethod method, string uri, object? body = null)
@@ -87,18 +88,6 @@ public sealed class TestRelay : IAsyncDisposable
     {
         Http.Dispose();
         await Relay.DisposeAsync();
-        if (_ownsFolder) DeleteFolder(DataFolder);
-    }
-
-    public static void DeleteFolder(string path)
-    {
-        try
-        {
-            Directory.Delete(path, recursive: true);
-        }
-        catch (IOException)
-        {
-            // A leftover temp folder is harmless.
-        }
+        _ownedFolder?.Dispose();
     }
 }

@@ -1,5 +1,6 @@
 using SmarthostLab.Relay.Hosting;
 using SmarthostLab.Relay.Tests.Infrastructure;
+using SmarthostLab.Tests.Support;
 
 namespace SmarthostLab.Relay.Tests.Verification;
 
@@ -8,20 +9,13 @@ public sealed class VerificationConfigurationTests
     [Fact]
     public async Task A_key_file_that_holds_no_private_key_is_a_one_line_error_naming_the_setting()
     {
-        var folder = TestRelay.NewDataFolder();
-        try
-        {
-            var path = Path.Combine(folder, "bad.pem");
-            await File.WriteAllTextAsync(path, "not a key\n");
-            var error = await Assert.ThrowsAsync<RelayConfigurationException>(() => TestRelay.StartAsync(
-                "--Accounts:0:Dkim:0:Domain=contoso.test", "--Accounts:0:Dkim:0:Selector=s1", "--Accounts:0:Dkim:0:PrivateKeyFile=" + path));
-            Assert.StartsWith($"Accounts:0:Dkim:0:PrivateKeyFile: '{path}' is not a usable RSA or Ed25519 private key", error.Message);
-            Assert.DoesNotContain('\n', error.Message);
-        }
-        finally
-        {
-            TestRelay.DeleteFolder(folder);
-        }
+        using var folder = new TempFolder();
+        var path = Path.Combine(folder.Path, "bad.pem");
+        await File.WriteAllTextAsync(path, "not a key\n");
+        var error = await Assert.ThrowsAsync<RelayConfigurationException>(() => TestRelay.StartAsync(
+            "--Accounts:0:Dkim:0:Domain=contoso.test", "--Accounts:0:Dkim:0:Selector=s1", "--Accounts:0:Dkim:0:PrivateKeyFile=" + path));
+        Assert.StartsWith($"Accounts:0:Dkim:0:PrivateKeyFile: '{path}' is not a usable RSA or Ed25519 private key", error.Message);
+        Assert.DoesNotContain('\n', error.Message);
     }
 
     [Fact]

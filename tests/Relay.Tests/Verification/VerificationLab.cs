@@ -27,9 +27,9 @@ internal sealed class VerificationLab : IAsyncDisposable
         """;
 
     private readonly UdpClient _silentDns;
-    private readonly string _folder;
+    private readonly TempFolder _folder;
 
-    private VerificationLab(TestRelay relay, UdpClient silentDns, string folder, string zonePath)
+    private VerificationLab(TestRelay relay, UdpClient silentDns, TempFolder folder, string zonePath)
     {
         Relay = relay;
         _silentDns = silentDns;
@@ -52,8 +52,8 @@ internal sealed class VerificationLab : IAsyncDisposable
 
     private static async Task<VerificationLab> StartCoreAsync(bool signing, string[] extra)
     {
-        var folder = TestRelay.NewDataFolder();
-        var zonePath = Path.Combine(folder, "test.zone");
+        var folder = new TempFolder();
+        var zonePath = Path.Combine(folder.Path, "test.zone");
         await File.WriteAllTextAsync(zonePath, await File.ReadAllTextAsync(Path.Combine(RepositoryFiles.Root(), "samples", "lab.zone")) + "\n" + TestZone + "\n");
         var silent = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
         var port = ((IPEndPoint)silent.Client.LocalEndPoint!).Port;
@@ -77,11 +77,12 @@ internal sealed class VerificationLab : IAsyncDisposable
         catch
         {
             silent.Dispose();
+            folder.Dispose();
             throw;
         }
     }
 
-    /// <summary>Sends <paramref name="message"/> (CRLF text) over a raw session from 127.0.0.2 and returns the final reply line.</summary>
+    /// <summary>Sends <paramref name="message"/> (CRLF text) over a raw session from 127.0.0.2 and returns the reply to it.</summary>
     public async Task<string> SendRawAsync(string mailFrom, string message, string helo = "mail.contoso.test", string to = "bob@example.com")
     {
         await using var client = await RawSmtpClient.ConnectAsync(Relay.Smtp, TestRelay.Registered);
@@ -114,6 +115,6 @@ internal sealed class VerificationLab : IAsyncDisposable
     {
         await Relay.DisposeAsync();
         _silentDns.Dispose();
-        TestRelay.DeleteFolder(_folder);
+        _folder.Dispose();
     }
 }
