@@ -1,5 +1,6 @@
 using System.Text.Json;
 using SmarthostLab.Relay.Hosting;
+using SmarthostLab.Tests.Support;
 
 namespace SmarthostLab.Interop.Tests;
 
@@ -9,9 +10,9 @@ namespace SmarthostLab.Interop.Tests;
 /// </summary>
 public sealed class InteropRelay : IAsyncDisposable
 {
-    private readonly string _dataFolder;
+    private readonly TempFolder _dataFolder;
 
-    private InteropRelay(RunningRelay relay, string dataFolder)
+    private InteropRelay(RunningRelay relay, TempFolder dataFolder)
     {
         Relay = relay;
         _dataFolder = dataFolder;
@@ -30,18 +31,25 @@ public sealed class InteropRelay : IAsyncDisposable
     /// <summary>Starts the relay.</summary>
     public static async Task<InteropRelay> StartAsync()
     {
-        var data = Path.Combine(Path.GetTempPath(), "smarthostlab-interop", Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(data);
+        var data = new TempFolder();
         string[] args =
         [
-            "--smtp", "127.0.0.1:0", "--http", "127.0.0.1:0", "--data", data,
+            "--smtp", "127.0.0.1:0", "--http", "127.0.0.1:0", "--data", data.Path,
             "--Logging:LogLevel:Default=Warning",
             "--Smtp:HostName=smarthost.test",
             "--Accounts:0:Name=contoso",
             "--Accounts:0:OutboundServers:0=127.0.0.2",
             "--Accounts:0:Domains:0=contoso.test",
         ];
-        return new InteropRelay(await RelayHost.StartAsync(args), data);
+        try
+        {
+            return new InteropRelay(await RelayHost.StartAsync(args), data);
+        }
+        catch
+        {
+            data.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Long-polls the wait API for a message carrying <paramref name="token"/>; null on 408.</summary>
@@ -69,13 +77,6 @@ public sealed class InteropRelay : IAsyncDisposable
     {
         Http.Dispose();
         await Relay.DisposeAsync();
-        try
-        {
-            Directory.Delete(_dataFolder, recursive: true);
-        }
-        catch (IOException)
-        {
-            // A file still held open is left for the OS's temp cleanup.
-        }
+        _dataFolder.Dispose();
     }
 }

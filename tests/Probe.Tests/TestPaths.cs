@@ -18,12 +18,4 @@ internal static class TestPaths
         listener.Stop();
         return port;
     }
-
-    /// <summary>A fresh temporary directory.</summary>
-    public static string TempDirectory()
-    {
-        var path = Path.Combine(Path.GetTempPath(), "probe-tests-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(path);
-        return path;
-    }
 }

@@ -1,4 +1,5 @@
 using SmarthostLab.Relay.Hosting;
+using SmarthostLab.Tests.Support;
 
 namespace SmarthostLab.Probe.Tests.EndToEnd;
 
@@ -9,7 +10,7 @@ namespace SmarthostLab.Probe.Tests.EndToEnd;
 /// </summary>
 public sealed class LabRelayFixture : IAsyncLifetime
 {
-    private readonly string dataFolder = TestPaths.TempDirectory();
+    private readonly TempFolder dataFolder = new();
     private RunningRelay? relay;
 
     /// <summary>The running relay.</summary>
@@ -26,7 +27,7 @@ public sealed class LabRelayFixture : IAsyncLifetime
     {
         relay = await RelayHost.StartAsync(
         [
-            "--smtp", "127.0.0.1:0", "--http", "127.0.0.1:0", "--data", dataFolder,
+            "--smtp", "127.0.0.1:0", "--http", "127.0.0.1:0", "--data", dataFolder.Path,
             "--zone", TestPaths.Data("contoso-good.zone"),
             "--Logging:LogLevel:Default=Warning",
             "--Smtp:HostName=smarthost.test",
@@ -47,13 +48,6 @@ public sealed class LabRelayFixture : IAsyncLifetime
             await relay.DisposeAsync();
         }
 
-        try
-        {
-            Directory.Delete(dataFolder, recursive: true);
-        }
-        catch (IOException)
-        {
-            // SQLite may still hold the file for a moment; the temp folder is harmless.
-        }
+        dataFolder.Dispose();
     }
 }

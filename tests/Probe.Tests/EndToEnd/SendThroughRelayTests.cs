@@ -1,4 +1,5 @@
 using System.Xml.Linq;
+using SmarthostLab.Tests.Support;
 
 namespace SmarthostLab.Probe.Tests.EndToEnd;
 
@@ -47,7 +48,8 @@ public sealed class SendThroughRelayTests(LabRelayFixture lab) : IClassFixture<L
     [Fact]
     public async Task Text_report_and_JUnit_file()
     {
-        var junit = Path.Combine(TestPaths.TempDirectory(), "probe.xml");
+        using var folder = new TempFolder();
+        var junit = Path.Combine(folder.Path, "probe.xml");
 
         var run = await ProbeRun.RunAsync(Send("127.0.0.3", "--junit", junit));
 
@@ -78,7 +80,8 @@ public sealed class SendThroughRelayTests(LabRelayFixture lab) : IClassFixture<L
     [Fact]
     public async Task An_unreachable_relay_cannot_run_and_JUnit_says_so()
     {
-        var junit = Path.Combine(TestPaths.TempDirectory(), "probe.xml");
+        using var folder = new TempFolder();
+        var junit = Path.Combine(folder.Path, "probe.xml");
 
         var run = await ProbeRun.RunAsync("send", "--via", lab.Via, "--from", "alice@contoso.test", "--to", "bob@example.com", "--relay", $"http://127.0.0.1:{TestPaths.ClosedPort()}", "--timeout", "5", "--junit", junit);
 

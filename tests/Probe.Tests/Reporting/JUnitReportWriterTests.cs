@@ -1,5 +1,6 @@
 using System.Xml.Linq;
 using SmarthostLab.Probe.Reporting;
+using SmarthostLab.Tests.Support;
 
 namespace SmarthostLab.Probe.Tests.Reporting;
 
@@ -33,8 +34,8 @@ public sealed class JUnitReportWriterTests
     [Fact]
     public void The_file_is_written_where_asked()
     {
-        var dir = TestPaths.TempDirectory();
-        var path = Path.Combine(dir, "sub", "probe.xml");
+        using var dir = new TempFolder();
+        var path = Path.Combine(dir.Path, "sub", "probe.xml");
         var report = new ProbeReport("dns", "contoso.test");
         report.Add(Finding.Pass("spf-record", "ok"));
 

@@ -1,4 +1,5 @@
 using System.Net;
+using SmarthostLab.Tests.Support;
 using SmarthostLab.Verification.Dns;
 using SmarthostLab.Verification.Spf;
 
@@ -6,14 +7,14 @@ namespace SmarthostLab.Verification.Tests.Dns;
 
 public sealed class DnsResolverFactoryTests : IDisposable
 {
-    private readonly string directory = Directory.CreateTempSubdirectory("smarthostlab-zone-").FullName;
+    private readonly TempFolder directory = new();
 
-    public void Dispose() => Directory.Delete(directory, recursive: true);
+    public void Dispose() => directory.Dispose();
 
     [Fact]
     public async Task Zones_answer_first_and_offline_live_dns_gives_temperror_for_the_rest()
     {
-        var path = Path.Combine(directory, "lab.zone");
+        var path = Path.Combine(directory.Path, "lab.zone");
         await File.WriteAllTextAsync(path, """
             $ORIGIN contoso.test.
             @ 300 IN TXT "v=spf1 include:_spf.smarthost.test -all"
@@ -33,7 +34,7 @@ public sealed class DnsResolverFactoryTests : IDisposable
     [Fact]
     public void A_bad_zone_file_names_file_and_line()
     {
-        var path = Path.Combine(directory, "bad.zone");
+        var path = Path.Combine(directory.Path, "bad.zone");
         File.WriteAllText(path, "$ORIGIN contoso.test.\n@ TXT \"ok\"\nmail A not-an-ip\n");
         var e = Assert.Throws<ZoneFileException>(() => DnsResolverFactory.Create(new VerificationOptions { Zones = [path] }));
         Assert.Equal($"{path}:3: bad A address 'not-an-ip'", e.Message);
@@ -42,7 +43,7 @@ public sealed class DnsResolverFactoryTests : IDisposable
     [Fact]
     public void A_missing_zone_file_names_the_key()
     {
-        var e = Assert.Throws<FileNotFoundException>(() => DnsResolverFactory.Create(new VerificationOptions { Zones = [Path.Combine(directory, "none.zone")] }));
+        var e = Assert.Throws<FileNotFoundException>(() => DnsResolverFactory.Create(new VerificationOptions { Zones = [Path.Combine(directory.Path, "none.zone")] }));
         Assert.Contains("Verification:Zones", e.Message, StringComparison.Ordinal);
     }
 }
