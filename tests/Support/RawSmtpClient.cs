@@ -59,13 +59,16 @@ public sealed class RawSmtpClient : IAsyncDisposable
 
     /// <summary>
     /// Continues the session inside TLS, accepting any certificate: after the server's 220 to
-    /// STARTTLS, or right after connecting to an implicit-TLS port. Unread plain-text bytes are dropped.
+    /// STARTTLS, or right after connecting to an implicit-TLS port. Plain-text bytes the server sent after its
+    /// 220 and before the handshake (an answer to pipelined plain text, RFC 3207 5) fail the call instead of
+    /// being dropped.
     /// </summary>
     public async Task StartTlsAsync(string targetHost = "relay.test")
     {
+        if (_pending.Count > 0)
+            throw new InvalidOperationException("plain text after the 220 to STARTTLS, before TLS: " + Encoding.UTF8.GetString(_pending.ToArray()));
         var ssl = new SslStream(_stream, leaveInnerStreamOpen: false, (_, _, _, _) => true);
         await ssl.AuthenticateAsClientAsync(targetHost).WaitAsync(DefaultLimit);
-        _pending.Clear();
         _stream = ssl;
     }
 
@@ -82,7 +85,10 @@ public sealed class RawSmtpClient : IAsyncDisposable
         }
     }
 
-    /// <summary>Reads one line without its line end, or null when the server closed the connection.</summary>
+    /// <summary>
+    /// Reads one CRLF-terminated line without its line end, or null when the server closed the connection at a
+    /// line boundary. A bare LF, or a partial line at close, throws <see cref="IOException"/> naming the bytes.
+    /// </summary>
     public async Task<string?> ReadLineAsync(TimeSpan limit)
     {
         using var timeout = new CancellationTokenSource(limit);
@@ -102,13 +108,19 @@ public sealed class RawSmtpClient : IAsyncDisposable
             var lf = _pending.IndexOf((byte)'\n');
             if (lf >= 0)
             {
-                var line = Encoding.UTF8.GetString(_pending.GetRange(0, lf).ToArray()).TrimEnd('\r');
+                if (lf == 0 || _pending[lf - 1] != (byte)'\r')
+                    throw new IOException("line not ended by CRLF: " + Encoding.UTF8.GetString(_pending.GetRange(0, lf + 1).ToArray()));
+                var line = Encoding.UTF8.GetString(_pending.GetRange(0, lf - 1).ToArray());
                 _pending.RemoveRange(0, lf + 1);
                 return line;
             }
 
             var n = await _stream.ReadAsync(_buffer, cancellationToken);
-            if (n == 0) return null;
+            if (n == 0)
+            {
+                if (_pending.Count > 0) throw new IOException("closed in the middle of a line: " + Encoding.UTF8.GetString(_pending.ToArray()));
+                return null;
+            }
             _pending.AddRange(_buffer.AsSpan(0, n));
         }
     }
