@@ -9,16 +9,27 @@ public sealed class TempFolder : IDisposable
     /// <summary>The folder's full path.</summary>
     public string Path { get; }
 
-    /// <summary>Deletes the folder recursively; one already gone, or still in use, is left alone.</summary>
+    /// <summary>
+    /// Deletes the folder recursively; one already gone is fine. A delete that fails twice, 100 ms apart, throws:
+    /// something still writing there after the test disposed it (a relay, a store) is a bug worth seeing.
+    /// </summary>
     public void Dispose()
     {
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            Directory.Delete(Path, recursive: true);
-        }
-        catch (IOException)
-        {
-            // DirectoryNotFoundException is an IOException too; a leftover temp folder is harmless.
+            try
+            {
+                Directory.Delete(Path, recursive: true);
+                return;
+            }
+            catch (DirectoryNotFoundException)
+            {
+                return;
+            }
+            catch (IOException) when (attempt == 1)
+            {
+                Thread.Sleep(100);
+            }
         }
     }
 }

@@ -1,3 +1,4 @@
+using SmarthostLab.Tests.Support;
 using SmarthostLab.Verification.Psl;
 using SmarthostLab.Verification.Tests.Support;
 
@@ -65,19 +66,13 @@ public sealed class PublicSuffixListTests
     [Fact]
     public void Loads_from_a_file_path()
     {
-        var path = System.IO.Path.GetTempFileName();
+        using var folder = new TempFolder();
+        var path = System.IO.Path.Combine(folder.Path, "list.dat");
         File.WriteAllText(path, "// test\ntest\n*.wild.test\n!keep.wild.test\n");
-        try
-        {
-            var psl = PublicSuffixList.LoadFile(path);
-            Assert.Equal("a.test", psl.GetOrganizationalDomain("x.a.test"));
-            Assert.Equal("x.y.wild.test", psl.GetOrganizationalDomain("w.x.y.wild.test"));
-            Assert.Equal("keep.wild.test", psl.GetOrganizationalDomain("a.keep.wild.test"));
-        }
-        finally
-        {
-            File.Delete(path);
-        }
+        var psl = PublicSuffixList.LoadFile(path);
+        Assert.Equal("a.test", psl.GetOrganizationalDomain("x.a.test"));
+        Assert.Equal("x.y.wild.test", psl.GetOrganizationalDomain("w.x.y.wild.test"));
+        Assert.Equal("keep.wild.test", psl.GetOrganizationalDomain("a.keep.wild.test"));
     }
 
     private static string ToAscii(string s) => new System.Globalization.IdnMapping().GetAscii(s.ToLowerInvariant());
