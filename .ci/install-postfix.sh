@@ -4,7 +4,8 @@
 # Needs root only when Postfix is missing.
 set -euo pipefail
 
-if command -v postfix >/dev/null 2>&1 && [ -x /usr/sbin/smtp-sink ]; then exit 0; fi
+# Absolute paths: /usr/sbin is not on a Debian user's PATH, and Postfix may well be installed.
+if [ -x /usr/sbin/postfix ] && [ -x /usr/sbin/smtp-sink ]; then exit 0; fi
 if [ "$(id -u)" != 0 ]; then echo "install-postfix: Postfix is missing and installing it needs root" >&2; exit 1; fi
 export DEBIAN_FRONTEND=noninteractive
 echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections

@@ -36,6 +36,7 @@ for arg in "$@"; do
     *) echo "smtp-sink-compare: unknown argument $arg" >&2; exit 2 ;;
   esac
 done
+case "${SIGNED:-1}" in 0|1) ;; *) echo "smtp-sink-compare: SIGNED must be 0 or 1, not '$SIGNED'" >&2; exit 2 ;; esac
 mkdir -p "$OUT"
 PFX=/var/lib/smarthostlab-bench-postfix
 pids=()
