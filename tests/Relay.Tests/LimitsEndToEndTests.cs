@@ -10,12 +10,7 @@ public sealed class LimitsEndToEndTests
     public async Task Message_over_MaxMessageSize_gets_552_5_3_4_and_is_recorded()
     {
         await using var relay = await TestRelay.StartAsync("--Smtp:MaxMessageSize=2048");
-        await using var client = await RawSmtpClient.ConnectAsync(relay.Smtp, TestRelay.Registered);
-        await client.ReadReplyAsync();
-        await client.CommandAsync("EHLO exchange.contoso.test");
-        await client.CommandAsync("MAIL FROM:<alice@contoso.test>");
-        await client.CommandAsync("RCPT TO:<bob@example.com>");
-        Assert.StartsWith("354", await client.CommandAsync("DATA"));
+        await using var client = await relay.OpenDataAsync();
         var body = new StringBuilder("Subject: big\r\n\r\n");
         while (body.Length < 5000) body.Append("0123456789012345678901234567890123456789012345678901234567890123456789\r\n");
         await client.SendAsync(body + ".\r\n");

@@ -13,12 +13,7 @@ public sealed class MessageStorageEndToEndTests
     public async Task Message_is_stored_byte_exact_after_the_prepended_Received_header()
     {
         await using var relay = await TestRelay.StartAsync();
-        await using var client = await RawSmtpClient.ConnectAsync(relay.Smtp, TestRelay.Registered);
-        await client.ReadReplyAsync();
-        await client.CommandAsync("EHLO exchange.contoso.test");
-        await client.CommandAsync("MAIL FROM:<alice@contoso.test> BODY=8BITMIME");
-        await client.CommandAsync("RCPT TO:<bob@example.com>");
-        Assert.StartsWith("354", await client.CommandAsync("DATA"));
+        await using var client = await relay.OpenDataAsync("<alice@contoso.test> BODY=8BITMIME");
         var sent = "Subject: exact bytes\r\nX-Spacing:  two  spaces\t tab \r\nMessage-ID: <exact@contoso.test>\r\n\r\nline one\r\n\r\n.leading dot\r\ncaf\u00e9\r\n";
         await client.SendAsync(Encoding.UTF8.GetBytes(sent.Replace("\r\n.", "\r\n..", StringComparison.Ordinal) + ".\r\n"));
         var reply = await client.ReadReplyAsync();
@@ -52,12 +47,7 @@ public sealed class MessageStorageEndToEndTests
     public async Task A_null_sender_bounce_is_stored_with_an_empty_MAIL_FROM_and_no_parameters()
     {
         await using var relay = await TestRelay.StartAsync();
-        await using var client = await RawSmtpClient.ConnectAsync(relay.Smtp, TestRelay.Registered);
-        await client.ReadReplyAsync();
-        await client.CommandAsync("EHLO exchange.contoso.test");
-        Assert.StartsWith("250", await client.CommandAsync("MAIL FROM:<>"));
-        await client.CommandAsync("RCPT TO:<bob@example.com>");
-        Assert.StartsWith("354", await client.CommandAsync("DATA"));
+        await using var client = await relay.OpenDataAsync("<>");
         await client.SendAsync("Subject: Undeliverable\r\n\r\nbounce\r\n.\r\n"u8.ToArray());
         var id = Mail.QueueIdOf(await client.ReadReplyAsync());
 

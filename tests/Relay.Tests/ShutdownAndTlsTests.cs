@@ -14,12 +14,7 @@ public sealed class ShutdownAndTlsTests
         using var folder = new TempFolder();
         await using (var relay = await TestRelay.StartInAsync(folder.Path))
         {
-            await using var client = await RawSmtpClient.ConnectAsync(relay.Smtp, TestRelay.Registered);
-            await client.ReadReplyAsync();
-            await client.CommandAsync("EHLO exchange.contoso.test");
-            await client.CommandAsync("MAIL FROM:<alice@contoso.test>");
-            await client.CommandAsync("RCPT TO:<bob@example.com>");
-            Assert.StartsWith("354", await client.CommandAsync("DATA"));
+            await using var client = await relay.OpenDataAsync();
             await client.SendAsync("Subject: drained\r\n\r\nfirst part\r\n");
 
             var stopping = relay.Relay.StopAsync();

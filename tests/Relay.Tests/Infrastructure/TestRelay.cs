@@ -32,6 +32,21 @@ public sealed class TestRelay : IAsyncDisposable
     public HttpClient Http { get; }
     public IPEndPoint Smtp => Relay.SmtpEndPoint;
 
+    /// <summary>
+    /// A client from the registered address, past the greeting, EHLO exchange.contoso.test, <c>MAIL FROM:</c>
+    /// <paramref name="mailFrom"/> (250), <c>RCPT TO:&lt;bob@example.com&gt;</c> (250) and DATA (354): ready for the message.
+    /// </summary>
+    public async Task<RawSmtpClient> OpenDataAsync(string mailFrom = "<alice@contoso.test>")
+    {
+        var client = await RawSmtpClient.ConnectAsync(Smtp, Registered);
+        await client.ReadReplyAsync();
+        Assert.StartsWith("250", await client.CommandAsync("EHLO exchange.contoso.test"));
+        Assert.StartsWith("250", await client.CommandAsync("MAIL FROM:" + mailFrom));
+        Assert.StartsWith("250", await client.CommandAsync("RCPT TO:<bob@example.com>"));
+        Assert.StartsWith("354", await client.CommandAsync("DATA"));
+        return client;
+    }
+
     /// <summary>Starts a relay; <paramref name="extra"/> are more arguments (override the defaults).</summary>
     public static async Task<TestRelay> StartAsync(params string[] extra) => await StartInAsync(null, extra);
 
