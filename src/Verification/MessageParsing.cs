@@ -49,6 +49,17 @@ internal static class MessageParsing
         return message.Position;
     }
 
+    /// <summary>
+    /// The whole message as MimeKit parses it, a leading mbox From line skipped as <see cref="Parse(Stream)"/> skips it,
+    /// for work that needs MimeKit's message model only (signing). Parts refer to <paramref name="message"/>; dispose it.
+    /// </summary>
+    /// <exception cref="FormatException">The bytes are not a message.</exception>
+    public static MimeMessage ParseMessage(ReadOnlyMemory<byte> message)
+    {
+        var stream = OpenRead(message);
+        return ParseMessage(stream, SkipMboxFromLine(stream));
+    }
+
     /// <summary>The whole message as MimeKit parses it, from <paramref name="start"/> (persistent: parts refer to the stream).</summary>
     public static MimeMessage ParseMessage(Stream message, long start)
     {

@@ -45,8 +45,7 @@ public sealed class DkimMessageSigner
     /// <exception cref="FormatException">The message cannot be parsed or has no From header (RFC 6376 5.4).</exception>
     public string Sign(ReadOnlyMemory<byte> message)
     {
-        using var parsedMessage = MessageParsing.Parse(message);
-        var parsed = parsedMessage.Message;
+        using var parsed = MessageParsing.ParseMessage(message); // MimeKit's signer needs its message model, nothing else
         if (!parsed.Headers.Contains(HeaderId.From))
         {
             throw new FormatException("a message without a From header cannot be DKIM-signed (RFC 6376 5.4)");
