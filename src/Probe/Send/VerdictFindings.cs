@@ -1,3 +1,4 @@
+using System.Net;
 using SmarthostLab.Probe.Relay;
 using SmarthostLab.Probe.Reporting;
 using SmarthostLab.Verification;
@@ -42,7 +43,10 @@ public static class VerdictFindings
             details["helo"] = message.Helo;
         }
 
-        var account = accounts?.Accounts.Find(a => a.OutboundServers.Exists(s => IpMatcher.Matches(ip, s)));
+        // The relay's own matcher: an entry of the list is an address or CIDR range, as the relay parsed it.
+        var account = IPAddress.TryParse(ip, out var address)
+            ? accounts?.Accounts.Find(a => a.OutboundServers.Exists(s => IpPrefix.TryParse(s, out var prefix) && prefix.Contains(address)))
+            : null;
         var name = account?.Name ?? message.Account;
         if (name is null)
         {

@@ -1,4 +1,5 @@
 using SmarthostLab.Relay.Configuration;
+using SmarthostLab.Verification;
 
 namespace SmarthostLab.Relay.Admission;
 

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SmarthostLab.Relay.Configuration;
 using SmarthostLab.Relay.Storage;
+using SmarthostLab.Verification;
 
 namespace SmarthostLab.Relay.Admission;
 

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using SmarthostLab.Verification;
 
 namespace SmarthostLab.Relay.Admission;
 

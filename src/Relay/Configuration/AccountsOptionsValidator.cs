@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using SmarthostLab.Relay.Admission;
+using SmarthostLab.Verification;
 
 namespace SmarthostLab.Relay.Configuration;
 

@@ -4,42 +4,11 @@ using System.Text;
 
 namespace SmarthostLab.Verification.Spf;
 
-/// <summary>Client-address helpers: prefix matching (RFC 7208 5.6), reverse names and macro forms of %{i} (RFC 7208 7.3).</summary>
+/// <summary>Client-address helpers: reverse names and macro forms of %{i} (RFC 7208 7.3); prefix matching is <see cref="IpPrefix.InRange"/>.</summary>
 internal static class SpfAddress
 {
     /// <summary>IPv4-mapped IPv6 addresses are treated as IPv4 (RFC 7208 5 / 4.6.2 practice).</summary>
     public static IPAddress Normalize(IPAddress ip) => ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip;
-
-    /// <summary>True when <paramref name="ip"/> lies in <paramref name="network"/>/<paramref name="prefix"/> (same family only).</summary>
-    public static bool InNetwork(IPAddress ip, IPAddress network, int prefix)
-    {
-        if (ip.AddressFamily != network.AddressFamily)
-        {
-            return false;
-        }
-
-        Span<byte> a = stackalloc byte[16];
-        Span<byte> b = stackalloc byte[16];
-        if (!ip.TryWriteBytes(a, out var length) || !network.TryWriteBytes(b, out _))
-        {
-            return false;
-        }
-
-        var full = prefix / 8;
-        if (!a[..full].SequenceEqual(b[..full]))
-        {
-            return false;
-        }
-
-        var bits = prefix % 8;
-        if (bits == 0 || full >= length)
-        {
-            return true;
-        }
-
-        var mask = (byte)(0xFF << (8 - bits));
-        return (a[full] & mask) == (b[full] & mask);
-    }
 
     /// <summary>%{i}: dotted quad for IPv4, dot-separated nibbles for IPv6.</summary>
     public static string MacroForm(IPAddress ip)

@@ -182,9 +182,9 @@ public sealed class SpfEvaluator
                     match = SpfMatch.Yes;
                     break;
                 case SpfMechanismKind.Ip4 or SpfMechanismKind.Ip6:
-                    match = SpfAddress.InNetwork(state.Ip, mechanism.Network!, state.IsIPv4 ? mechanism.Cidr4 : mechanism.Cidr6)
+                    match = IpPrefix.InRange(state.Ip, mechanism.Network!, state.IsIPv4 ? mechanism.Cidr4 : mechanism.Cidr6)
                         || (state.IsIPv4 && mechanism.Kind == SpfMechanismKind.Ip6 && mechanism.Network!.IsIPv4MappedToIPv6 && mechanism.Cidr6 >= 96
-                            && SpfAddress.InNetwork(state.Ip, mechanism.Network.MapToIPv4(), mechanism.Cidr6 - 96))
+                            && IpPrefix.InRange(state.Ip, mechanism.Network.MapToIPv4(), mechanism.Cidr6 - 96))
                         ? SpfMatch.Yes
                         : SpfMatch.No;
                     break;
@@ -418,7 +418,7 @@ public sealed class SpfEvaluator
         for (var index = 0; index < answer.Records.Count; index++)
         {
             var record = answer.Records[index];
-            if (record.Address is { } address && SpfAddress.InNetwork(state.Ip, address, prefix))
+            if (record.Address is { } address && IpPrefix.InRange(state.Ip, address, prefix))
             {
                 return true;
             }

@@ -3,11 +3,13 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 
-namespace SmarthostLab.Relay.Admission;
+namespace SmarthostLab.Verification;
 
 /// <summary>
 /// An IPv4 or IPv6 address range in CIDR form (a single address is a /32 or /128), held as a
-/// masked 128-bit value so that lookups are a mask and a hash probe.
+/// masked 128-bit value so that lookups are a mask and a hash probe. The one prefix matcher of the
+/// project: the relay's registered outbound servers, the probe's check of the address the relay saw,
+/// and SPF's ip4/ip6/a/mx mechanisms (RFC 7208 5.6).
 /// </summary>
 /// <param name="IsIPv6">Address family.</param>
 /// <param name="Network">The network bits, masked, right-aligned in 128 bits (IPv4 in the low 32).</param>
@@ -51,12 +53,25 @@ public readonly record struct IpPrefix(bool IsIPv6, UInt128 Network, int Length)
     public static UInt128 Mask(UInt128 value, int length, int width) =>
         length == 0 ? UInt128.Zero : value & ((UInt128.MaxValue << (128 - length)) >> (128 - width));
 
-    /// <summary>True when <paramref name="address"/> is inside the range.</summary>
+    /// <summary>True when <paramref name="address"/> is inside the range (an IPv4-mapped IPv6 address counts as IPv4).</summary>
     public bool Contains(IPAddress address)
     {
         if (address.IsIPv4MappedToIPv6) address = address.MapToIPv4();
         if ((address.AddressFamily == AddressFamily.InterNetworkV6) != IsIPv6) return false;
         return Mask(ToUInt128(address), Length, Width) == Network;
+    }
+
+    /// <summary>
+    /// True when <paramref name="address"/> lies in <paramref name="network"/>/<paramref name="length"/>, both
+    /// of the same family as given (no IPv4-mapped translation: SPF decides that itself); false for a length
+    /// past the family's width.
+    /// </summary>
+    public static bool InRange(IPAddress address, IPAddress network, int length)
+    {
+        if (address.AddressFamily != network.AddressFamily) return false;
+        var width = network.AddressFamily == AddressFamily.InterNetworkV6 ? 128 : 32;
+        if ((uint)length > (uint)width) return false;
+        return Mask(ToUInt128(address), length, width) == Mask(ToUInt128(network), length, width);
     }
 
     /// <summary>Canonical text: the address alone for a single host, else address/length.</summary>
