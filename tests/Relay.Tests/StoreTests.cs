@@ -103,6 +103,43 @@ public sealed class StoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Retention_counts_a_delete_in_the_same_batch_and_keeps_the_new_messages()
+    {
+        var store = await OpenAsync(new StoreOptions { MaxMessages = 3 });
+        for (var n = 0; n < 3; n++) await store.AddMessageAsync(Message(n));
+
+        // Hold SQLite's write lock from outside, so the writes below queue up behind the first and commit together.
+        await using (var blocker = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={store.DatabasePath}"))
+        {
+            await blocker.OpenAsync();
+            using (var begin = blocker.CreateCommand())
+            {
+                begin.CommandText = "BEGIN IMMEDIATE";
+                await begin.ExecuteNonQueryAsync();
+            }
+            var first = store.AddMessageAsync(Message(3));
+            var deleteAll = store.DeleteAllMessagesAsync();
+            var added = new[] { 4, 5, 6 }.Select(n => store.AddMessageAsync(Message(n))).ToArray();
+            await Task.Delay(200);
+            Assert.False(first.IsCompleted);
+            using (var rollback = blocker.CreateCommand())
+            {
+                rollback.CommandText = "ROLLBACK";
+                await rollback.ExecuteNonQueryAsync();
+            }
+            await first;
+            await deleteAll;
+            await Task.WhenAll(added);
+        }
+
+        // The delete emptied the store, so the three new messages are within MaxMessages and all stay.
+        var page = await store.QueryMessagesAsync(new MessageQuery());
+        Assert.Equal(["ID000006", "ID000005", "ID000004"], page.Messages.Select(m => m.Id));
+        await store.AddMessageAsync(Message(7));
+        Assert.Equal(["ID000007", "ID000006", "ID000005"], (await store.QueryMessagesAsync(new MessageQuery())).Messages.Select(m => m.Id));
+    }
+
+    [Fact]
     public async Task Retention_drops_messages_older_than_MaxAge()
     {
         var store = await OpenAsync(new StoreOptions { MaxAge = TimeSpan.FromHours(1), RetentionInterval = TimeSpan.FromMilliseconds(50) });

@@ -211,9 +211,19 @@ public sealed partial class SqliteMessageStore : IMessageStore, IAsyncDisposable
         {
             using (var transaction = writer.BeginTransaction())
             {
-                foreach (var write in batch) write.Apply(writer, transaction);
-                ApplyRetention(writer, transaction, retention,
-                    batch.Count(w => w.Kind == StoreWriteKind.Message), batch.Count(w => w.Kind == StoreWriteKind.Refusal));
+                var added = 0;
+                var refused = 0;
+                foreach (var write in batch)
+                {
+                    write.Apply(writer, transaction);
+                    switch (write.Kind)
+                    {
+                        case StoreWriteKind.Message: added++; break;
+                        case StoreWriteKind.Refusal: refused++; break;
+                        case StoreWriteKind.Delete: added -= write.RowsChanged; break; // applied above, counted after commit
+                    }
+                }
+                ApplyRetention(writer, transaction, retention, added, refused);
                 transaction.Commit();
             }
             _metrics.BatchCommitted(batch.Count, Stopwatch.GetElapsedTime(started));
@@ -272,21 +282,23 @@ public sealed partial class SqliteMessageStore : IMessageStore, IAsyncDisposable
         if (messagesChanged) SignalMessagesChanged();
     }
 
-    private void ApplyRetention(SqliteConnection connection, SqliteTransaction transaction, bool byAge, int newMessages, int newRefusals)
+    /// <summary>
+    /// Deletes past <see cref="StoreOptions.MaxMessages"/> / <see cref="StoreOptions.MaxRefusals"/> (oldest first) and,
+    /// when <paramref name="byAge"/>, past <see cref="StoreOptions.MaxAge"/>, inside the batch's transaction.
+    /// <paramref name="netMessages"/> and <paramref name="newRefusals"/> are the batch's own changes, which
+    /// <see cref="Completed"/> adds to the counts after the commit. The counts are exact (read at open and after a
+    /// failed batch, kept since), so a full store, the steady state of a long-running relay, costs one DELETE by
+    /// rowid per batch instead of counting every row.
+    /// </summary>
+    private void ApplyRetention(SqliteConnection connection, SqliteTransaction transaction, bool byAge, int netMessages, int newRefusals)
     {
         int messages = 0, refusals = 0;
-        if (_options.MaxMessages > 0 && _messageCount + newMessages > _options.MaxMessages)
-        {
-            var count = Scalar(connection, "SELECT COUNT(*) FROM messages", transaction);
-            if (count > _options.MaxMessages)
-                messages += Execute(connection, "DELETE FROM messages WHERE seq IN (SELECT seq FROM messages ORDER BY seq LIMIT $n)", transaction, ("$n", count - _options.MaxMessages));
-        }
-        if (_options.MaxRefusals > 0 && _refusalCount + newRefusals > _options.MaxRefusals)
-        {
-            var count = Scalar(connection, "SELECT COUNT(*) FROM refusals", transaction);
-            if (count > _options.MaxRefusals)
-                refusals += Execute(connection, "DELETE FROM refusals WHERE id IN (SELECT id FROM refusals ORDER BY id LIMIT $n)", transaction, ("$n", count - _options.MaxRefusals));
-        }
+        var messagesOver = _messageCount + netMessages - _options.MaxMessages;
+        if (_options.MaxMessages > 0 && messagesOver > 0)
+            messages += Execute(connection, "DELETE FROM messages WHERE seq IN (SELECT seq FROM messages ORDER BY seq LIMIT $n)", transaction, ("$n", messagesOver));
+        var refusalsOver = _refusalCount + newRefusals - _options.MaxRefusals;
+        if (_options.MaxRefusals > 0 && refusalsOver > 0)
+            refusals += Execute(connection, "DELETE FROM refusals WHERE id IN (SELECT id FROM refusals ORDER BY id LIMIT $n)", transaction, ("$n", refusalsOver));
         if (byAge && _options.MaxAge > TimeSpan.Zero)
         {
             var cutoff = (_time.GetUtcNow() - _options.MaxAge).ToUnixTimeMilliseconds();
@@ -297,8 +309,9 @@ public sealed partial class SqliteMessageStore : IMessageStore, IAsyncDisposable
         if (messages > 0 || refusals > 0)
         {
             StoreLog.RetentionDeleted(_logger, messages, refusals);
-            _messageCount = Scalar(connection, "SELECT COUNT(*) FROM messages", transaction) - newMessages;
-            _refusalCount = Scalar(connection, "SELECT COUNT(*) FROM refusals", transaction) - newRefusals;
+            // Rows of this batch deleted by age are counted here too, and added back by Completed: the net is right.
+            _messageCount -= messages;
+            _refusalCount -= refusals;
             if (messages > 0) SignalMessagesChanged();
         }
     }
