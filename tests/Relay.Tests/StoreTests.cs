@@ -117,11 +117,12 @@ public sealed class StoreTests : IAsyncLifetime
                 begin.CommandText = "BEGIN IMMEDIATE";
                 await begin.ExecuteNonQueryAsync();
             }
+            // The writer takes the first write alone and blocks on the lock; the rest queue up as the next batch.
             var first = store.AddMessageAsync(Message(3));
-            var deleteAll = store.DeleteAllMessagesAsync();
-            var added = new[] { 4, 5, 6 }.Select(n => store.AddMessageAsync(Message(n))).ToArray();
             await Task.Delay(200);
             Assert.False(first.IsCompleted);
+            var deleteAll = store.DeleteAllMessagesAsync();
+            var added = new[] { 4, 5, 6 }.Select(n => store.AddMessageAsync(Message(n))).ToArray();
             using (var rollback = blocker.CreateCommand())
             {
                 rollback.CommandText = "ROLLBACK";
@@ -137,6 +138,27 @@ public sealed class StoreTests : IAsyncLifetime
         Assert.Equal(["ID000006", "ID000005", "ID000004"], page.Messages.Select(m => m.Id));
         await store.AddMessageAsync(Message(7));
         Assert.Equal(["ID000007", "ID000006", "ID000005"], (await store.QueryMessagesAsync(new MessageQuery())).Messages.Select(m => m.Id));
+    }
+
+    [Fact]
+    public async Task Retention_recounts_once_per_interval_after_rows_were_deleted_outside_the_relay()
+    {
+        var store = await OpenAsync(new StoreOptions { MaxMessages = 3, RetentionInterval = TimeSpan.FromMilliseconds(50) });
+        for (var n = 0; n < 3; n++) await store.AddMessageAsync(Message(n));
+        await using (var outside = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={store.DatabasePath}"))
+        {
+            await outside.OpenAsync();
+            using var delete = outside.CreateCommand();
+            delete.CommandText = "DELETE FROM messages WHERE id IN ('ID000000', 'ID000001')";
+            Assert.Equal(2, await delete.ExecuteNonQueryAsync());
+        }
+        await Task.Delay(150);
+        await store.FlushAsync(); // a batch after the interval: retention runs, and recounts
+
+        for (var n = 3; n < 6; n++) await store.AddMessageAsync(Message(n));
+
+        // One message was left, three came: the oldest goes and three stay, not one.
+        Assert.Equal(["ID000005", "ID000004", "ID000003"], (await store.QueryMessagesAsync(new MessageQuery())).Messages.Select(m => m.Id));
     }
 
     [Fact]

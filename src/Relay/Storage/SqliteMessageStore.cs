@@ -209,6 +209,9 @@ public sealed partial class SqliteMessageStore : IMessageStore, IAsyncDisposable
         var retention = batch.Any(w => w.Kind == StoreWriteKind.Retention) || _time.GetElapsedTime(_lastAgeRetention) >= _options.RetentionInterval;
         try
         {
+            // Once per retention interval, recount: rows deleted or added by something other than this relay (an
+            // operator's sqlite3, say) would otherwise make count-based retention keep too few or too many.
+            if (retention) RefreshCounts(writer);
             using (var transaction = writer.BeginTransaction())
             {
                 var added = 0;
@@ -286,9 +289,9 @@ public sealed partial class SqliteMessageStore : IMessageStore, IAsyncDisposable
     /// Deletes past <see cref="StoreOptions.MaxMessages"/> / <see cref="StoreOptions.MaxRefusals"/> (oldest first) and,
     /// when <paramref name="byAge"/>, past <see cref="StoreOptions.MaxAge"/>, inside the batch's transaction.
     /// <paramref name="netMessages"/> and <paramref name="newRefusals"/> are the batch's own changes, which
-    /// <see cref="Completed"/> adds to the counts after the commit. The counts are exact (read at open and after a
-    /// failed batch, kept since), so a full store, the steady state of a long-running relay, costs one DELETE by
-    /// rowid per batch instead of counting every row.
+    /// <see cref="Completed"/> adds to the counts after the commit. The counts are exact (read at open, after a
+    /// failed batch and once per retention interval, kept since), so a full store, the steady state of a
+    /// long-running relay, costs one DELETE by rowid per batch instead of counting every row.
     /// </summary>
     private void ApplyRetention(SqliteConnection connection, SqliteTransaction transaction, bool byAge, int netMessages, int newRefusals)
     {
