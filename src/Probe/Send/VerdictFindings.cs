@@ -43,11 +43,8 @@ public static class VerdictFindings
             details["helo"] = message.Helo;
         }
 
-        // The relay's own matcher: an entry of the list is an address or CIDR range, as the relay parsed it.
-        var account = IPAddress.TryParse(ip, out var address)
-            ? accounts?.Accounts.Find(a => a.OutboundServers.Exists(s => IpPrefix.TryParse(s, out var prefix) && prefix.Contains(address)))
-            : null;
-        var name = account?.Name ?? message.Account;
+        // The relay records the account it admitted the message for; the account list is the fallback.
+        var name = message.Account ?? AdmittingAccount(ip, accounts);
         if (name is null)
         {
             return Finding.Warn("client-ip", $"the relay saw {ip}, which no account lists as an outbound server", "register the sending server's public IP with the smarthost account", details);
@@ -55,6 +52,30 @@ public static class VerdictFindings
 
         details["account"] = name;
         return Finding.Pass("client-ip", $"the relay saw {ip}, a registered outbound server of account '{name}'", details);
+    }
+
+    /// <summary>The account whose outbound servers hold <paramref name="ip"/> by the longest prefix, as the relay admits.</summary>
+    private static string? AdmittingAccount(string ip, RelayAccountList? accounts)
+    {
+        if (accounts is null || !IPAddress.TryParse(ip, out var address))
+        {
+            return null;
+        }
+
+        string? best = null;
+        var bestLength = -1;
+        foreach (var account in accounts.Accounts)
+        {
+            foreach (var server in account.OutboundServers)
+            {
+                if (IpPrefix.TryParse(server, out var prefix) && prefix.Contains(address) && prefix.Length > bestLength)
+                {
+                    (best, bestLength) = (account.Name, prefix.Length);
+                }
+            }
+        }
+
+        return best;
     }
 
     private static Finding Tls(RelayMessage message)

@@ -83,4 +83,36 @@ public sealed class VerdictFindingsTests
         Assert.Equal(Severity.Pass, finding.Severity);
         Assert.Contains("account 'contoso'", finding.Message, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("192.0.2.10", null, "fabrikam")]    // the host entry is longer than contoso's /24
+    [InlineData("192.0.2.11", null, "contoso")]
+    [InlineData("::ffff:192.0.2.10", null, "fabrikam")]
+    [InlineData("192.0.2.10", "contoso", "contoso")] // the account the relay recorded wins over the list
+    public void Without_the_relay_recorded_account_the_longest_matching_prefix_names_it(string ip, string? recorded, string expected)
+    {
+        var overlapping = new RelayAccountList
+        {
+            Accounts =
+            [
+                new RelayAccount { Name = "contoso", OutboundServers = ["192.0.2.0/24"], Domains = ["contoso.test"] },
+                new RelayAccount { Name = "fabrikam", OutboundServers = ["2001:db8::/32", "192.0.2.10"], Domains = ["fabrikam.test"] },
+            ],
+        };
+        var message = new RelayMessage { Id = "01J", ClientIp = ip, Account = recorded };
+
+        var finding = VerdictFindings.For(message, overlapping, Info).First();
+
+        Assert.Equal(Severity.Pass, finding.Severity);
+        Assert.Contains($"account '{expected}'", finding.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_client_ip_no_account_lists_is_a_warning()
+    {
+        var finding = VerdictFindings.For(new RelayMessage { Id = "01J", ClientIp = "198.51.100.7" }, Accounts, Info).First();
+
+        Assert.Equal(Severity.Warn, finding.Severity);
+        Assert.Contains("which no account lists as an outbound server", finding.Message, StringComparison.Ordinal);
+    }
 }
