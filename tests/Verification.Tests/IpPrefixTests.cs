@@ -2,7 +2,7 @@ using System.Net;
 
 namespace SmarthostLab.Verification.Tests;
 
-/// <summary>The one prefix matcher: the relay's registered outbound servers, the probe's client-ip finding, SPF ip4/ip6/a/mx.</summary>
+/// <summary>The one prefix matcher and its longest-prefix table: the relay's registered outbound servers, the probe's client-ip finding, SPF ip4/ip6/a/mx.</summary>
 public sealed class IpPrefixTests
 {
     [Theory]
@@ -62,4 +62,20 @@ public sealed class IpPrefixTests
     [InlineData("192.0.2.1", "192.0.2.1", 33, false)]
     public void In_range_compares_the_given_families_only(string ip, string network, int length, bool expected) =>
         Assert.Equal(expected, IpPrefix.InRange(IPAddress.Parse(ip), IPAddress.Parse(network), length));
+
+    [Fact]
+    public void Longest_prefix_wins_and_families_do_not_mix()
+    {
+        IpPrefix.TryParse("192.0.2.0/24", out var wide);
+        IpPrefix.TryParse("192.0.2.10", out var host);
+        IpPrefix.TryParse("2001:db8::/32", out var v6);
+        var table = new PrefixTable<string>([(wide, "wide"), (host, "host"), (v6, "v6")]);
+
+        Assert.Equal("host", table.Find(IPAddress.Parse("192.0.2.10")));
+        Assert.Equal("wide", table.Find(IPAddress.Parse("192.0.2.11")));
+        Assert.Equal("host", table.Find(IPAddress.Parse("::ffff:192.0.2.10")));
+        Assert.Equal("v6", table.Find(IPAddress.Parse("2001:db8:1::5")));
+        Assert.Null(table.Find(IPAddress.Parse("192.0.3.1")));
+        Assert.Null(table.Find(IPAddress.Parse("2001:db9::1")));
+    }
 }

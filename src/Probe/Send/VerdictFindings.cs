@@ -55,27 +55,23 @@ public static class VerdictFindings
     }
 
     /// <summary>The account whose outbound servers hold <paramref name="ip"/> by the longest prefix, as the relay admits.</summary>
-    private static string? AdmittingAccount(string ip, RelayAccountList? accounts)
-    {
-        if (accounts is null || !IPAddress.TryParse(ip, out var address))
-        {
-            return null;
-        }
+    private static string? AdmittingAccount(string ip, RelayAccountList? accounts) =>
+        accounts is not null && IPAddress.TryParse(ip, out var address)
+            ? new PrefixTable<RelayAccount>(OutboundServers(accounts)).Find(address)?.Name
+            : null;
 
-        string? best = null;
-        var bestLength = -1;
+    private static IEnumerable<(IpPrefix Prefix, RelayAccount Account)> OutboundServers(RelayAccountList accounts)
+    {
         foreach (var account in accounts.Accounts)
         {
             foreach (var server in account.OutboundServers)
             {
-                if (IpPrefix.TryParse(server, out var prefix) && prefix.Contains(address) && prefix.Length > bestLength)
+                if (IpPrefix.TryParse(server, out var prefix))
                 {
-                    (best, bestLength) = (account.Name, prefix.Length);
+                    yield return (prefix, account);
                 }
             }
         }
-
-        return best;
     }
 
     private static Finding Tls(RelayMessage message)

@@ -1,12 +1,12 @@
 using System.Net;
 using System.Net.Sockets;
-using SmarthostLab.Verification;
 
-namespace SmarthostLab.Relay.Admission;
+namespace SmarthostLab.Verification;
 
 /// <summary>
 /// Longest-prefix match from an IP address to a value: one hash table per prefix length in use,
-/// probed from the longest length down. Immutable once built.
+/// probed from the longest length down. Immutable once built. Relay admission and the probe's client-ip
+/// finding both name the account of an address through it.
 /// </summary>
 /// <typeparam name="T">Value type.</typeparam>
 public sealed class PrefixTable<T> where T : class
