@@ -103,6 +103,31 @@ public sealed class StoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Retention_of_a_full_store_trims_to_99_percent_so_it_does_not_delete_in_every_commit()
+    {
+        var store = await OpenAsync(new StoreOptions { MaxMessages = 200 });
+        await Task.WhenAll(Enumerable.Range(0, 200).Select(n => store.AddMessageAsync(Message(n))));
+        Assert.Equal(200, (await store.QueryMessagesAsync(new MessageQuery { Limit = 1 })).Total);
+
+        // One past the limit: that one and 1 % more go, the oldest first.
+        await store.AddMessageAsync(Message(200));
+        Assert.Equal(198, (await store.QueryMessagesAsync(new MessageQuery { Limit = 1 })).Total);
+        foreach (var gone in new[] { "ID000000", "ID000001", "ID000002" }) Assert.Null(await store.GetRawAsync(gone));
+        Assert.NotNull(await store.GetRawAsync("ID000003"));
+
+        // The next two fit without a delete; the third passes the limit again.
+        await store.AddMessageAsync(Message(201));
+        await store.AddMessageAsync(Message(202));
+        Assert.Equal(200, (await store.QueryMessagesAsync(new MessageQuery { Limit = 1 })).Total);
+        await store.AddMessageAsync(Message(203));
+        var page = await store.QueryMessagesAsync(new MessageQuery { Limit = 1 });
+        Assert.Equal(198, page.Total);
+        Assert.Equal("ID000203", page.Messages.Single().Id);
+        Assert.Null(await store.GetRawAsync("ID000005"));
+        Assert.NotNull(await store.GetRawAsync("ID000006"));
+    }
+
+    [Fact]
     public async Task Retention_counts_a_delete_in_the_same_batch_and_keeps_the_new_messages()
     {
         var store = await OpenAsync(new StoreOptions { MaxMessages = 3 });

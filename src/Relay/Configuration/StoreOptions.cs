@@ -12,13 +12,16 @@ public sealed class StoreOptions
     /// <summary>Store file name inside <see cref="DataFolder"/>. Default relay.db.</summary>
     public string FileName { get; set; } = "relay.db";
 
-    /// <summary>Messages kept; the oldest past it are deleted. 0 = no limit. Default 100,000.</summary>
+    /// <summary>
+    /// Most messages kept. Past it the oldest are deleted down to 99 % of it (in steps of 1 %, so that a full store
+    /// does not delete a row in every commit); limits under 100 are kept exactly. 0 = no limit. Default 100,000.
+    /// </summary>
     public int MaxMessages { get; set; } = 100_000;
 
     /// <summary>Age past which messages are deleted. Zero = no limit. Default 30 days.</summary>
     public TimeSpan MaxAge { get; set; } = TimeSpan.FromDays(30);
 
-    /// <summary>Refusal records kept; the oldest past it are deleted. 0 = no limit. Default 100,000.</summary>
+    /// <summary>Most refusal records kept, trimmed like <see cref="MaxMessages"/>. 0 = no limit. Default 100,000.</summary>
     public int MaxRefusals { get; set; } = 100_000;
 
     /// <summary>How often retention runs besides after write batches. Default 1 minute.</summary>

@@ -298,10 +298,10 @@ public sealed partial class SqliteMessageStore : IMessageStore, IAsyncDisposable
         int messages = 0, refusals = 0;
         var messagesOver = _messageCount + netMessages - _options.MaxMessages;
         if (_options.MaxMessages > 0 && messagesOver > 0)
-            messages += Execute(connection, "DELETE FROM messages WHERE seq IN (SELECT seq FROM messages ORDER BY seq LIMIT $n)", transaction, ("$n", messagesOver));
+            messages += Execute(connection, "DELETE FROM messages WHERE seq IN (SELECT seq FROM messages ORDER BY seq LIMIT $n)", transaction, ("$n", messagesOver + TrimStep(_options.MaxMessages)));
         var refusalsOver = _refusalCount + newRefusals - _options.MaxRefusals;
         if (_options.MaxRefusals > 0 && refusalsOver > 0)
-            refusals += Execute(connection, "DELETE FROM refusals WHERE id IN (SELECT id FROM refusals ORDER BY id LIMIT $n)", transaction, ("$n", refusalsOver));
+            refusals += Execute(connection, "DELETE FROM refusals WHERE id IN (SELECT id FROM refusals ORDER BY id LIMIT $n)", transaction, ("$n", refusalsOver + TrimStep(_options.MaxRefusals)));
         if (byAge && _options.MaxAge > TimeSpan.Zero)
         {
             var cutoff = (_time.GetUtcNow() - _options.MaxAge).ToUnixTimeMilliseconds();
@@ -318,6 +318,14 @@ public sealed partial class SqliteMessageStore : IMessageStore, IAsyncDisposable
             if (messages > 0) SignalMessagesChanged();
         }
     }
+
+    /// <summary>
+    /// Rows deleted beyond the limit when a count limit is passed: 1 % of it, so a full store trims in steps down to
+    /// 99 % instead of deleting the oldest row or two in every group commit. Each such delete rewrites the first
+    /// pages of both tables and of each index besides the last ones the inserts write (issue 5: at 100,000
+    /// messages that was ≈ 30 % of the bytes written and ≈ 8 µs of relay CPU per message). Limits under 100 stay exact.
+    /// </summary>
+    internal static int TrimStep(int limit) => limit / 100;
 
     /// <summary>Completes the current <see cref="MessagesChanged"/> task and arms a new one.</summary>
     private void SignalMessagesChanged() =>
