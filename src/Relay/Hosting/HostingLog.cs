@@ -22,4 +22,10 @@ internal static partial class HostingLog
 
     [LoggerMessage(1005, LogLevel.Information, "Relay stopping: no new connections; waiting up to {Timeout} for sessions in progress")]
     public static partial void Stopping(ILogger logger, TimeSpan timeout);
+
+    [LoggerMessage(1006, LogLevel.Information, "Threads in SCHED_BATCH: {Count}")]
+    public static partial void BatchScheduling(ILogger logger, int count);
+
+    [LoggerMessage(1007, LogLevel.Warning, "Host:BatchScheduling: threads left in the default policy ({Problem})")]
+    public static partial void BatchSchedulingFailed(ILogger logger, string problem);
 }

@@ -81,12 +81,24 @@ public static class RelayHost
         }
         await using (relay.ConfigureAwait(false))
         {
+            ApplyBatchScheduling(relay.Services);
             var lifetime = relay.Services.GetRequiredService<IHostApplicationLifetime>();
             var stopping = new TaskCompletionSource();
             using var registration = lifetime.ApplicationStopping.Register(() => stopping.TrySetResult());
             await stopping.Task.ConfigureAwait(false);
         }
         return 0;
+    }
+
+    /// <summary>The relay executable only: <see cref="HostingOptions.BatchScheduling"/> for the whole process.</summary>
+    private static void ApplyBatchScheduling(IServiceProvider services)
+    {
+        var hosting = services.GetRequiredService<IConfiguration>().GetSection(HostingOptions.Section).Get<HostingOptions>() ?? new HostingOptions();
+        if (!hosting.BatchScheduling || !OperatingSystem.IsLinux()) return;
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("SmarthostLab.Relay.Hosting");
+        var (switched, problem) = BatchScheduling.Apply();
+        if (problem is not null) HostingLog.BatchSchedulingFailed(logger, problem);
+        else HostingLog.BatchScheduling(logger, switched);
     }
 
     private static WebApplication Build(CommandLine commandLine, Action<WebApplicationBuilder>? configure, out RelayEndpoints endpoints)
