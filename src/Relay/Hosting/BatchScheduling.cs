@@ -19,9 +19,12 @@ internal static partial class BatchScheduling
     /// <summary>SCHED_BATCH in linux/sched.h.</summary>
     private const int SchedBatch = 3;
 
+    /// <summary>ESRCH: the thread ended between listing and switching it.</summary>
+    private const int NoSuchThread = 3;
+
     /// <summary>
-    /// Switches every thread of this process to SCHED_BATCH. Returns the number switched, or null with the
-    /// reason when not on Linux or when the kernel refused (errno named).
+    /// Switches every thread of this process to SCHED_BATCH. Returns the number switched and, when not on Linux
+    /// or when the C library or kernel refused (musl's sched_setscheduler always does), the reason.
     /// </summary>
     public static (int Switched, string? Problem) Apply()
     {
@@ -33,7 +36,8 @@ internal static partial class BatchScheduling
             if (!int.TryParse(Path.GetFileName(task), NumberStyles.None, CultureInfo.InvariantCulture, out var tid)) continue;
             var priority = 0; // struct sched_param { int sched_priority; }, 0 for SCHED_BATCH
             if (SetScheduler(tid, SchedBatch, ref priority) == 0) switched++;
-            else problem ??= $"sched_setscheduler: errno {Marshal.GetLastPInvokeError()}";
+            else if (Marshal.GetLastPInvokeError() != NoSuchThread)
+                problem ??= $"sched_setscheduler: {Marshal.GetLastPInvokeErrorMessage()} (errno {Marshal.GetLastPInvokeError()})";
         }
         return (switched, problem);
     }
