@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using System.Text;
 using MimeKit;
 using Org.BouncyCastle.Crypto;
 using SmarthostLab.Verification.Dns;
@@ -82,7 +83,9 @@ public sealed class DkimSignatureVerifier
         var now = _time.GetUtcNow().ToUnixTimeSeconds();
         for (var i = 0; i < headers.Count; i++)
         {
-            var parsedOk = DkimSignatureHeader.TryParse(headers[i].Value, out var sig, out var partial, out var error);
+            // The field as it came, not MimeKit's Value: that one is RFC 2047-decoded, and a tag-list is not text
+            // (an unknown tag's value may look like an encoded word). Folding is white space the tag parser drops.
+            var parsedOk = DkimSignatureHeader.TryParse(Encoding.UTF8.GetString(headers[i].RawValue), out var sig, out var partial, out var error);
             prefixes[i] = partial.SignaturePrefix;
             if (i >= MaxSignatures)
             {

@@ -112,6 +112,24 @@ public sealed class DkimVerifierTests
         Assert.All(verdicts, v => Assert.Equal(DkimResult.Fail, v.Result));
     }
 
+    [Fact]
+    public async Task The_tag_list_is_read_from_the_raw_field_not_from_its_rfc2047_decoding()
+    {
+        // An unknown tag whose value looks like an encoded word (RFC 6376 3.2: any VALCHAR, '=' and '?' included).
+        // Decoded as RFC 2047 it would read "xq=a;s=evil", a second s= and so a permerror; as the tag-list it is,
+        // it is an unknown tag to ignore, and the signature, which did not cover it, fails to verify.
+        var (dns, signed) = SignWith(RsaKey(), Message());
+        var text = Encoding.ASCII.GetString(signed);
+        Assert.StartsWith("DKIM-Signature: ", text, StringComparison.Ordinal);
+        text = "DKIM-Signature: xq==?us-ascii?Q?a=3Bs=3Devil?=; " + text["DKIM-Signature: ".Length..];
+
+        var v = Assert.Single(await new DkimSignatureVerifier(dns, Clock).VerifyAsync(Encoding.ASCII.GetBytes(text)));
+
+        Assert.Equal(DkimResult.Fail, v.Result);
+        Assert.Equal("test", v.Selector);
+        Assert.DoesNotContain("duplicate", v.Reason ?? "", StringComparison.OrdinalIgnoreCase);
+    }
+
     [Theory]
     [InlineData("v=1; a=rsa-sha256; d=example.com; s=test; h=from; bh=AAAA", "b=")]
     [InlineData("v=1; a=foo-sha256; d=example.com; s=test; h=from; bh=AAAA; b=AAAA", "algorithm")]
