@@ -147,5 +147,10 @@ internal sealed class TagList
         return true;
     }
 
-    private static string Truncate(string s) => s.Length <= 40 ? s : s[..40] + "…";
+    /// <summary>At most 40 characters for a one-line reason; folding (CR, LF and the white space after) becomes one space.</summary>
+    private static string Truncate(string s)
+    {
+        if (s.AsSpan().IndexOfAny('\r', '\n') >= 0) s = string.Join(' ', s.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries).Select(p => p.Trim(' ', '\t')));
+        return s.Length <= 40 ? s : s[..40] + "…";
+    }
 }

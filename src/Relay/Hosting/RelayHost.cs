@@ -81,7 +81,7 @@ public static class RelayHost
         }
         await using (relay.ConfigureAwait(false))
         {
-            ApplyBatchScheduling(relay.Services);
+            using var batchScheduling = ApplyBatchScheduling(relay.Services);
             var lifetime = relay.Services.GetRequiredService<IHostApplicationLifetime>();
             var stopping = new TaskCompletionSource();
             using var registration = lifetime.ApplicationStopping.Register(() => stopping.TrySetResult());
@@ -90,15 +90,23 @@ public static class RelayHost
         return 0;
     }
 
-    /// <summary>The relay executable only: <see cref="HostingOptions.BatchScheduling"/> for the whole process.</summary>
-    private static void ApplyBatchScheduling(IServiceProvider services)
+    /// <summary>
+    /// The relay executable only: <see cref="HostingOptions.BatchScheduling"/> for the whole process, then a sweep
+    /// once a second for the threads started since (disposed at stop). Null when off or refused.
+    /// </summary>
+    private static Timer? ApplyBatchScheduling(IServiceProvider services)
     {
         var hosting = services.GetRequiredService<IConfiguration>().GetSection(HostingOptions.Section).Get<HostingOptions>() ?? new HostingOptions();
-        if (!hosting.BatchScheduling || !OperatingSystem.IsLinux()) return;
+        if (!hosting.BatchScheduling || !OperatingSystem.IsLinux()) return null;
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("SmarthostLab.Relay.Hosting");
         var (switched, problem) = BatchScheduling.Apply();
-        if (problem is not null) HostingLog.BatchSchedulingFailed(logger, problem);
-        else HostingLog.BatchScheduling(logger, switched);
+        if (problem is not null)
+        {
+            HostingLog.BatchSchedulingFailed(logger, problem);
+            return null;
+        }
+        HostingLog.BatchScheduling(logger, switched);
+        return new Timer(static _ => BatchScheduling.Apply(), null, BatchScheduling.SweepInterval, BatchScheduling.SweepInterval);
     }
 
     private static WebApplication Build(CommandLine commandLine, Action<WebApplicationBuilder>? configure, out RelayEndpoints endpoints)
