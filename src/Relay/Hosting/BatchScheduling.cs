@@ -12,8 +12,8 @@ namespace SmarthostLab.Relay.Hosting;
 /// scheduling policy without interactivity causing extra preemptions (between the workload's tasks)"
 /// (sched(7)): the same share of CPU, fewer preemptions, a little more wake-up latency, which a mail relay
 /// that answers within milliseconds does not notice. It needs no privilege. Thread-pool workers the runtime
-/// starts later come up in the default policy (measured: not inherited from the thread that starts them, as
-/// they are under <c>chrt -b</c>), so <see cref="RelayHost"/> sweeps again once a second: a thread is in the
+/// starts later come up in the default policy (measured: unlike under <c>chrt -b</c>, they do not take it from
+/// the thread that starts them), so <see cref="RelayHost"/> sweeps again once a second: a thread is in the
 /// default policy for at most its first second.
 /// </summary>
 internal static class BatchScheduling
