@@ -96,8 +96,7 @@ public static class RelayHost
     /// </summary>
     private static Timer? ApplyBatchScheduling(IServiceProvider services)
     {
-        var hosting = services.GetRequiredService<IConfiguration>().GetSection(HostingOptions.Section).Get<HostingOptions>() ?? new HostingOptions();
-        if (!hosting.BatchScheduling || !OperatingSystem.IsLinux()) return null;
+        if (!services.GetRequiredService<IOptions<HostingOptions>>().Value.BatchScheduling || !OperatingSystem.IsLinux()) return null;
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("SmarthostLab.Relay.Hosting");
         var (switched, problem) = BatchScheduling.Apply();
         if (problem is not null)
