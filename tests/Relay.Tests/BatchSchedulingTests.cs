@@ -1,6 +1,6 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Net;
+using SmarthostLab.Relay.Tests.Infrastructure;
 using SmarthostLab.Tests.Support;
 
 namespace SmarthostLab.Relay.Tests;
@@ -42,63 +42,41 @@ public sealed class BatchSchedulingTests
     }
 
     /// <summary>
-    /// Starts the relay executable, reads its log up to the HTTP API line (and <paramref name="waitFor"/>), sends one
-    /// SMTP session, reads every thread's policy (again every 100 ms until <paramref name="settled"/> holds, for 5 s at
-    /// most), stops it. The log returned holds everything the relay wrote.
+    /// Starts the relay executable, reads its log up to <paramref name="waitFor"/> (the refusal warning fails at once),
+    /// sends one SMTP session, reads every thread's policy (again every 100 ms until <paramref name="settled"/>
+    /// holds, for 5 s at most), stops it. The log returned holds everything the relay wrote.
     /// </summary>
     private static async Task<(List<(string Name, int Policy)> Policies, string Log)> RunRelayAsync(
         string? waitFor, Predicate<List<(string Name, int Policy)>>? settled, params string[] extra)
     {
-        using var folder = new TempFolder();
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = folder.Path };
-        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "smarthostlab-relay.dll"), "--data", folder.Path, "--smtp", "127.0.0.1:0", "--http", "127.0.0.1:0" }.Concat(extra))
-            start.ArgumentList.Add(arg);
-        using var process = Process.Start(start)!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        var log = new System.Text.StringBuilder();
-        var policies = new List<(string Name, int Policy)>();
-        try
+        await using var relay = await RelayProcess.StartAsync(extra);
+        if (waitFor is not null)
         {
-            var smtp = "";
-            var listening = false;
-            string? line;
-            while ((line = await process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60))) is not null)
-            {
-                log.AppendLine(line);
-                Assert.DoesNotContain("Host:BatchScheduling:", line); // the warning when the switch was refused
-                var at = line.IndexOf("SMTP listening on ", StringComparison.Ordinal);
-                if (at >= 0) smtp = line[(at + 18)..];
-                if (line.Contains("HTTP API listening on", StringComparison.Ordinal)) listening = true;
-                if (listening && (waitFor is null || line.Contains(waitFor, StringComparison.Ordinal))) break;
-            }
-            if (line is null) Assert.Fail($"the relay exited before it was ready:\n{log}{await stderr}");
+            var line = await relay.ReadUntilAsync(waitFor, "Host:BatchScheduling:");
+            Assert.True(line?.Contains(waitFor, StringComparison.Ordinal), $"no \"{waitFor}\" in the log:\n{relay.Log}");
+        }
 
-            // A session, so that the socket engine's and the thread pool's threads exist.
-            await using (var client = await RawSmtpClient.ConnectAsync(IPEndPoint.Parse(smtp)))
-            {
-                Assert.StartsWith("220 ", await client.ReadReplyAsync());
-                Assert.StartsWith("250", await client.CommandAsync("EHLO probe.test"));
-                Assert.StartsWith("221", await client.CommandAsync("QUIT"));
-            }
-            var deadline = DateTime.UtcNow.AddSeconds(5);
-            while (true)
-            {
-                policies.Clear();
-                foreach (var task in Directory.EnumerateDirectories($"/proc/{process.Id}/task"))
-                {
-                    try { policies.Add(Policy(await File.ReadAllTextAsync(Path.Combine(task, "stat")))); }
-                    catch (IOException) { } // the thread ended meanwhile
-                }
-                if (settled is null || settled(policies) || DateTime.UtcNow > deadline) break;
-                await Task.Delay(100);
-            }
-        }
-        finally
+        // A session, so that the socket engine's and the thread pool's threads exist.
+        await using (var client = await RawSmtpClient.ConnectAsync(IPEndPoint.Parse(relay.SmtpEndpoint)))
         {
-            process.Kill();
-            await process.WaitForExitAsync();
+            Assert.StartsWith("220 ", await client.ReadReplyAsync());
+            Assert.StartsWith("250", await client.CommandAsync("EHLO probe.test"));
+            Assert.StartsWith("221", await client.CommandAsync("QUIT"));
         }
-        log.Append(await process.StandardOutput.ReadToEndAsync());
-        return (policies, log.ToString());
+        var policies = new List<(string Name, int Policy)>();
+        var deadline = DateTime.UtcNow.AddSeconds(5);
+        while (true)
+        {
+            policies.Clear();
+            foreach (var task in Directory.EnumerateDirectories($"/proc/{relay.Process.Id}/task"))
+            {
+                try { policies.Add(Policy(await File.ReadAllTextAsync(Path.Combine(task, "stat")))); }
+                catch (IOException) { } // the thread ended meanwhile
+            }
+            if (settled is null || settled(policies) || DateTime.UtcNow > deadline) break;
+            await Task.Delay(100);
+        }
+        await relay.KillAsync();
+        return (policies, relay.Log.ToString());
     }
 }

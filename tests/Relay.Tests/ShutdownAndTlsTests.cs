@@ -47,26 +47,14 @@ public sealed class ShutdownAndTlsTests
     public async Task The_relay_process_exits_0_on_SIGTERM_and_logs_its_ports()
     {
         if (OperatingSystem.IsWindows()) return;
-        using var folder = new TempFolder();
-        var dll = Path.Combine(AppContext.BaseDirectory, "smarthostlab-relay.dll");
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = folder.Path };
-        foreach (var arg in new[] { dll, "--data", folder.Path, "--smtp", "127.0.0.1:0", "--http", "127.0.0.1:0" }) start.ArgumentList.Add(arg);
-        using var process = Process.Start(start)!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        string? line;
-        var smtp = "";
-        while ((line = await process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60))) is not null)
-        {
-            var at = line.IndexOf("SMTP listening on ", StringComparison.Ordinal);
-            if (at >= 0) smtp = line[(at + 18)..];
-            if (line.Contains("HTTP API listening on", StringComparison.Ordinal)) break;
-        }
-        Assert.Matches(@"^127\.0\.0\.1:\d+$", smtp);
+        await using var relay = await RelayProcess.StartAsync();
+        var process = relay.Process;
+        Assert.Matches(@"^127\.0\.0\.1:\d+$", relay.SmtpEndpoint);
         using (Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!) { }
         var rest = process.StandardOutput.ReadToEndAsync();
         Assert.True(process.WaitForExit(60_000));
         Assert.Equal(0, process.ExitCode);
         Assert.Contains("Store flushed and closed", await rest);
-        Assert.Equal("", (await stderr).Trim());
+        Assert.Equal("", (await relay.StandardError).Trim());
     }
 }

@@ -1,0 +1,78 @@
+using System.Diagnostics;
+using System.Text;
+using SmarthostLab.Tests.Support;
+
+namespace SmarthostLab.Relay.Tests.Infrastructure;
+
+/// <summary>
+/// The relay executable (smarthostlab-relay.dll beside the tests) in a process of its own: SMTP and HTTP on
+/// loopback port 0, a temp folder as its data and working folder. Started, it has logged its HTTP API line.
+/// </summary>
+public sealed class RelayProcess : IAsyncDisposable
+{
+    private static readonly TimeSpan LineLimit = TimeSpan.FromSeconds(60);
+    private readonly TempFolder _folder;
+
+    private RelayProcess(TempFolder folder, Process process)
+    {
+        _folder = folder;
+        Process = process;
+        StandardError = process.StandardError.ReadToEndAsync();
+    }
+
+    public Process Process { get; }
+
+    /// <summary>Everything read from standard output so far.</summary>
+    public StringBuilder Log { get; } = new();
+
+    /// <summary>Standard error, complete once the process has exited.</summary>
+    public Task<string> StandardError { get; }
+
+    /// <summary>The SMTP endpoint of the "SMTP listening on" line, "" until it was read.</summary>
+    public string SmtpEndpoint { get; private set; } = "";
+
+    /// <summary>Starts the executable with <paramref name="extra"/> arguments and reads its log up to the HTTP API line.</summary>
+    public static async Task<RelayProcess> StartAsync(params string[] extra)
+    {
+        var folder = new TempFolder();
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = folder.Path };
+        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "smarthostlab-relay.dll"), "--data", folder.Path, "--smtp", "127.0.0.1:0", "--http", "127.0.0.1:0" }.Concat(extra))
+            start.ArgumentList.Add(arg);
+        var relay = new RelayProcess(folder, Process.Start(start)!);
+        if (await relay.ReadUntilAsync("HTTP API listening on") is null)
+            Assert.Fail($"the relay exited before it was ready:\n{relay.Log}{await relay.StandardError}");
+        return relay;
+    }
+
+    /// <summary>
+    /// Reads the log a line at a time (each into <see cref="Log"/>) up to the first holding any of
+    /// <paramref name="texts"/>, and returns it; null when the output ended first.
+    /// </summary>
+    public async Task<string?> ReadUntilAsync(params string[] texts)
+    {
+        string? line;
+        while ((line = await Process.StandardOutput.ReadLineAsync().WaitAsync(LineLimit)) is not null)
+        {
+            Log.AppendLine(line);
+            var at = line.IndexOf("SMTP listening on ", StringComparison.Ordinal);
+            if (at >= 0) SmtpEndpoint = line[(at + 18)..];
+            if (texts.Any(t => line.Contains(t, StringComparison.Ordinal))) return line;
+        }
+        return null;
+    }
+
+    /// <summary>Kills the process (if still running) and adds the rest of its output to <see cref="Log"/>.</summary>
+    public async Task KillAsync()
+    {
+        if (!Process.HasExited) Process.Kill();
+        await Process.WaitForExitAsync();
+        Log.Append(await Process.StandardOutput.ReadToEndAsync());
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!Process.HasExited) await KillAsync();
+        Process.Dispose();
+        _folder.Dispose();
+    }
+}
