@@ -57,6 +57,18 @@ public sealed class MessageStorageEndToEndTests
     }
 
     [Fact]
+    public async Task DSN_RET_and_ENVID_are_stored_with_the_MAIL_FROM_parameters()
+    {
+        await using var relay = await TestRelay.StartAsync();
+        await using var client = await relay.OpenDataAsync("<alice@contoso.test> RET=HDRS ENVID=QQ314159");
+        await client.SendAsync("Subject: dsn\r\n\r\nbody\r\n.\r\n"u8.ToArray());
+        var id = Mail.QueueIdOf(await client.ReadReplyAsync());
+
+        var message = await relay.Http.GetFromJsonAsync($"/api/v1/messages/{id}", RelayJson.Context.MessageResponse);
+        Assert.Equal(("alice@contoso.test", "RET=HDRS ENVID=QQ314159"), (message!.MailFrom, message.MailFromParameters));
+    }
+
+    [Fact]
     public async Task Each_message_of_a_session_stores_the_opening_and_its_own_transaction_only()
     {
         await using var relay = await TestRelay.StartAsync();

@@ -51,6 +51,36 @@ public sealed class CommandParserTests
     }
 
     [Theory]
+    [InlineData("MAIL FROM:<a@b.test> RET=HDRS ENVID=QQ314159", "RET=HDRS ENVID=QQ314159")]
+    [InlineData("MAIL FROM:<a@b.test> ret=full envid=a+2Bb+3Dc", "RET=full ENVID=a+2Bb+3Dc")]
+    [InlineData("RCPT TO:<bob@example.com> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;bob@example.com", "NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;bob@example.com")]
+    [InlineData("RCPT TO:<bob@example.com> orcpt=rfc822;a+3Db@x", "ORCPT=rfc822;a+3Db@x")]
+    [InlineData("RCPT TO:<bob@example.com> ORCPT=rfc822;a+2Bb@x notify=never", "ORCPT=rfc822;a+2Bb@x NOTIFY=never")]
+    [InlineData("RCPT TO:<josé@example.com> ORCPT=utf-8;josé@example.com", "ORCPT=utf-8;josé@example.com")]
+    [InlineData("RCPT TO:<josé@example.com> ORCPT=utf-8;jos\\x{E9}@example.com", "ORCPT=utf-8;jos\\x{E9}@example.com")]
+    public void Dsn_parameters_are_kept_whole_with_semicolons_escapes_and_UTF8(string line, string expected)
+    {
+        var (command, error) = ParseOne(line);
+        Assert.Null(error);
+        Assert.Equal(expected, EsmtpParameter.Join(command.Parameters));
+    }
+
+    [Theory]
+    [InlineData("RCPT TO:<bob@example.com> ORCPT=rfc822;a=b@x")] // esmtp-value holds no '=' (RFC 5321 4.1.2): xtext writes it +3D
+    [InlineData("MAIL FROM:<a@b.test> ENVID=")]
+    [InlineData("MAIL FROM:<a@b.test> ENVID==x")]
+    public void A_raw_equals_sign_or_empty_value_is_a_syntax_error(string line) =>
+        Assert.StartsWith("501 5.5.4", ParseOne(line).Error!.ToString());
+
+    [Fact]
+    public void A_parameter_value_that_is_not_UTF8_is_a_syntax_error()
+    {
+        byte[] line = [.. "RCPT TO:<b@b.test> ORCPT=utf-8;a"u8, 0xC3, 0x28, .. "@x"u8];
+        Assert.False(SmtpCommandParser.TryParse(line, out _, out var error));
+        Assert.Same(SmtpReplies.SyntaxError, error);
+    }
+
+    [Theory]
     [InlineData("BDAT 1000", 1000, false)]
     [InlineData("BDAT 0 LAST", 0, true)]
     [InlineData("bdat 42 last", 42, true)]
@@ -99,6 +129,7 @@ public sealed class CommandParserTests
     {
         "EHLO client.test\r\n",
         "MAIL FROM:<alice@contoso.test> SIZE=100 BODY=8BITMIME\r\n",
+        "MAIL FROM:<a@a.test> RET=HDRS ENVID=QQ314159\r\nRCPT TO:<b@b.test> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;a+3Db@x\r\n",
         "EHLO a.test\r\nMAIL FROM:<a@a.test>\r\nRCPT TO:<b@b.test>\r\nRCPT TO:<c@c.test>\r\nDATA\r\n",
         "NOOP\nRSET\r\nBDAT 0 LAST\r\nQUIT\r\n",
         "FOO\r\nRCPT TO:<bad>\r\nHELP\r\n",

@@ -1,7 +1,9 @@
 using System.Text;
+using MailKit;
 using MailKit.Net.Smtp;
 using MailKit.Security;
 using MimeKit;
+using SmarthostLab.Smtp.Protocol;
 using SmarthostLab.Smtp.Tests.Support;
 using SmarthostLab.Tests.Support;
 
@@ -78,6 +80,23 @@ public sealed class LoopbackTests
         Assert.Contains("C: BDAT ", message.Transcript);
         Assert.DoesNotContain("C: DATA", message.Transcript);
         Assert.Contains("\r\n.leading dot\r\n", Encoding.UTF8.GetString(message.Content));
+    }
+
+    [Fact]
+    public async Task MailKit_asks_for_DSN_and_the_handler_sees_NOTIFY_ORCPT_RET_and_ENVID()
+    {
+        await using var host = await SmtpTestHost.StartAsync();
+        using var client = new DsnClient { DeliveryStatusNotificationType = DeliveryStatusNotificationType.HeadersOnly };
+        var message = await SendWithMailKitAsync(host, client, SecureSocketOptions.None, "with dsn");
+        Assert.Contains("C: MAIL FROM:<alice@contoso.test> ", message.Transcript);
+        Assert.Equal(("HDRS", "QQ314159+2Bx"), (message.Envelope.Ret, message.Envelope.EnvelopeId));
+        Assert.Equal("QQ314159+x", DsnParameters.DecodeXText(message.Envelope.EnvelopeId!));
+        var parameters = Assert.Single(message.Envelope.RecipientParameters);
+        var byKeyword = EsmtpParameter.Split(parameters).ToDictionary(p => p.Keyword, p => p.Value);
+        Assert.Equal("SUCCESS,FAILURE", byKeyword["NOTIFY"]);
+        Assert.Equal("rfc822;bob@example.com", byKeyword["ORCPT"]);
+        Assert.True(DsnParameters.TryParseNotify(byKeyword["NOTIFY"], out var notify));
+        Assert.Equal(DsnNotify.Success | DsnNotify.Failure, notify);
     }
 
     [Fact]
@@ -181,6 +200,15 @@ public sealed class LoopbackTests
         await raw.SendAsync("EHLO raw.test\r\n\r\n\r\n\r\n\r\n\r\n");
         Assert.Null(await raw.ReadLineAsync(TimeSpan.FromSeconds(5)));
         Assert.Empty(host.Handler.Sessions);
+    }
+
+    /// <summary>MailKit with DSN (RFC 3461): NOTIFY=SUCCESS,FAILURE for every recipient and an envelope id.</summary>
+    private sealed class DsnClient : SmtpClient
+    {
+        protected override DeliveryStatusNotification? GetDeliveryStatusNotifications(MimeMessage message, MailboxAddress mailbox) =>
+            DeliveryStatusNotification.Success | DeliveryStatusNotification.Failure;
+
+        protected override string GetEnvelopeId(MimeMessage message) => "QQ314159+x";
     }
 
     /// <summary>MailKit sends with BDAT when the server offers CHUNKING and the client prefers binary transfer.</summary>

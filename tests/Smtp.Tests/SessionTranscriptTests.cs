@@ -14,7 +14,7 @@ public sealed class SessionTranscriptTests
         Assert.Equal("220 relay.test ESMTP SmarthostLab ready", await h.ReadReplyAsync());
         await h.SendAsync("EHLO client.test\r\n");
         Assert.Equal(
-            "250-relay.test\n250-PIPELINING\n250-SIZE 10485760\n250-8BITMIME\n250-SMTPUTF8\n250-ENHANCEDSTATUSCODES\n250-CHUNKING\n250 BINARYMIME",
+            "250-relay.test\n250-PIPELINING\n250-SIZE 10485760\n250-8BITMIME\n250-SMTPUTF8\n250-ENHANCEDSTATUSCODES\n250-DSN\n250-CHUNKING\n250 BINARYMIME",
             await h.ReadReplyAsync());
         Assert.Equal("client.test", h.Context.Helo);
         Assert.True(h.Context.IsExtended);
@@ -291,7 +291,7 @@ public sealed class SessionTranscriptTests
     public async Task Unknown_commands_and_parameters_get_their_replies()
     {
         await using var h = await PipeHarness.StartWithEhloAsync();
-        await h.SendAsync("XYZZY\r\nMAIL FROM:<a@a.test> RET=FULL\r\nMAIL FROM:<a@a.test>\r\nRCPT TO:<b@b.test> NOTIFY=NEVER\r\nVRFY bob\r\nHELP\r\n");
+        await h.SendAsync("XYZZY\r\nMAIL FROM:<a@a.test> MT-PRIORITY=3\r\nMAIL FROM:<a@a.test>\r\nRCPT TO:<b@b.test> RRVS=2030-01-01T00:00:00Z\r\nVRFY bob\r\nHELP\r\n");
         Assert.Equal([
             "500 5.5.1 Command unrecognized",
             "555 5.5.4 MAIL FROM/RCPT TO parameters not recognized or not implemented",

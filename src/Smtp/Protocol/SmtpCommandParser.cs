@@ -177,6 +177,11 @@ public static class SmtpCommandParser
                 return false;
             }
             var v = args[value];
+            if (!Utf8.IsValid(v))
+            {
+                error = SmtpReplies.SyntaxError; // esmtp-value's UTF8-non-ascii is well-formed UTF-8 (RFC 6531 3.3)
+                return false;
+            }
             parameters ??= new List<EsmtpParameter>(2);
             parameters.Add(new EsmtpParameter(
                 ToUpperAscii(args[keyword]),
@@ -225,6 +230,10 @@ public static class SmtpCommandParser
         if (Ascii.EqualsIgnoreCase(s, "SIZE"u8)) return "SIZE";
         if (Ascii.EqualsIgnoreCase(s, "BODY"u8)) return "BODY";
         if (Ascii.EqualsIgnoreCase(s, "SMTPUTF8"u8)) return "SMTPUTF8";
+        if (Ascii.EqualsIgnoreCase(s, "RET"u8)) return "RET";
+        if (Ascii.EqualsIgnoreCase(s, "ENVID"u8)) return "ENVID";
+        if (Ascii.EqualsIgnoreCase(s, "NOTIFY"u8)) return "NOTIFY";
+        if (Ascii.EqualsIgnoreCase(s, "ORCPT"u8)) return "ORCPT";
         return string.Create(s.Length, s.ToArray(), static (chars, bytes) =>
         {
             for (var k = 0; k < bytes.Length; k++) chars[k] = char.ToUpperInvariant((char)bytes[k]);

@@ -180,14 +180,19 @@ public sealed partial class SmtpSession
 
     /// <summary>The EHLO reply (RFC 5321 4.1.1.1); like HELO it carries no enhanced code (RFC 2034 3).</summary>
     private SmtpReply EhloReply() => _ehloReply ??= new(250, "",
-        $"{_host}\nPIPELINING\nSIZE {_options.MaxMessageSize}\n8BITMIME\nSMTPUTF8\nENHANCEDSTATUSCODES\n{(TlsOffered ? "STARTTLS\n" : "")}CHUNKING\nBINARYMIME");
+        $"{_host}\nPIPELINING\nSIZE {_options.MaxMessageSize}\n8BITMIME\nSMTPUTF8\nENHANCEDSTATUSCODES\nDSN\n{(TlsOffered ? "STARTTLS\n" : "")}CHUNKING\nBINARYMIME");
 
-    /// <summary>MAIL FROM with SIZE (RFC 1870), BODY (RFC 6152, RFC 3030) and SMTPUTF8 (RFC 6531).</summary>
+    /// <summary>
+    /// MAIL FROM with SIZE (RFC 1870), BODY (RFC 6152, RFC 3030), SMTPUTF8 (RFC 6531), RET and ENVID (RFC 3461 4.3,
+    /// 4.4; each at most once).
+    /// </summary>
     private async ValueTask<Next> MailAsync(SmtpCommand command)
     {
         long? size = null;
         var body = BodyType.SevenBit;
         var utf8 = false;
+        string? ret = null;
+        string? envelopeId = null;
         Dictionary<string, string?>? parameters = null;
         foreach (var p in command.Parameters)
         {
@@ -207,6 +212,16 @@ public sealed partial class SmtpSession
                 case "SMTPUTF8":
                     if (p.Value is not null) return BadCommand("mail", SmtpReplies.SyntaxError, "syntax");
                     utf8 = true;
+                    break;
+                case "RET":
+                    if (ret is not null || !DsnParameters.TryParseRet(p.Value, out var parsedRet))
+                        return BadCommand("mail", SmtpReplies.SyntaxError, "syntax");
+                    ret = parsedRet;
+                    break;
+                case "ENVID":
+                    if (envelopeId is not null || !DsnParameters.IsEnvelopeId(p.Value))
+                        return BadCommand("mail", SmtpReplies.SyntaxError, "syntax");
+                    envelopeId = p.Value;
                     break;
                 default:
                     return BadCommand("mail", SmtpReplies.UnsupportedParameter, "unsupported-parameter");
@@ -231,6 +246,8 @@ public sealed partial class SmtpSession
             Body = body,
             Utf8 = utf8,
             DeclaredSize = size,
+            Ret = ret,
+            EnvelopeId = envelopeId,
         };
         SmtpReply? reply;
         var failed = false;
@@ -260,11 +277,32 @@ public sealed partial class SmtpSession
 
     private static readonly IReadOnlyDictionary<string, string?> EmptyParameters = System.Collections.ObjectModel.ReadOnlyDictionary<string, string?>.Empty;
 
-    /// <summary>RCPT TO (RFC 5321 4.1.1.3) with the recipient limit (4.5.3.1.10: 452 4.5.3).</summary>
+    /// <summary>
+    /// RCPT TO (RFC 5321 4.1.1.3) with NOTIFY and ORCPT (RFC 3461 4.1, 4.2; each at most once) and the recipient
+    /// limit (4.5.3.1.10: 452 4.5.3).
+    /// </summary>
     private async ValueTask<Next> RecipientAsync(SmtpCommand command)
     {
         var envelope = _envelope!;
-        if (command.Parameters.Count > 0) return BadCommand("rcpt", SmtpReplies.UnsupportedParameter, "unsupported-parameter");
+        var notify = false;
+        var originalRecipient = false;
+        foreach (var p in command.Parameters)
+        {
+            switch (p.Keyword)
+            {
+                case "NOTIFY":
+                    if (notify || !DsnParameters.TryParseNotify(p.Value, out _)) return BadCommand("rcpt", SmtpReplies.SyntaxError, "syntax");
+                    notify = true;
+                    break;
+                case "ORCPT":
+                    if (originalRecipient || !DsnParameters.IsOriginalRecipient(p.Value, envelope.Utf8))
+                        return BadCommand("rcpt", SmtpReplies.SyntaxError, "syntax");
+                    originalRecipient = true;
+                    break;
+                default:
+                    return BadCommand("rcpt", SmtpReplies.UnsupportedParameter, "unsupported-parameter");
+            }
+        }
         if (command.IsNonAscii && !envelope.Utf8)
         {
             Refuse("rcpt", SmtpReplies.Utf8AddressWithoutSmtpUtf8, "utf8-address");
@@ -289,7 +327,7 @@ public sealed partial class SmtpSession
         }
         if (reply is null || reply.IsPositive)
         {
-            envelope.Recipients.Add(recipient);
+            envelope.AddRecipient(recipient, EsmtpParameter.Join(command.Parameters));
             _state = SmtpState.RecipientGiven;
             Reply(reply ?? SmtpReplies.RecipientOk);
         }

@@ -20,7 +20,10 @@ public interface ISmtpSessionHandler
     /// <summary>MAIL FROM passed syntax and size checks. Return null for 250 2.1.0, or a refusal.</summary>
     ValueTask<SmtpReply?> OnMailFromAsync(SessionContext session, Envelope envelope, CancellationToken cancellationToken);
 
-    /// <summary>RCPT TO passed syntax and limit checks. Return null for 250 2.1.5 (the recipient is then added), or a refusal.</summary>
+    /// <summary>
+    /// RCPT TO passed syntax and limit checks. Return null for 250 2.1.5 (the recipient is then added, with its
+    /// NOTIFY/ORCPT parameters in <see cref="Envelope.RecipientParameters"/>), or a refusal.
+    /// </summary>
     ValueTask<SmtpReply?> OnRecipientAsync(SessionContext session, Envelope envelope, string recipient, CancellationToken cancellationToken);
 
     /// <summary>

@@ -31,7 +31,7 @@ public sealed class RecordingHandler : ISmtpSessionHandler
     public ValueTask<SmtpReply> OnMessageAsync(SessionContext session, Envelope envelope, MessageContent content, CancellationToken cancellationToken)
     {
         var message = new ReceivedMessage(envelope.MailFrom, [.. envelope.Recipients], envelope.Body, content.ToArray(),
-            session.Helo, session.TlsProtocol?.ToString(), session.Transcript.ToString());
+            session.Helo, session.TlsProtocol?.ToString(), session.Transcript.ToString(), envelope);
         Messages.Enqueue(message);
         FirstMessage.TrySetResult(message);
         return ValueTask.FromResult(MessageReply);
