@@ -1,0 +1,130 @@
+using System.Buffers;
+
+namespace SmarthostLab.Smtp.Client;
+
+public sealed partial class SmtpClientConnection
+{
+    /// <summary>
+    /// Sends one transaction: MAIL FROM, every RCPT TO (pipelined in one write with PIPELINING, RFC 2920; else one at
+    /// a time), then, when MAIL FROM and at least one recipient were accepted, the content: <c>BDAT n LAST</c> and the
+    /// octets verbatim when CHUNKING is offered (RFC 3030), else DATA, 354, the octets dot-stuffed (a CRLF added when
+    /// they do not end with one) and ".". When MAIL FROM is refused, no recipient is accepted, or DATA or BDAT is
+    /// refused, RSET follows so that the connection can carry the next transaction.
+    /// </summary>
+    /// <param name="transaction">The envelope and content, sent exactly as given.</param>
+    /// <param name="ct">Cancels the transaction; the connection is then closed and <see cref="OperationCanceledException"/> thrown.</param>
+    /// <returns>Every reply; 4xx and 5xx replies to MAIL FROM, RCPT TO, DATA or the content are results.</returns>
+    /// <exception cref="SmtpClientException">The session ended: 421, close, timeout, malformed reply, or a refused RSET. The connection is closed.</exception>
+    /// <exception cref="ArgumentException">No recipient, or a string that could break its command line (CR, LF, NUL; a space in a parameter). Nothing was sent.</exception>
+    /// <exception cref="InvalidOperationException">The session is over, or another operation is under way.</exception>
+    public async Task<TransactionResult> SendAsync(OutboundTransaction transaction, CancellationToken ct)
+    {
+        SmtpClientCommands.Validate(transaction);
+        var registration = Begin(ct);
+        var completed = false;
+        try
+        {
+            var result = await TransactAsync(transaction, ct).ConfigureAwait(false);
+            completed = true;
+            return result;
+        }
+        finally
+        {
+            End(registration, keepOpen: completed);
+        }
+    }
+
+    /// <summary>RSET (RFC 5321 4.1.1.5), e.g. between messages on a reused connection.</summary>
+    /// <exception cref="SmtpClientException">Anything but a 2xx reply, or the session ended; the connection is closed.</exception>
+    /// <exception cref="InvalidOperationException">The session is over, or another operation is under way.</exception>
+    public async Task ResetAsync(CancellationToken ct)
+    {
+        var registration = Begin(ct);
+        var completed = false;
+        try
+        {
+            await RsetAsync(ct).ConfigureAwait(false);
+            completed = true;
+        }
+        finally
+        {
+            End(registration, keepOpen: completed);
+        }
+    }
+
+    private async Task<TransactionResult> TransactAsync(OutboundTransaction transaction, CancellationToken ct)
+    {
+        var recipients = transaction.Recipients;
+        var replies = new SmtpClientReply?[recipients.Count];
+        TransactionsSent++;
+        SmtpClientCommands.WriteMail(_transport.Output, transaction);
+        SmtpClientReply mail;
+        if ((Capabilities & SmtpClientCapabilities.Pipelining) != 0)
+        {
+            foreach (var recipient in recipients) SmtpClientCommands.WriteRcpt(_transport.Output, recipient);
+            await FlushAsync(SmtpClientFailureStage.Mail, "sending MAIL FROM and RCPT TO", ct).ConfigureAwait(false);
+            mail = await ReadAsync(SmtpClientFailureStage.Mail, "waiting for the reply to MAIL FROM", ct).ConfigureAwait(false);
+            for (var i = 0; i < replies.Length; i++)
+                replies[i] = await ReadAsync(SmtpClientFailureStage.Rcpt, "waiting for the reply to RCPT TO", ct).ConfigureAwait(false);
+        }
+        else
+        {
+            await FlushAsync(SmtpClientFailureStage.Mail, "sending MAIL FROM", ct).ConfigureAwait(false);
+            mail = await ReadAsync(SmtpClientFailureStage.Mail, "waiting for the reply to MAIL FROM", ct).ConfigureAwait(false);
+            for (var i = 0; i < replies.Length && IsCompletion(mail); i++)
+            {
+                SmtpClientCommands.WriteRcpt(_transport.Output, recipients[i]);
+                await FlushAsync(SmtpClientFailureStage.Rcpt, "sending RCPT TO", ct).ConfigureAwait(false);
+                replies[i] = await ReadAsync(SmtpClientFailureStage.Rcpt, "waiting for the reply to RCPT TO", ct).ConfigureAwait(false);
+            }
+        }
+
+        if (!IsCompletion(mail) || !Array.Exists(replies, IsCompletion))
+        {
+            await RsetAsync(ct).ConfigureAwait(false);
+            return new TransactionResult(mail, replies, null);
+        }
+
+        var final = (Capabilities & SmtpClientCapabilities.Chunking) != 0
+            ? await SendBdatAsync(transaction.Content, ct).ConfigureAwait(false)
+            : await SendDataAsync(transaction.Content, ct).ConfigureAwait(false);
+        return new TransactionResult(mail, replies, final);
+    }
+
+    /// <summary>DATA, 354, the content dot-stuffed and ended (RFC 5321 4.1.1.4, 4.5.2), the final reply within <see cref="SmtpClientOptions.DataTimeout"/>.</summary>
+    private async Task<SmtpClientReply> SendDataAsync(ReadOnlySequence<byte> content, CancellationToken ct)
+    {
+        _transport.Output.Write("DATA\r\n"u8);
+        await FlushAsync(SmtpClientFailureStage.Data, "sending DATA", ct).ConfigureAwait(false);
+        var reply = await ReadAsync(SmtpClientFailureStage.Data, "waiting for the reply to DATA", ct).ConfigureAwait(false);
+        if (reply.Code != 354)
+        {
+            await RsetAsync(ct).ConfigureAwait(false);
+            return reply;
+        }
+        await _transport.WriteContentAsync(content, dotStuff: true, _options.CommandTimeout, ct).ConfigureAwait(false);
+        return await ReadAsync(SmtpClientFailureStage.DataEnd, "waiting for the reply to the message content", ct, _options.DataTimeout).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// <c>BDAT n LAST</c> and the content verbatim in one chunk (RFC 3030 2), written in pieces; the reply within
+    /// <see cref="SmtpClientOptions.DataTimeout"/>. A refused chunk is followed by RSET, as RFC 3030 2 asks.
+    /// </summary>
+    private async Task<SmtpClientReply> SendBdatAsync(ReadOnlySequence<byte> content, CancellationToken ct)
+    {
+        SmtpClientCommands.WriteBdatLast(_transport.Output, content.Length);
+        await _transport.WriteContentAsync(content, dotStuff: false, _options.CommandTimeout, ct).ConfigureAwait(false);
+        var reply = await ReadAsync(SmtpClientFailureStage.DataEnd, "waiting for the reply to BDAT", ct, _options.DataTimeout).ConfigureAwait(false);
+        if (!IsCompletion(reply)) await RsetAsync(ct).ConfigureAwait(false);
+        return reply;
+    }
+
+    private async Task RsetAsync(CancellationToken ct)
+    {
+        _transport.Output.Write("RSET\r\n"u8);
+        await FlushAsync(SmtpClientFailureStage.Rset, "sending RSET", ct).ConfigureAwait(false);
+        var reply = await ReadAsync(SmtpClientFailureStage.Rset, "waiting for the reply to RSET", ct).ConfigureAwait(false);
+        if (!IsCompletion(reply))
+            throw new SmtpClientException(SmtpClientFailureStage.Rset, $"{_transport.Peer} refused RSET: {reply}", reply);
+    }
+}
