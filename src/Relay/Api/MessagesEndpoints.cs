@@ -38,6 +38,7 @@ public static class MessagesEndpoints
             Dkim = q.Word("dkim", "pass", "fail", "neutral", "policy", "temperror", "permerror", "none"),
             Action = q.Word("action", "accept", "tag", "quarantine", "reject"),
             Quarantined = q.Bool("quarantined"),
+            Delivery = q.Word("delivery", DeliveryStates.All),
             Offset = q.Int("offset", 0, 0, int.MaxValue),
             Limit = q.Int("limit", 50, 1, 1000),
         };

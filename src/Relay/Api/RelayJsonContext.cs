@@ -16,4 +16,7 @@ namespace SmarthostLab.Relay.Api;
 [JsonSerializable(typeof(ErrorResponse))]
 [JsonSerializable(typeof(InfoResponse))]
 [JsonSerializable(typeof(Verdict))]
+[JsonSerializable(typeof(QueueResponse))]
+[JsonSerializable(typeof(ReleaseRequest))]
+[JsonSerializable(typeof(QueueActionResponse))]
 public sealed partial class RelayJsonContext : JsonSerializerContext;

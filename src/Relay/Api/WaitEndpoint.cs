@@ -28,7 +28,9 @@ public static class WaitEndpoint
         if (parameters.Error is { } error) return ApiErrors.BadRequest(error);
         if (MessagesEndpoints.ParseQuery(request.Query, out error) is not { } query) return ApiErrors.BadRequest(error!);
         if (query.Token is null) return ApiErrors.BadRequest("token: required");
-        query = query with { Limit = 1, Offset = 0 };
+        // delivery=STATE waits for the message, then for every recipient to reach that state or a final one.
+        var delivery = query.Delivery;
+        query = query with { Limit = 1, Offset = 0, Delivery = null };
 
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(seconds), time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken, lifetime.ApplicationStopping);
@@ -36,14 +38,17 @@ public static class WaitEndpoint
         {
             var changed = store.MessagesChanged;
             var page = await store.QueryMessagesAsync(query, cancellationToken).ConfigureAwait(false);
-            if (page.Messages.Count > 0) return TypedResults.Json(page.Messages[0].ToResponse(), RelayJson.Context.MessageResponse);
+            if (page.Messages.Count > 0 && Reached(page.Messages[0], delivery))
+                return TypedResults.Json(page.Messages[0].ToResponse(), RelayJson.Context.MessageResponse);
             try
             {
                 await changed.WaitAsync(linked.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (timeout.IsCancellationRequested)
             {
-                return ApiErrors.Error(StatusCodes.Status408RequestTimeout, $"no message matching '{query.Token}' within {seconds:0.###} s");
+                return ApiErrors.Error(StatusCodes.Status408RequestTimeout, delivery is null || page.Messages.Count == 0
+                    ? $"no message matching '{query.Token}' within {seconds:0.###} s"
+                    : $"message {page.Messages[0].Id} matching '{query.Token}' did not reach delivery state '{delivery}' within {seconds:0.###} s (now: {string.Join(", ", page.Messages[0].Delivery.Select(d => d.State))})");
             }
             catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested)
             {
@@ -51,4 +56,8 @@ public static class WaitEndpoint
             }
         }
     }
+
+    /// <summary>True when no state is asked, or every recipient is in <paramref name="state"/> or a final state (stored counts: in Store mode nothing leaves).</summary>
+    private static bool Reached(StoredMessage message, string? state) =>
+        state is null || message.Delivery.All(d => d.State == state || d.State == DeliveryStates.Stored || DeliveryStates.IsFinal(d.State));
 }

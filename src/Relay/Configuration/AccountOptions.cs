@@ -53,4 +53,7 @@ public sealed class AccountOptions
 
     /// <summary>DKIM signing keys (issue 3).</summary>
     public List<DkimKeyOptions> Dkim { get; set; } = [];
+
+    /// <summary>The account's own delivery mode and next hop (issue 13), overriding the <c>Delivery</c> section.</summary>
+    public AccountDeliveryOptions Delivery { get; set; } = new();
 }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using SmarthostLab.Relay.Admission;
+using Delivery = SmarthostLab.Relay.Delivery;
 using SmarthostLab.Verification;
 
 namespace SmarthostLab.Relay.Configuration;
@@ -38,6 +39,11 @@ public sealed class AccountsOptionsValidator : IValidateOptions<AccountsOptions>
                 if (string.IsNullOrWhiteSpace(dkim.Selector)) errors.Add($"{key}:Dkim:{j}:Selector: must not be empty");
                 if (string.IsNullOrWhiteSpace(dkim.PrivateKeyFile)) errors.Add($"{key}:Dkim:{j}:PrivateKeyFile: must not be empty");
             }
+            var delivery = account.Delivery;
+            if (delivery.Mode == DeliveryMode.NextHop && string.IsNullOrWhiteSpace(delivery.NextHop))
+                errors.Add($"{key}:Delivery:NextHop: required when {key}:Delivery:Mode is NextHop (host:port or [ip]:port)");
+            if (!string.IsNullOrWhiteSpace(delivery.NextHop) && !Delivery.Destination.TryParseHostPort(delivery.NextHop, out _, out _, out _, out var hopError))
+                errors.Add($"{key}:Delivery:NextHop: {hopError}");
         }
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }

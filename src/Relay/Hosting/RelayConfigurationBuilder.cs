@@ -71,6 +71,7 @@ public static class RelayConfigurationBuilder
                 ?? First(new ApiOptionsValidator().Validate(null, Bind<ApiOptions>(configuration, ApiOptions.Section)))
                 ?? First(new StoreOptionsValidator().Validate(null, Bind<StoreOptions>(configuration, StoreOptions.Section)))
                 ?? First(new HostingOptionsValidator().Validate(null, Bind<HostingOptions>(configuration, HostingOptions.Section)))
+                ?? First(new DeliveryOptionsValidator().Validate(null, Bind<DeliveryOptions>(configuration, DeliveryOptions.Section)))
                 ?? BindOnly<AdmissionOptions>(configuration, AdmissionOptions.Section)
                 ?? First(new VerificationOptionsValidator().Validate(null, Bind<VerificationOptions>(configuration, VerificationOptions.Section)))
                 ?? BindOnly<VerificationSwitchOptions>(configuration, VerificationOptions.Section)

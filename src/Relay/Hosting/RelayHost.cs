@@ -161,6 +161,7 @@ public static class RelayHost
         app.Services.GetRequiredService<PrometheusExporter>();
         app.MapMessages();
         app.MapWait();
+        app.MapQueue();
         app.MapRefusals();
         app.MapAccounts();
         app.MapService();

@@ -5,11 +5,13 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SmarthostLab.Relay.Admission;
 using SmarthostLab.Relay.Configuration;
+using SmarthostLab.Relay.Delivery;
 using SmarthostLab.Relay.Diagnostics;
 using SmarthostLab.Relay.Pipeline;
 using SmarthostLab.Relay.Session;
 using SmarthostLab.Relay.Storage;
 using SmarthostLab.Smtp;
+using SmarthostLab.Smtp.Client;
 using SmarthostLab.Smtp.Server;
 using SmarthostLab.Smtp.Session;
 using SmarthostLab.Verification;
@@ -28,6 +30,7 @@ public static class RelayServiceCollectionExtensions
         services.AddOptions<StoreOptions>().Bind(configuration.GetSection(StoreOptions.Section)).ValidateOnStart();
         services.AddOptions<HostingOptions>().Bind(configuration.GetSection(HostingOptions.Section)).ValidateOnStart();
         services.AddOptions<AdmissionOptions>().Bind(configuration.GetSection(AdmissionOptions.Section)).ValidateOnStart();
+        services.AddOptions<DeliveryOptions>().Bind(configuration.GetSection(DeliveryOptions.Section)).ValidateOnStart();
         services.AddOptions<VerificationOptions>().Bind(configuration.GetSection(VerificationOptions.Section))
             .PostConfigure<RelayHostName>((o, host) => o.AuthServId = string.IsNullOrWhiteSpace(o.AuthServId) ? host.Value : o.AuthServId.Trim())
             .ValidateOnStart();
@@ -37,6 +40,7 @@ public static class RelayServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<ApiOptions>, ApiOptionsValidator>();
         services.AddSingleton<IValidateOptions<StoreOptions>, StoreOptionsValidator>();
         services.AddSingleton<IValidateOptions<HostingOptions>, HostingOptionsValidator>();
+        services.AddSingleton<IValidateOptions<DeliveryOptions>, DeliveryOptionsValidator>();
         services.AddSingleton<IValidateOptions<AccountsOptions>, AccountsOptionsValidator>();
         services.AddSingleton<IValidateOptions<AccountsOptions>, DkimKeysValidator>();
         services.AddSingleton<IValidateOptions<VerificationOptions>, VerificationOptionsValidator>();
@@ -62,6 +66,7 @@ public static class RelayServiceCollectionExtensions
             services.TryAddSingleton<IMessageVerificationStep, VerificationStep>();
         services.TryAddSingleton<IMessageVerificationStep, NoVerificationStep>();
         services.TryAddSingleton<ISmtpSessionHandler, RelaySessionHandler>();
+        AddDelivery(services);
         services.TryAddSingleton(sp => new SmtpTlsCertificate(CertificateProvider.Load(
             sp.GetRequiredService<IOptions<SmtpOptions>>().Value,
             sp.GetRequiredService<IOptions<StoreOptions>>().Value,
@@ -70,6 +75,37 @@ public static class RelayServiceCollectionExtensions
         services.AddSmtpServer();
         services.AddHostedService<StoreStartup>();
         services.AddHostedService<VerificationStartup>();
+        services.AddHostedService(sp => sp.GetRequiredService<DeliveryQueue>());
         return services;
+    }
+
+    /// <summary>The outbound queue (issue 13): router, resolver, DSN factory, queue and its connection workers.</summary>
+    private static void AddDelivery(IServiceCollection services)
+    {
+        services.TryAddSingleton<DeliveryRouter>();
+        services.TryAddSingleton<DsnFactory>();
+        services.TryAddSingleton<DeliveryMetrics>();
+        services.TryAddSingleton(sp => new DestinationResolver(
+            sp.GetRequiredService<IDnsResolver>(), sp.GetRequiredService<IOptions<DeliveryOptions>>().Value.MxPort,
+            sp.GetRequiredService<ILoggerFactory>().CreateLogger<DestinationResolver>()));
+        services.TryAddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<DeliveryOptions>>().Value;
+            var client = new SmtpClientOptions
+            {
+                HeloName = sp.GetRequiredService<RelayHostName>().Value,
+                SourceAddress = string.IsNullOrWhiteSpace(options.SourceAddress) ? null : System.Net.IPAddress.Parse(options.SourceAddress),
+                Tls = options.Tls,
+                ConnectTimeout = options.ConnectTimeout,
+                CommandTimeout = options.CommandTimeout,
+                DataTimeout = options.DataTimeout,
+            };
+            var logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger<DeliveryWorker>();
+            return new DeliveryQueue(
+                sp.GetRequiredService<IMessageStore>(), sp.GetRequiredService<IOptions<DeliveryOptions>>(), sp.GetRequiredService<TimeProvider>(),
+                sp.GetRequiredService<DeliveryMetrics>(), sp.GetRequiredService<ILogger<DeliveryQueue>>(),
+                queue => new DeliveryWorker(queue, sp.GetRequiredService<IMessageStore>(), sp.GetRequiredService<DestinationResolver>(), options, client,
+                    sp.GetRequiredService<DsnFactory>(), sp.GetRequiredService<DeliveryMetrics>(), sp.GetRequiredService<TimeProvider>(), logger));
+        });
     }
 }

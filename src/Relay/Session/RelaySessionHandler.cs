@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using MimeKit;
 using SmarthostLab.Relay.Admission;
 using SmarthostLab.Relay.Configuration;
+using SmarthostLab.Relay.Delivery;
 using SmarthostLab.Relay.Pipeline;
 using SmarthostLab.Relay.Storage;
 using SmarthostLab.Smtp.Protocol;
@@ -25,6 +26,7 @@ public sealed class RelaySessionHandler : ISmtpSessionHandler
     private readonly IMessageVerificationStep _verification;
     private readonly TimeProvider _time;
     private readonly ILogger<RelaySessionHandler> _logger;
+    private readonly DeliveryRouter _router;
     private readonly string _hostName;
 
     /// <summary>Creates the handler.</summary>
@@ -35,8 +37,10 @@ public sealed class RelaySessionHandler : ISmtpSessionHandler
         IMessageStore store,
         IMessageVerificationStep verification,
         TimeProvider time,
-        ILogger<RelaySessionHandler> logger)
+        ILogger<RelaySessionHandler> logger,
+        DeliveryRouter router)
     {
+        _router = router;
         _accounts = accounts;
         _admission = admission.Value;
         _store = store;
@@ -142,6 +146,7 @@ public sealed class RelaySessionHandler : ISmtpSessionHandler
             MailFrom = envelope.MailFrom,
             MailFromParameters = string.Join(' ', envelope.MailFromParameters.Select(p => p.Value is null ? p.Key : $"{p.Key}={p.Value}")),
             Recipients = [.. envelope.Recipients],
+            RecipientParameters = [.. envelope.Recipients.Select((_, i) => envelope.ParametersOf(i))],
             Size = raw.LongLength + tail.Length,
             ReceivedAt = now,
             Subject = headers.Subject,
@@ -157,7 +162,12 @@ public sealed class RelaySessionHandler : ISmtpSessionHandler
         try
         {
             // Not cancelled by the session: once queued, the write completes and the client hears about it.
-            await _store.AddMessageAsync(new NewMessage(metadata, raw, session.Transcript.ForCurrentTransaction(), headers.Text) { RawTail = tail }, CancellationToken.None).ConfigureAwait(false);
+            // In a relaying mode the queue entries are written in the same commit: the 250 means queued for delivery.
+            await _store.AddMessageAsync(new NewMessage(metadata, raw, session.Transcript.ForCurrentTransaction(), headers.Text)
+            {
+                RawTail = tail,
+                Outbound = _router.Plan(metadata),
+            }, CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception exception) when (exception is not OutOfMemoryException)
         {

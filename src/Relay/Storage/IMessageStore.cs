@@ -47,4 +47,28 @@ public interface IMessageStore
 
     /// <summary>Sets (state true/false) or clears (null) the runtime change of one account's address; completes once committed.</summary>
     Task SetAccountOverrideAsync(string account, string address, bool? added, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Called by the writer after each commit that created queue entries (new messages in a relaying mode, released
+    /// messages, DSNs), with those entries. Set once by the delivery queue; must not block.
+    /// </summary>
+    Action<IReadOnlyList<OutboundJob>>? OutboundQueued { get; set; }
+
+    /// <summary>
+    /// Applies claims and outcomes of delivery attempts and stores <paramref name="reports"/> (DSNs, with their own queue
+    /// entries) in one transaction; completes once committed.
+    /// </summary>
+    Task RecordDeliveryAsync(IReadOnlyList<DeliveryUpdate> updates, IReadOnlyList<NewMessage> reports, CancellationToken cancellationToken = default);
+
+    /// <summary>Replaces the queue rows of message <paramref name="id"/> by <paramref name="jobs"/> (release); false when there is no such message.</summary>
+    Task<bool> QueueMessageAsync(string id, IReadOnlyList<OutboundJob> jobs, CancellationToken cancellationToken = default);
+
+    /// <summary>Sets the next attempt of every deferred recipient to <paramref name="now"/> (flush).</summary>
+    Task RescheduleDeferredAsync(DateTimeOffset now, CancellationToken cancellationToken = default);
+
+    /// <summary>Every queued or deferred recipient, grouped into jobs (at start, to resume the queue).</summary>
+    Task<IReadOnlyList<OutboundJob>> LoadOutboundAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Recipient counts by state and the first <paramref name="limit"/> deferred recipients.</summary>
+    Task<QueueSummary> GetQueueSummaryAsync(int limit, CancellationToken cancellationToken = default);
 }

@@ -23,6 +23,8 @@ public sealed record MessageQuery
     public string? Dkim { get; init; }
     /// <summary>Exact action word.</summary>
     public string? Action { get; init; }
+    /// <summary>Delivery state word (issue 13): a message with a recipient in that state; "stored" = not queued.</summary>
+    public string? Delivery { get; init; }
     /// <summary>Quarantined flag.</summary>
     public bool? Quarantined { get; init; }
     /// <summary>Rows skipped.</summary>

@@ -19,6 +19,12 @@ public sealed record NewMessage(StoredMessage Metadata, byte[] Raw, string Trans
     /// </summary>
     public ReadOnlySequence<byte> RawTail { get; init; }
 
+    /// <summary>
+    /// The message's queue entries (issue 13): its recipients grouped by destination, written in the same transaction
+    /// as the message and handed to the delivery queue after the commit. Empty (Store mode) writes no queue rows.
+    /// </summary>
+    public IReadOnlyList<OutboundJob> Outbound { get; init; } = [];
+
     /// <summary>Length of the stored bytes: <see cref="Raw"/> and <see cref="RawTail"/>.</summary>
     public long RawLength => Raw.LongLength + RawTail.Length;
 }

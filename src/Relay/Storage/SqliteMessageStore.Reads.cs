@@ -8,7 +8,7 @@ public sealed partial class SqliteMessageStore
 {
     private const string MessageColumns = """
         id, account, client_ip, helo, tls_protocol, tls_cipher, mail_from, mail_from_parameters, recipients, size, received_at,
-        subject, message_id, from_header, quarantined, verdict, spf, dkim, dmarc, action
+        subject, message_id, from_header, quarantined, verdict, spf, dkim, dmarc, action, recipient_parameters, dsn_of, seq
         """;
 
     /// <inheritdoc />
@@ -19,7 +19,9 @@ public sealed partial class SqliteMessageStore
         command.CommandText = $"SELECT {MessageColumns} FROM messages WHERE id = $id";
         command.Parameters.AddWithValue("$id", id);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? ReadMessage(reader) : null;
+        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) return null;
+        var message = ReadMessage(reader);
+        return (await WithDeliveriesAsync(connection, [message], cancellationToken).ConfigureAwait(false))[0];
     }
 
     /// <inheritdoc />
@@ -59,6 +61,15 @@ public sealed partial class SqliteMessageStore
             where.Append(" AND received_at >= $since");
             command.Parameters.AddWithValue("$since", since.ToUnixTimeMilliseconds());
         }
+        if (query.Delivery is { Length: > 0 } delivery)
+        {
+            if (delivery == DeliveryStates.Stored) where.Append(" AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.seq = messages.seq)");
+            else
+            {
+                where.Append(" AND EXISTS (SELECT 1 FROM deliveries d WHERE d.seq = messages.seq AND d.state = $delivery)");
+                command.Parameters.AddWithValue("$delivery", delivery);
+            }
+        }
         if (query.Quarantined is { } quarantined)
         {
             where.Append(" AND quarantined = $q");
@@ -74,7 +85,7 @@ public sealed partial class SqliteMessageStore
         {
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) messages.Add(ReadMessage(reader));
         }
-        return new MessagePage(messages, (int)total);
+        return new MessagePage(await WithDeliveriesAsync(connection, messages, cancellationToken).ConfigureAwait(false), (int)total);
     }
 
     /// <inheritdoc />
@@ -182,6 +193,9 @@ public sealed partial class SqliteMessageStore
         Dkim = NullableString(reader, 17),
         Dmarc = NullableString(reader, 18),
         Action = NullableString(reader, 19),
+        RecipientParameters = NullableString(reader, 20) is { } parameters ? [.. parameters.Split('\n').Select(p => p.Length == 0 ? null : p)] : [],
+        DsnOf = NullableString(reader, 21),
+        Seq = reader.GetInt64(22),
     };
 
     private static string? NullableString(SqliteDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);

@@ -91,7 +91,8 @@ public sealed partial class SqliteMessageStore : IMessageStore, IAsyncDisposable
     public Task AddMessageAsync(NewMessage message, CancellationToken cancellationToken = default)
     {
         var write = new StoreWrite(StoreWriteKind.Message, (connection, _, _) =>
-            (_messageInsert ??= new MessageInsert(connection)).Insert(connection, message), message.RawLength);
+            (_messageInsert ??= new MessageInsert(connection)).Insert(connection, message), message.RawLength)
+        { Outbound = message.Outbound };
         return EnqueueAndWait(write, cancellationToken);
     }
 
@@ -224,6 +225,7 @@ public sealed partial class SqliteMessageStore : IMessageStore, IAsyncDisposable
                         case StoreWriteKind.Message: added++; break;
                         case StoreWriteKind.Refusal: refused++; break;
                         case StoreWriteKind.Delete: added -= write.RowsChanged; break; // applied above, counted after commit
+                        case StoreWriteKind.Delivery: added += write.RowsChanged; break;
                     }
                 }
                 ApplyRetention(writer, transaction, retention, added, refused);
@@ -265,6 +267,7 @@ public sealed partial class SqliteMessageStore : IMessageStore, IAsyncDisposable
         var messagesChanged = false;
         foreach (var write in batch)
         {
+            if (write.Outbound.Count > 0) OutboundCommitted(write.Outbound);
             switch (write.Kind)
             {
                 case StoreWriteKind.Message:
@@ -277,6 +280,10 @@ public sealed partial class SqliteMessageStore : IMessageStore, IAsyncDisposable
                     break;
                 case StoreWriteKind.Delete:
                     _messageCount -= write.RowsChanged;
+                    messagesChanged = true;
+                    break;
+                case StoreWriteKind.Delivery:
+                    _messageCount += write.RowsChanged; // the DSNs it stored
                     messagesChanged = true;
                     break;
             }
@@ -298,14 +305,14 @@ public sealed partial class SqliteMessageStore : IMessageStore, IAsyncDisposable
         int messages = 0, refusals = 0;
         var messagesOver = _messageCount + netMessages - _options.MaxMessages;
         if (_options.MaxMessages > 0 && messagesOver > 0)
-            messages += Execute(connection, "DELETE FROM messages WHERE seq IN (SELECT seq FROM messages ORDER BY seq LIMIT $n)", transaction, ("$n", messagesOver + TrimStep(_options.MaxMessages)));
+            messages += Execute(connection, $"DELETE FROM messages WHERE seq IN (SELECT seq FROM messages m WHERE {NotPending} ORDER BY seq LIMIT $n)", transaction, ("$n", messagesOver + TrimStep(_options.MaxMessages)));
         var refusalsOver = _refusalCount + newRefusals - _options.MaxRefusals;
         if (_options.MaxRefusals > 0 && refusalsOver > 0)
             refusals += Execute(connection, "DELETE FROM refusals WHERE id IN (SELECT id FROM refusals ORDER BY id LIMIT $n)", transaction, ("$n", refusalsOver + TrimStep(_options.MaxRefusals)));
         if (byAge && _options.MaxAge > TimeSpan.Zero)
         {
             var cutoff = (_time.GetUtcNow() - _options.MaxAge).ToUnixTimeMilliseconds();
-            messages += Execute(connection, "DELETE FROM messages WHERE received_at < $c", transaction, ("$c", cutoff));
+            messages += Execute(connection, $"DELETE FROM messages AS m WHERE received_at < $c AND {NotPending}", transaction, ("$c", cutoff));
             refusals += Execute(connection, "DELETE FROM refusals WHERE time < $c", transaction, ("$c", cutoff));
             _lastAgeRetention = _time.GetTimestamp();
         }
@@ -318,6 +325,9 @@ public sealed partial class SqliteMessageStore : IMessageStore, IAsyncDisposable
             if (messages > 0) SignalMessagesChanged();
         }
     }
+
+    /// <summary>Retention never deletes a message that still has recipients to deliver (m = the messages row).</summary>
+    private const string NotPending = "NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.seq = m.seq AND d.state IN ('queued', 'deferred'))";
 
     /// <summary>
     /// Rows deleted beyond the limit when a count limit is passed: 1 % of it, so a full store trims in steps down to
@@ -390,9 +400,12 @@ public sealed partial class SqliteMessageStore : IMessageStore, IAsyncDisposable
     {
         private const string MessagesSql = """
             INSERT INTO messages (id, account, client_ip, helo, tls_protocol, tls_cipher, mail_from, mail_from_parameters, recipients,
-                size, received_at, subject, message_id, from_header, quarantined, verdict, spf, dkim, dmarc, action, headers)
-            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)
+                size, received_at, subject, message_id, from_header, quarantined, verdict, spf, dkim, dmarc, action, headers,
+                recipient_parameters, dsn_of)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)
             """;
+
+        private const string DeliverySql = "INSERT INTO deliveries (seq, rcpt, recipient, destination, state, next_attempt) VALUES (?1, ?2, ?3, ?4, 'queued', ?5)";
 
         // A whole message binds its bytes (?2); one in parts reserves ?3 octets and writes them with incremental
         // BLOB I/O, so neither a joined array nor SQLite's bound copy of the whole message is made.
@@ -402,6 +415,7 @@ public sealed partial class SqliteMessageStore : IMessageStore, IAsyncDisposable
         private readonly sqlite3 _db;
         private readonly sqlite3_stmt _messages;
         private readonly sqlite3_stmt _content;
+        private readonly sqlite3_stmt _delivery;
         private const int InitialBuffer = 16 * 1024;
         private const int MaxKeptBuffer = 1024 * 1024;
         private byte[] _utf8 = new byte[InitialBuffer];
@@ -412,6 +426,7 @@ public sealed partial class SqliteMessageStore : IMessageStore, IAsyncDisposable
             _db = connection.Handle ?? throw new InvalidOperationException("The writer's connection is not open.");
             _messages = Prepare(_db, MessagesSql);
             _content = Prepare(_db, ContentSql);
+            _delivery = Prepare(_db, DeliverySql);
         }
 
         /// <summary>Inserts <paramref name="message"/> inside the connection's open transaction.</summary>
@@ -443,6 +458,8 @@ public sealed partial class SqliteMessageStore : IMessageStore, IAsyncDisposable
                 Text(s, 19, m.Dmarc);
                 Text(s, 20, m.Action);
                 Text(s, 21, message.HeaderText);
+                Text(s, 22, m.RecipientParametersText());
+                Text(s, 23, m.DsnOf);
                 Step(s);
             }
             finally
@@ -478,13 +495,39 @@ public sealed partial class SqliteMessageStore : IMessageStore, IAsyncDisposable
             }
 
             if (!tail.IsEmpty) WriteBlob(seq, message.Raw, tail);
+            foreach (var job in message.Outbound) InsertDeliveries(seq, job);
             if (_utf8.Length > MaxKeptBuffer) _utf8 = new byte[InitialBuffer]; // one huge header need not stay allocated
+        }
+
+        /// <summary>Inserts the queue rows of <paramref name="job"/> for the message at <paramref name="seq"/> (state queued) and sets its seq.</summary>
+        public void InsertDeliveries(long seq, OutboundJob job)
+        {
+            job.Seq = seq;
+            var d = _delivery;
+            foreach (var recipient in job.Recipients)
+            {
+                try
+                {
+                    Check(raw.sqlite3_bind_int64(d, 1, seq));
+                    Check(raw.sqlite3_bind_int64(d, 2, recipient.Index));
+                    Text(d, 3, recipient.Address);
+                    Text(d, 4, job.Destination);
+                    Check(raw.sqlite3_bind_int64(d, 5, recipient.NextAttempt.ToUnixTimeMilliseconds()));
+                    Step(d);
+                }
+                finally
+                {
+                    raw.sqlite3_reset(d);
+                    raw.sqlite3_clear_bindings(d);
+                }
+            }
         }
 
         public void Dispose()
         {
             _messages.Dispose();
             _content.Dispose();
+            _delivery.Dispose();
         }
 
         private void WriteBlob(long seq, byte[] head, System.Buffers.ReadOnlySequence<byte> tail)

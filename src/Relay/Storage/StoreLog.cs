@@ -25,4 +25,7 @@ internal static partial class StoreLog
 
     [LoggerMessage(1106, LogLevel.Error, "Store writer stopped unexpectedly")]
     public static partial void WriterCrashed(ILogger logger, Exception exception);
+
+    [LoggerMessage(1107, LogLevel.Error, "The delivery queue failed to take committed queue entries")]
+    public static partial void OutboundListenerFailed(ILogger logger, Exception exception);
 }

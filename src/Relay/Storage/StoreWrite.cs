@@ -25,6 +25,9 @@ internal sealed class StoreWrite
     /// <summary>Rows changed, set by the apply step (e.g. to tell whether a delete found its row).</summary>
     public int RowsChanged { get; set; }
 
+    /// <summary>Queue entries this write creates; handed to the delivery queue after the commit.</summary>
+    public IReadOnlyList<OutboundJob> Outbound { get; init; } = [];
+
     /// <summary>Completed after the batch holding this write is committed, or faulted.</summary>
     public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -40,4 +43,5 @@ internal enum StoreWriteKind
     AccountOverride,
     Retention,
     Flush,
+    Delivery,
 }

@@ -43,4 +43,19 @@ public sealed record StoredMessage
     public string? Dmarc { get; init; }
     /// <summary>Action word for filters.</summary>
     public string? Action { get; init; }
+    /// <summary>RCPT parameters per recipient (parallel to <see cref="Recipients"/>; null entries for none), e.g. "NOTIFY=FAILURE ORCPT=rfc822;bob@example.com".</summary>
+    public IReadOnlyList<string?> RecipientParameters { get; init; } = [];
+    /// <summary>For a delivery status notification the relay wrote: the id of the message it reports on.</summary>
+    public string? DsnOf { get; init; }
+    /// <summary>Per-recipient delivery state (issue 13), filled by reads; empty rows mean "stored".</summary>
+    public IReadOnlyList<DeliveryRecord> Delivery { get; init; } = [];
+    /// <summary>The row number (messages.seq), filled by reads.</summary>
+    internal long Seq { get; init; }
+
+    /// <summary>The parameters of recipient <paramref name="index"/>, or null.</summary>
+    public string? ParametersOf(int index) => index < RecipientParameters.Count ? RecipientParameters[index] : null;
+
+    /// <summary>One line per recipient for the recipient_parameters column, or null when no recipient had parameters.</summary>
+    internal string? RecipientParametersText() =>
+        RecipientParameters.Any(p => !string.IsNullOrEmpty(p)) ? string.Join('\n', Recipients.Select((_, i) => ParametersOf(i) ?? "")) : null;
 }

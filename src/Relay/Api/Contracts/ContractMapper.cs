@@ -20,8 +20,13 @@ public static class ContractMapper
             m.Id, m.Account, m.ClientIp, m.Helo,
             m.TlsProtocol is null ? null : new TlsResponse(m.TlsProtocol, m.TlsCipher),
             m.MailFrom, m.MailFromParameters, m.Recipients, m.Size, m.ReceivedAt.UtcDateTime,
-            m.Subject, m.MessageId, m.From, m.Quarantined, verdict);
+            m.Subject, m.MessageId, m.From, m.Quarantined, verdict,
+            [.. m.Delivery.Select(d => d.ToResponse())], m.DsnOf);
     }
+
+    /// <summary>A recipient's delivery as the API shows it.</summary>
+    public static DeliveryResponse ToResponse(this DeliveryRecord d) =>
+        new(d.Recipient, d.State, d.Destination, d.Attempts, d.LastAttempt?.UtcDateTime, d.NextAttempt?.UtcDateTime, d.RemoteHost, d.RemoteAddress, d.LastReply);
 
     /// <summary>A refusal record as the API's Refusal.</summary>
     public static RefusalResponse ToResponse(this RefusalRecord r) =>

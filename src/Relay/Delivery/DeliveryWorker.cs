@@ -1,0 +1,316 @@
+using System.Buffers;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using SmarthostLab.Relay.Configuration;
+using SmarthostLab.Relay.Storage;
+using SmarthostLab.Smtp.Client;
+
+namespace SmarthostLab.Relay.Delivery;
+
+/// <summary>
+/// One outbound connection of a destination lane: resolves the destination, connects (next target on failure,
+/// plaintext again when opportunistic STARTTLS fails), then sends job after job (RSET between) until the lane has
+/// none for <see cref="DeliveryOptions.ConnectionIdleTime"/>. Each job is claimed in the store before it is sent,
+/// together with the outcome of the job before it, so one commit serves both. When a destination cannot be reached
+/// every job waiting for it is deferred with the same reason (Postfix's "dead destination").
+/// </summary>
+public sealed class DeliveryWorker
+{
+    private readonly DeliveryQueue _queue;
+    private readonly IMessageStore _store;
+    private readonly DestinationResolver _resolver;
+    private readonly DeliveryOptions _options;
+    private readonly SmtpClientOptions _client;
+    private readonly DsnFactory _dsn;
+    private readonly DeliveryMetrics _metrics;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly List<DeliveryUpdate> _updates = [];
+    private readonly List<NewMessage> _reports = [];
+    private SmtpClientConnection? _connection;
+    private ResolvedDestination? _resolved;
+    private RecipientOutcome? _dead;
+
+    internal DeliveryWorker(DeliveryQueue queue, IMessageStore store, DestinationResolver resolver, DeliveryOptions options,
+        SmtpClientOptions client, DsnFactory dsn, DeliveryMetrics metrics, TimeProvider time, ILogger logger)
+    {
+        _queue = queue;
+        _store = store;
+        _resolver = resolver;
+        _options = options;
+        _client = client;
+        _dsn = dsn;
+        _metrics = metrics;
+        _time = time;
+        _logger = logger;
+    }
+
+    /// <summary>Serves <paramref name="lane"/> until it stays empty or the relay stops.</summary>
+    internal async Task RunAsync(DestinationLane lane)
+    {
+        var stopping = _queue.Stopping;
+        try
+        {
+            while (!stopping.IsCancellationRequested)
+            {
+                // A job at hand goes now; waiting for the next one first commits what the last one did.
+                var job = await _queue.TakeAsync(lane, TimeSpan.Zero, stopping).ConfigureAwait(false);
+                if (job is null)
+                {
+                    await CommitAsync().ConfigureAwait(false);
+                    job = await _queue.TakeAsync(lane, _dead is null ? _options.ConnectionIdleTime : TimeSpan.Zero, stopping).ConfigureAwait(false);
+                    if (job is null) break;
+                }
+                try
+                {
+                    await DeliverAsync(lane.Destination, job, stopping).ConfigureAwait(false);
+                }
+                finally
+                {
+                    _queue.Finished(job);
+                }
+            }
+        }
+        finally
+        {
+            await CommitAsync().ConfigureAwait(false);
+            if (_connection is not null) await CloseAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async Task DeliverAsync(string destination, OutboundJob job, CancellationToken stopping)
+    {
+        if (_dead is { } dead)
+        {
+            Record(job, job.Recipients.Select(_ => dead).ToList(), null);
+            return;
+        }
+        foreach (var r in job.Recipients) _updates.Add(DeliveryUpdate.ClaimOf(job.Seq, r.Index));
+        await CommitAsync().ConfigureAwait(false);
+
+        var raw = await _store.GetRawAsync(job.MessageId, CancellationToken.None).ConfigureAwait(false);
+        if (raw is null)
+        {
+            DeliveryLog.MessageGone(_logger, job.MessageId);
+            return; // deleted meanwhile: its queue rows went with it
+        }
+        var needs = MessageNeeds.Of(job.MailFromParameters, raw);
+
+        if (_connection is null && await ConnectAsync(destination, stopping).ConfigureAwait(false) is { } failure)
+        {
+            Record(job, job.Recipients.Select(_ => failure).ToList(), null);
+            // Every other job of this destination fails the same way now: defer them without new connections.
+            if (failure.Result == AttemptResult.Deferred) _dead = failure;
+            return;
+        }
+        var connection = _connection!;
+        var hop = $"{connection.RemoteHostName}[{connection.RemoteEndPoint}]";
+        if (needs.Lacking(connection.Capabilities, hop) is { } lacking)
+        {
+            var outcome = RecipientOutcome.Failure(true, lacking.Status, lacking.Text);
+            Record(job, job.Recipients.Select(_ => outcome).ToList(), connection);
+            return;
+        }
+        if (connection.MaxSize is { } max && max > 0 && raw.Length > max)
+        {
+            var outcome = RecipientOutcome.Failure(true, "5.3.4", $"the message ({raw.Length} octets) is larger than the next hop {hop} accepts ({max} octets)");
+            Record(job, job.Recipients.Select(_ => outcome).ToList(), connection);
+            return;
+        }
+
+        var dsn = connection.Capabilities.HasFlag(SmtpClientCapabilities.Dsn);
+        var transaction = new OutboundTransaction(
+            job.MailFrom,
+            needs.MailParameters(connection.Capabilities, raw.Length),
+            [.. job.Recipients.Select(r => new OutboundRecipient(r.Address, dsn ? DsnParametersOf(r.Parameters) : []))],
+            new ReadOnlySequence<byte>(raw));
+        try
+        {
+            if (connection.TransactionsSent > 0) await connection.ResetAsync(stopping).ConfigureAwait(false);
+            var result = await connection.SendAsync(transaction, stopping).ConfigureAwait(false);
+            Record(job, Outcomes(job, result), connection, raw);
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            // The relay stops: the rows stay claimed and keep their state, so the attempt is made again right after
+            // the restart (and counted as a possible repeat if it had reached the next hop).
+            await CloseAsync().ConfigureAwait(false);
+        }
+        catch (Exception exception) when (exception is SmtpClientException or IOException or SocketException or OperationCanceledException)
+        {
+            var reply = (exception as SmtpClientException)?.Reply;
+            var outcome = reply is { IsPermanent: true } && (exception as SmtpClientException)?.Stage is SmtpClientFailureStage.Mail or SmtpClientFailureStage.Rcpt or SmtpClientFailureStage.DataEnd
+                ? RecipientOutcome.FromReply(reply)
+                : RecipientOutcome.Failure(false, "4.4.2", reply is null ? $"lost connection with {hop}: {exception.Message}" : $"{hop} said: {reply}");
+            if (reply is not null && outcome.Reply is null) outcome = outcome with { Reply = reply.ToString() };
+            DeliveryLog.ConnectionLost(_logger, hop, job.MessageId, exception.Message);
+            Record(job, job.Recipients.Select(_ => outcome).ToList(), connection);
+            await CloseAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Per recipient: MAIL's refusal for all, else each RCPT's reply, else the reply after the content.</summary>
+    private static List<RecipientOutcome> Outcomes(OutboundJob job, TransactionResult result)
+    {
+        var outcomes = new List<RecipientOutcome>(job.Recipients.Count);
+        for (var i = 0; i < job.Recipients.Count; i++)
+        {
+            if (!result.MailReply.IsPositive) outcomes.Add(RecipientOutcome.FromReply(result.MailReply));
+            else if (i < result.RecipientReplies.Count && result.RecipientReplies[i] is { IsPositive: false } refused) outcomes.Add(RecipientOutcome.FromReply(refused));
+            else if (result.DataReply is { } data) outcomes.Add(RecipientOutcome.FromReply(data));
+            else outcomes.Add(RecipientOutcome.Failure(false, "4.4.2", "the next hop gave no reply for this recipient"));
+        }
+        return outcomes;
+    }
+
+    /// <summary>Turns outcomes into row updates, retries, DSNs and metrics; committed with the next claim or at the end.</summary>
+    private void Record(OutboundJob job, List<RecipientOutcome> outcomes, SmtpClientConnection? connection, byte[]? raw = null)
+    {
+        var now = _time.GetUtcNow();
+        var host = connection?.RemoteHostName;
+        var address = connection?.RemoteEndPoint.ToString();
+        var retry = new List<OutboundRecipientEntry>();
+        var notices = new List<(OutboundRecipientEntry Recipient, RecipientOutcome Outcome, string State)>();
+        var nextAttempt = DateTimeOffset.MaxValue;
+        for (var i = 0; i < job.Recipients.Count; i++)
+        {
+            var r = job.Recipients[i];
+            var outcome = outcomes[i];
+            r.Attempts++;
+            string state;
+            var next = now;
+            switch (outcome.Result)
+            {
+                case AttemptResult.Delivered:
+                    state = DeliveryStates.Delivered;
+                    _metrics.Delivered(now - job.ReceivedAt, r.RepeatPossible);
+                    break;
+                case AttemptResult.Bounced:
+                    state = DeliveryStates.Bounced;
+                    break;
+                default:
+                    var expires = job.ReceivedAt + _options.MaxQueueLifetime;
+                    if (now >= expires)
+                    {
+                        state = DeliveryStates.Expired;
+                        outcome = outcome with { Status = "4.4.7", Reason = $"still undeliverable after {_options.MaxQueueLifetime} in the queue; last: {outcome.Text}" };
+                        outcomes[i] = outcome;
+                        break;
+                    }
+                    state = DeliveryStates.Deferred;
+                    var delays = _options.RetryDelays;
+                    next = now + delays[Math.Min(r.Attempts - 1, delays.Count - 1)];
+                    if (next > expires) next = expires;
+                    r.NextAttempt = next;
+                    nextAttempt = next < nextAttempt ? next : nextAttempt;
+                    retry.Add(r);
+                    break;
+            }
+            r.RepeatPossible = false;
+            _metrics.Attempted(state);
+            _updates.Add(new DeliveryUpdate(job.Seq, r.Index, false, state, r.Attempts, now, next, host, address, outcome.Text));
+            if (state != DeliveryStates.Deferred) notices.Add((r, outcome, state));
+            DeliveryLog.Outcome(_logger, job.MessageId, r.Address, state, host ?? job.Destination, outcome.Text);
+        }
+        if (retry.Count > 0)
+        {
+            var again = new OutboundJob
+            {
+                Seq = job.Seq, MessageId = job.MessageId, Account = job.Account, MailFrom = job.MailFrom,
+                MailFromParameters = job.MailFromParameters, ReceivedAt = job.ReceivedAt, Destination = job.Destination,
+                Recipients = retry, IsDsn = job.IsDsn,
+            };
+            _queue.Retry(again, nextAttempt);
+        }
+        if (notices.Count > 0 && _dsn.Create(job, notices, connection, raw, now) is { } report) _reports.Add(report);
+    }
+
+    /// <summary>NOTIFY and ORCPT of a recipient's stored parameters, passed on to a next hop that offers DSN.</summary>
+    private static List<string> DsnParametersOf(string? parameters)
+    {
+        if (string.IsNullOrEmpty(parameters)) return [];
+        return [.. parameters.Split(' ', StringSplitOptions.RemoveEmptyEntries)
+            .Where(p => p.StartsWith("NOTIFY=", StringComparison.OrdinalIgnoreCase) || p.StartsWith("ORCPT=", StringComparison.OrdinalIgnoreCase))];
+    }
+
+    /// <summary>Resolves (once per worker) and connects to the first target that answers; the failure outcome otherwise.</summary>
+    private async Task<RecipientOutcome?> ConnectAsync(string destination, CancellationToken stopping)
+    {
+        try
+        {
+            _resolved ??= await _resolver.ResolveAsync(destination, stopping).ConfigureAwait(false);
+        }
+        catch (ArgumentException exception)
+        {
+            return RecipientOutcome.Failure(true, "5.1.2", $"bad destination {destination}: {exception.Message}");
+        }
+        if (_resolved.Failure is { } failure) return RecipientOutcome.Failure(failure.Permanent, failure.Status, failure.Text);
+        string? last = null;
+        SmtpClientReply? lastReply = null;
+        foreach (var target in _resolved.Targets)
+        {
+            var endPoint = new System.Net.IPEndPoint(target.Address, target.Port);
+            foreach (var tls in _client.Tls == SmtpClientTls.Opportunistic ? [SmtpClientTls.Opportunistic, SmtpClientTls.None] : new[] { _client.Tls })
+            {
+                try
+                {
+                    _connection = await SmtpClientConnection.ConnectAsync(endPoint, target.HostName, _client with { Tls = tls }, stopping).ConfigureAwait(false);
+                    return null;
+                }
+                catch (SmtpClientException exception) when (exception.TlsFailure && tls == SmtpClientTls.Opportunistic)
+                {
+                    DeliveryLog.TlsFallback(_logger, $"{target.HostName}[{endPoint}]", exception.Message);
+                    last = exception.Message;
+                }
+                catch (SmtpClientException exception)
+                {
+                    last = exception.Message;
+                    lastReply = exception.Reply;
+                    DeliveryLog.ConnectFailed(_logger, $"{target.HostName}[{endPoint}]", exception.Message);
+                    break;
+                }
+                catch (Exception exception) when (exception is IOException or SocketException or OperationCanceledException)
+                {
+                    last = exception.Message;
+                    DeliveryLog.ConnectFailed(_logger, $"{target.HostName}[{endPoint}]", exception.Message);
+                    break;
+                }
+            }
+            if (stopping.IsCancellationRequested) break;
+        }
+        var status = _client.Tls is SmtpClientTls.Required or SmtpClientTls.RequiredValid && lastReply is null ? "4.7.5" : "4.4.1";
+        return new RecipientOutcome(AttemptResult.Deferred, status, lastReply?.ToString(), $"no next hop of {destination} could be reached: {last ?? "no address"}");
+    }
+
+    private async Task CommitAsync()
+    {
+        if (_updates.Count == 0 && _reports.Count == 0) return;
+        try
+        {
+            await _store.RecordDeliveryAsync([.. _updates], [.. _reports], CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            // The rows keep their last committed state; after a restart the recipients are tried again (at least once).
+            DeliveryLog.RecordFailed(_logger, exception);
+        }
+        _updates.Clear();
+        _reports.Clear();
+    }
+
+    private async Task CloseAsync()
+    {
+        var connection = _connection!;
+        _connection = null;
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await connection.QuitAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (exception is SmtpClientException or IOException or SocketException or OperationCanceledException)
+        {
+            // Closing anyway.
+        }
+        await connection.DisposeAsync().ConfigureAwait(false);
+    }
+}

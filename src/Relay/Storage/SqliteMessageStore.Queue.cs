@@ -1,0 +1,239 @@
+using System.Text;
+using Microsoft.Data.Sqlite;
+
+namespace SmarthostLab.Relay.Storage;
+
+/// <summary>The outbound queue's rows (issue 13): written by the single writer, read on pooled read connections.</summary>
+public sealed partial class SqliteMessageStore
+{
+    private const string DeliveryColumns = "d.recipient, d.state, d.destination, d.attempts, d.last_attempt, d.next_attempt, d.remote_host, d.remote_address, d.last_reply";
+
+    /// <inheritdoc />
+    public Action<IReadOnlyList<OutboundJob>>? OutboundQueued { get; set; }
+
+    /// <inheritdoc />
+    public Task RecordDeliveryAsync(IReadOnlyList<DeliveryUpdate> updates, IReadOnlyList<NewMessage> reports, CancellationToken cancellationToken = default)
+    {
+        var write = new StoreWrite(StoreWriteKind.Delivery, (connection, transaction, self) =>
+        {
+            if (updates.Count > 0) ApplyUpdates(connection, transaction, updates);
+            foreach (var report in reports) (_messageInsert ??= new MessageInsert(connection)).Insert(connection, report);
+            self.RowsChanged = reports.Count;
+        }, reports.Sum(r => r.RawLength))
+        { Outbound = [.. reports.SelectMany(r => r.Outbound)] };
+        return EnqueueAndWait(write, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async Task<bool> QueueMessageAsync(string id, IReadOnlyList<OutboundJob> jobs, CancellationToken cancellationToken = default)
+    {
+        var found = false;
+        var write = new StoreWrite(StoreWriteKind.Delivery, (connection, transaction, _) =>
+        {
+            using var find = connection.CreateCommand();
+            find.Transaction = transaction;
+            find.CommandText = "SELECT seq FROM messages WHERE id = $id";
+            find.Parameters.AddWithValue("$id", id);
+            if (find.ExecuteScalar() is not long seq) return;
+            // Released again: the earlier rows give way to the new route.
+            Execute(connection, "DELETE FROM deliveries WHERE seq = $s", transaction, ("$s", seq));
+            var insert = _messageInsert ??= new MessageInsert(connection);
+            foreach (var job in jobs) insert.InsertDeliveries(seq, job);
+            found = true;
+        }) { Outbound = jobs };
+        await EnqueueAndWait(write, cancellationToken).ConfigureAwait(false);
+        return found;
+    }
+
+    /// <inheritdoc />
+    public Task RescheduleDeferredAsync(DateTimeOffset now, CancellationToken cancellationToken = default) =>
+        EnqueueAndWait(new StoreWrite(StoreWriteKind.Flush, (connection, transaction, _) =>
+            Execute(connection, "UPDATE deliveries SET next_attempt = $n WHERE state = 'deferred'", transaction, ("$n", now.ToUnixTimeMilliseconds()))), cancellationToken);
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<OutboundJob>> LoadOutboundAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT d.seq, d.rcpt, d.recipient, d.destination, d.attempts, d.next_attempt, d.inflight,
+                   m.id, m.account, m.mail_from, m.mail_from_parameters, m.received_at, m.recipient_parameters, m.dsn_of
+            FROM deliveries d JOIN messages m ON m.seq = d.seq
+            WHERE d.state IN ('queued', 'deferred')
+            ORDER BY d.seq, d.destination, d.rcpt
+            """;
+        var jobs = new List<OutboundJob>();
+        OutboundJob? job = null;
+        string[] parameters = [];
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var seq = reader.GetInt64(0);
+            var destination = reader.GetString(3);
+            if (job is null || job.Seq != seq || job.Destination != destination)
+            {
+                job = new OutboundJob
+                {
+                    Seq = seq,
+                    MessageId = reader.GetString(7),
+                    Account = NullableString(reader, 8),
+                    MailFrom = reader.GetString(9),
+                    MailFromParameters = reader.GetString(10),
+                    ReceivedAt = DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(11)),
+                    Destination = destination,
+                    Recipients = [],
+                    IsDsn = !reader.IsDBNull(13),
+                };
+                parameters = NullableString(reader, 12)?.Split('\n') ?? [];
+                jobs.Add(job);
+            }
+            var index = reader.GetInt32(1);
+            job.Recipients.Add(new OutboundRecipientEntry
+            {
+                Index = index,
+                Address = reader.GetString(2),
+                Parameters = index < parameters.Length && parameters[index].Length > 0 ? parameters[index] : null,
+                Attempts = reader.GetInt32(4),
+                NextAttempt = DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(5)),
+                RepeatPossible = reader.GetInt64(6) != 0,
+            });
+        }
+        return jobs;
+    }
+
+    /// <inheritdoc />
+    public async Task<QueueSummary> GetQueueSummaryAsync(int limit, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
+        var counts = new Dictionary<string, long>
+        {
+            [DeliveryStates.Queued] = 0, [DeliveryStates.Deferred] = 0, [DeliveryStates.Delivered] = 0,
+            [DeliveryStates.Bounced] = 0, [DeliveryStates.Expired] = 0,
+        };
+        await using (var count = connection.CreateCommand())
+        {
+            count.CommandText = "SELECT state, COUNT(*) FROM deliveries GROUP BY state";
+            await using var reader = await count.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) counts[reader.GetString(0)] = reader.GetInt64(1);
+        }
+        var deferred = new List<DeferredEntry>();
+        await using (var list = connection.CreateCommand())
+        {
+            list.CommandText = $"""
+                SELECT m.id, {DeliveryColumns} FROM deliveries d JOIN messages m ON m.seq = d.seq
+                WHERE d.state = 'deferred' ORDER BY d.next_attempt, d.seq, d.rcpt LIMIT $limit
+                """;
+            list.Parameters.AddWithValue("$limit", limit);
+            await using var reader = await list.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) deferred.Add(new DeferredEntry(reader.GetString(0), ReadDelivery(reader, 1)));
+        }
+        return new QueueSummary(counts, deferred);
+    }
+
+    /// <summary>Hands committed queue entries to the delivery queue; a failing listener is logged, never the writer's problem.</summary>
+    private void OutboundCommitted(IReadOnlyList<OutboundJob> jobs)
+    {
+        try
+        {
+            OutboundQueued?.Invoke(jobs);
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            StoreLog.OutboundListenerFailed(_logger, exception);
+        }
+    }
+
+    private static void ApplyUpdates(SqliteConnection connection, SqliteTransaction transaction, IReadOnlyList<DeliveryUpdate> updates)
+    {
+        using var claim = connection.CreateCommand();
+        claim.Transaction = transaction;
+        claim.CommandText = "UPDATE deliveries SET inflight = 1 WHERE seq = $s AND rcpt = $r";
+        var claimSeq = claim.Parameters.Add("$s", SqliteType.Integer);
+        var claimRcpt = claim.Parameters.Add("$r", SqliteType.Integer);
+        using var outcome = connection.CreateCommand();
+        outcome.Transaction = transaction;
+        outcome.CommandText = """
+            UPDATE deliveries SET state = $state, attempts = $attempts, last_attempt = $last, next_attempt = $next,
+                remote_host = $host, remote_address = $address, last_reply = $reply, inflight = 0,
+                finished_at = CASE WHEN $state IN ('delivered', 'bounced', 'expired') THEN $last ELSE NULL END
+            WHERE seq = $s AND rcpt = $r
+            """;
+        var p = outcome.Parameters;
+        var (state, attempts, last, next, host, address, reply, seq, rcpt) = (
+            p.Add("$state", SqliteType.Text), p.Add("$attempts", SqliteType.Integer), p.Add("$last", SqliteType.Integer),
+            p.Add("$next", SqliteType.Integer), p.Add("$host", SqliteType.Text), p.Add("$address", SqliteType.Text),
+            p.Add("$reply", SqliteType.Text), p.Add("$s", SqliteType.Integer), p.Add("$r", SqliteType.Integer));
+        foreach (var u in updates)
+        {
+            if (u.Claim)
+            {
+                claimSeq.Value = u.Seq;
+                claimRcpt.Value = u.Rcpt;
+                claim.ExecuteNonQuery();
+                continue;
+            }
+            state.Value = u.State;
+            attempts.Value = u.Attempts;
+            last.Value = u.LastAttempt.ToUnixTimeMilliseconds();
+            next.Value = u.NextAttempt.ToUnixTimeMilliseconds();
+            host.Value = (object?)u.RemoteHost ?? DBNull.Value;
+            address.Value = (object?)u.RemoteAddress ?? DBNull.Value;
+            reply.Value = (object?)u.LastReply ?? DBNull.Value;
+            seq.Value = u.Seq;
+            rcpt.Value = u.Rcpt;
+            outcome.ExecuteNonQuery();
+        }
+    }
+
+    /// <summary>Fills <see cref="StoredMessage.Delivery"/> of <paramref name="messages"/>: their queue rows, or one "stored" entry per recipient.</summary>
+    private static async Task<List<StoredMessage>> WithDeliveriesAsync(SqliteConnection connection, List<StoredMessage> messages, CancellationToken cancellationToken)
+    {
+        if (messages.Count == 0) return messages;
+        var rows = new Dictionary<long, List<DeliveryRecord>>();
+        await using (var command = connection.CreateCommand())
+        {
+            var sql = new StringBuilder($"SELECT d.seq, {DeliveryColumns} FROM deliveries d WHERE d.seq IN (");
+            for (var i = 0; i < messages.Count; i++)
+            {
+                if (i > 0) sql.Append(',');
+                sql.Append("$s").Append(i);
+                command.Parameters.AddWithValue("$s" + i, messages[i].Seq);
+            }
+            command.CommandText = sql.Append(") ORDER BY d.seq, d.rcpt").ToString();
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                var seq = reader.GetInt64(0);
+                if (!rows.TryGetValue(seq, out var list)) rows[seq] = list = [];
+                list.Add(ReadDelivery(reader, 1));
+            }
+        }
+        for (var i = 0; i < messages.Count; i++)
+        {
+            var m = messages[i];
+            messages[i] = m with
+            {
+                Delivery = rows.TryGetValue(m.Seq, out var list)
+                    ? list
+                    : [.. m.Recipients.Select(r => new DeliveryRecord(r, DeliveryStates.Stored, null, 0, null, null, null, null, null))],
+            };
+        }
+        return messages;
+    }
+
+    private static DeliveryRecord ReadDelivery(SqliteDataReader reader, int first)
+    {
+        DateTimeOffset? Time(int ordinal) => reader.IsDBNull(ordinal) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(ordinal));
+        var state = reader.GetString(first + 1);
+        return new DeliveryRecord(
+            reader.GetString(first),
+            state,
+            reader.GetString(first + 2),
+            reader.GetInt32(first + 3),
+            Time(first + 4),
+            state is DeliveryStates.Queued or DeliveryStates.Deferred ? Time(first + 5) : null,
+            NullableString(reader, first + 6),
+            NullableString(reader, first + 7),
+            NullableString(reader, first + 8));
+    }
+}
