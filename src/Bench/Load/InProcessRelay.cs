@@ -17,6 +17,9 @@ public sealed class InProcessRelay : IAsyncDisposable
         Folder = folder;
     }
 
+    /// <summary>The relay's HTTP API.</summary>
+    public Uri HttpBaseAddress => _relay.HttpBaseAddress;
+
     /// <summary>The temporary folder (store, certificate, zone, config).</summary>
     public string Folder { get; }
 

@@ -32,18 +32,35 @@ public static class LoadCommand
             ? await InProcessRelay.StartAsync(options, message, interrupt.Token).ConfigureAwait(false)
             : null;
 
+        var api = options.RelayApi ?? (relay is not null && options.NextHop is not null ? relay.HttpBaseAddress : null);
+        using var queue = api is null ? null : new RelayQueueWatch(api);
         if (options.Warmup > 0)
         {
             var warmup = LoadOptions.Parse(args);
             warmup.Messages = options.Warmup;
             warmup.Duration = TimeSpan.FromSeconds(Math.Min(10, options.Duration.TotalSeconds));
             await new LoadRunner(warmup, message).RunAsync(interrupt.Token).ConfigureAwait(false);
+            // The measured run starts with an empty queue, so its delivered figure is its own.
+            if (queue is not null) await queue.WaitDrainedAsync(options.DrainTimeout, interrupt.Token).ConfigureAwait(false);
         }
+        var deliveredBefore = queue is null ? 0 : (await queue.ReadAsync(interrupt.Token).ConfigureAwait(false)).Delivered;
         var cpuSelf = ProcessCpu.Read();
         var cpuPid = options.RelayPid is { } relayPid ? ProcessCpu.Read(relayPid) : null;
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var startedAt = DateTimeOffset.UtcNow;
         var result = await new LoadRunner(options, message).RunAsync(interrupt.Token).ConfigureAwait(false);
+        result.StartedAt = startedAt;
         result.CpuPerMessageSelfUs = ProcessCpu.PerMessage(cpuSelf, ProcessCpu.Read(), result.Accepted);
         if (options.RelayPid is { } measured) result.CpuPerMessagePidUs = ProcessCpu.PerMessage(cpuPid, ProcessCpu.Read(measured), result.Accepted);
+        if (queue is not null)
+        {
+            // End to end: from the first message sent to the moment the last accepted one left (the queue drained).
+            var (drained, state) = await queue.WaitDrainedAsync(options.DrainTimeout, interrupt.Token).ConfigureAwait(false);
+            result.Drained = drained;
+            result.Delivered = state.Delivered - deliveredBefore;
+            result.DeliveryElapsed = System.Diagnostics.Stopwatch.GetElapsedTime(started);
+            result.DeliveryFailures = state.Failed;
+        }
         result.PeakMemorySelf = PeakMemory.Read();
         if (options.RelayPid is { } pid) result.PeakMemoryPid = PeakMemory.Read(pid);
         Console.WriteLine(options.Json ? result.ToJson() : result.ToText());

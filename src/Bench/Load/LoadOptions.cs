@@ -60,6 +60,18 @@ public sealed class LoadOptions
     /// <summary>Envelope sender domain (and From domain of the message).</summary>
     public string SenderDomain { get; set; } = "contoso.test";
 
+    /// <summary>The relay runs in NextHop mode to this server (issue 13): --start-relay and relay-args.</summary>
+    public IPEndPoint? NextHop { get; set; }
+
+    /// <summary>The relay's HTTP API: after the run, wait until its queue drained and report delivered/s.</summary>
+    public Uri? RelayApi { get; set; }
+
+    /// <summary>The relay's HTTP endpoint for relay-args (default: port 0).</summary>
+    public IPEndPoint? Http { get; set; }
+
+    /// <summary>How long to wait for the relay's queue to drain after the run.</summary>
+    public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(120);
+
     /// <summary>Text of the help.</summary>
     public const string Usage = """
         usage: smarthostlab-bench load [options]
@@ -79,6 +91,12 @@ public sealed class LoadOptions
           --pid PID              also report the peak memory (VmHWM) of process PID
           --start-relay          start the relay in-process on --target (fresh data folder)
           --warmup W             send W messages first, not counted (default 0)
+          --next-hop HOST:PORT   with --start-relay (and relay-args): the relay delivers every message there
+                                 (Delivery:Mode=NextHop); the report adds delivered/s, accept to the next hop's 250
+          --relay-api URL        the relay's HTTP API (set by --start-relay): wait for its queue to drain after the
+                                 run (and after the warm-up) and report delivered messages per second
+          --http HOST:PORT       relay-args: the relay's HTTP endpoint (default port 0)
+          --drain-timeout S      longest wait for the queue to drain (default 120)
           --json                 machine-readable report
         """;
 
@@ -114,6 +132,10 @@ public sealed class LoadOptions
                 case "--json": o.Json = true; break;
                 case "--warmup": o.Warmup = ParseNonNegative(Value(), flag); break;
                 case "--start-relay": o.StartRelay = true; break;
+                case "--next-hop": o.NextHop = ParseEndPoint(Value(), flag); break;
+                case "--relay-api": o.RelayApi = ParseApi(Value(), flag); break;
+                case "--http": o.Http = ParseEndPoint(Value(), flag); break;
+                case "--drain-timeout": o.DrainTimeout = TimeSpan.FromSeconds(ParsePositive(Value(), flag)); break;
                 default: throw new ArgumentException($"unknown option {flag}");
             }
         }
@@ -140,6 +162,13 @@ public sealed class LoadOptions
         if (!IPAddress.IsLoopback(ep.Address))
             throw new ArgumentException($"{flag}: {ep.Address} is not a loopback address; the bench only loads this machine");
         return ep;
+    }
+
+    private static Uri ParseApi(string text, string flag)
+    {
+        if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || uri.Scheme != "http" || !IPAddress.TryParse(uri.Host.Trim('[', ']'), out var ip) || !IPAddress.IsLoopback(ip))
+            throw new ArgumentException($"{flag}: '{text}' is not http://LOOPBACK-ADDRESS:PORT");
+        return uri;
     }
 
     private static IPAddress ParseLoopback(string text, string flag)

@@ -46,6 +46,24 @@ public sealed class LoadResult
     /// <summary>Errors by kind.</summary>
     public IReadOnlyDictionary<string, long> Errors { get; private set; } = new Dictionary<string, long>();
 
+    /// <summary>When the measured run started.</summary>
+    public DateTimeOffset StartedAt { get; set; }
+
+    /// <summary>Recipients the relay delivered onward during the measured run (null when not measured).</summary>
+    public long? Delivered { get; set; }
+
+    /// <summary>From the start of the measured run until the relay's queue drained (or the drain timeout).</summary>
+    public TimeSpan? DeliveryElapsed { get; set; }
+
+    /// <summary>True when the relay's queue was empty at the end.</summary>
+    public bool? Drained { get; set; }
+
+    /// <summary>Attempts that ended deferred, bounced or expired (the relay's counters, whole run).</summary>
+    public long? DeliveryFailures { get; set; }
+
+    /// <summary>Delivered recipients per second, accept to the next hop's 250 (end to end).</summary>
+    public double? DeliveredPerSecond => Delivered is { } n && DeliveryElapsed is { } t && t > TimeSpan.Zero ? n / t.TotalSeconds : null;
+
     /// <summary>Peak resident memory of this process (which hosts the relay with --start-relay).</summary>
     public long? PeakMemorySelf { get; set; }
 
@@ -102,6 +120,8 @@ public sealed class LoadResult
         foreach (var (k, v) in Refusals.OrderByDescending(p => p.Value.Count)) sb.AppendLine(c, $"  {k,-18} {v.Count,8}  {v.Text}");
         sb.AppendLine(c, $"errors       {Errors.Values.Sum()}");
         foreach (var (k, v) in Errors.OrderByDescending(p => p.Value)) sb.AppendLine(c, $"  {v,8}  {k}");
+        if (Delivered is { } delivered)
+            sb.AppendLine(c, $"delivered    {delivered}  ({DeliveredPerSecond:0.0} msg/s end to end, {DeliveryElapsed?.TotalSeconds:0.00} s to {(Drained == true ? "an empty queue" : "the drain timeout: NOT drained")}; {DeliveryFailures} failed attempts)");
         if (PeakMemorySelf is { } self) sb.AppendLine(c, $"peak memory  {self / 1048576.0:0.0} MiB (this process{(Options.StartRelay ? ", relay included" : string.Empty)})");
         if (PeakMemoryPid is { } pid) sb.AppendLine(c, $"peak memory  {pid / 1048576.0:0.0} MiB (pid {Options.RelayPid})");
         if (CpuPerMessageSelfUs is { } cpuSelf) sb.AppendLine(c, $"cpu/message  {cpuSelf:0} us (this process{(Options.StartRelay ? ", relay included" : string.Empty)})");
@@ -154,6 +174,15 @@ public sealed class LoadResult
             w.WriteStartObject("errorKinds");
             foreach (var (k, v) in Errors) w.WriteNumber(k, v);
             w.WriteEndObject();
+            w.WriteNumber("startedAtUnixMs", StartedAt.ToUnixTimeMilliseconds());
+            if (Delivered is { } delivered)
+            {
+                w.WriteNumber("delivered", delivered);
+                w.WriteNumber("deliveredPerSecond", Math.Round(DeliveredPerSecond ?? 0, 1));
+                w.WriteNumber("deliveryElapsedSeconds", Math.Round(DeliveryElapsed?.TotalSeconds ?? 0, 3));
+                w.WriteBoolean("drained", Drained == true);
+                w.WriteNumber("deliveryFailures", DeliveryFailures ?? 0);
+            }
             if (PeakMemorySelf is { } self) w.WriteNumber("peakMemorySelfBytes", self); else w.WriteNull("peakMemorySelfBytes");
             if (PeakMemoryPid is { } pid) w.WriteNumber("peakMemoryPidBytes", pid); else w.WriteNull("peakMemoryPidBytes");
             if (CpuPerMessageSelfUs is { } cpuSelf) w.WriteNumber("cpuPerMessageSelfUs", Math.Round(cpuSelf, 1)); else w.WriteNull("cpuPerMessageSelfUs");

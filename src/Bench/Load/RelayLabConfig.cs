@@ -45,13 +45,17 @@ public static class RelayLabConfig
             """;
         var configPath = Path.Combine(folder, "relay.json");
         File.WriteAllText(configPath, config);
+        string[] delivery = options.NextHop is { } hop
+            ? ["--Delivery:Mode=NextHop", $"--Delivery:NextHop={hop}", "--Delivery:Tls=None"]
+            : [];
         return
         [
             "--smtp", options.Target.ToString(),
-            "--http", new IPEndPoint(options.Target.Address, 0).ToString(),
+            "--http", (options.Http ?? new IPEndPoint(options.Target.Address, 0)).ToString(),
             "--data", Path.Combine(folder, "data"),
             "--config", configPath,
             "--Logging:LogLevel:Default=Warning",
+            .. delivery,
         ];
     }
 }
