@@ -17,6 +17,7 @@
 # bounded by MESSAGES and SECONDS_PER_RUN (and the warm-up by 10 s); the default grid takes about 15 minutes.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source src/Bench/bench-lib.sh
 
 MESSAGES=${MESSAGES:-100000}
 SECONDS_PER_RUN=${SECONDS_PER_RUN:-20}
@@ -46,22 +47,6 @@ cleanup() {
   if [ -f "$PFX/etc/main.cf" ]; then postfix -c "$PFX/etc" stop >/dev/null 2>&1 || true; fi
 }
 trap cleanup EXIT
-
-free_port() {
-  local p
-  for p in $(seq "$1" "$2"); do
-    if ! ss -ltn "( sport = :$p )" | grep -q ":$p\b"; then echo "$p"; return; fi
-  done
-  echo "smtp-sink-compare: no free port in $1-$2" >&2; exit 1
-}
-
-wait_port() {
-  for _ in $(seq 1 150); do
-    ss -ltn "( sport = :$1 )" | grep -q ":$1\b" && return 0
-    sleep 0.2
-  done
-  return 1
-}
 
 # --- tools -------------------------------------------------------------------------------------
 bash .ci/install-postfix.sh
@@ -95,46 +80,9 @@ wait_port "$sink_port" || { echo "smtp-sink did not start" >&2; exit 1; }
 # --- a throwaway Postfix instance: smtpd accepting into its queue, every message held -----------
 smtpd_port=""
 if [ "$RUN_SMTPD" = 1 ]; then
-  postfix -c "$PFX/etc" stop >/dev/null 2>&1 || true
-  rm -rf "$PFX"; mkdir -p "$PFX/etc" "$PFX/spool" "$PFX/data"
-  chown postfix:postfix "$PFX/data"
   smtpd_port=$(free_port 10400 10499)
-  cp /usr/share/postfix/master.cf.dist "$PFX/etc/master.cf"
-  cat > "$PFX/etc/main.cf" <<CONF
-# Throwaway instance for src/Bench/smtp-sink-compare.sh; the system's Postfix is left alone.
-compatibility_level = 3.6
-queue_directory = $PFX/spool
-data_directory = $PFX/data
-command_directory = /usr/sbin
-daemon_directory = /usr/lib/postfix/sbin
-shlib_directory = /usr/lib/postfix
-meta_directory = /etc/postfix
-mail_owner = postfix
-setgid_group = postdrop
-myhostname = smtpd-bench.smarthostlab.test
-mydomain = smarthostlab.test
-mydestination =
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
-mynetworks = 127.0.0.0/8
-smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
-# Accept into the queue, then hold: nothing is delivered, the queue manager stays idle.
-smtpd_recipient_restrictions = check_client_access static:HOLD
-local_transport = error:local delivery is disabled
-alias_maps =
-alias_database =
-smtpd_client_connection_count_limit = 0
-smtpd_client_connection_rate_limit = 0
-default_process_limit = 200
-message_size_limit = 36700160
-maillog_file = $PFX/postfix.log
-CONF
-  postconf -c "$PFX/etc" -M# smtp/inet >/dev/null
-  postconf -c "$PFX/etc" -M "127.0.0.1:$smtpd_port/inet=127.0.0.1:$smtpd_port inet n - n - - smtpd"
-  postconf -c "$PFX/etc" -F '*/*/chroot = n'
-  postfix -c "$PFX/etc" check
-  postfix -c "$PFX/etc" start >/dev/null
-  wait_port "$smtpd_port" || { echo "Postfix smtpd did not start on $smtpd_port" >&2; tail "$PFX/postfix.log" >&2; exit 1; }
+  # Accept into the queue, then hold: nothing is delivered, the queue manager stays idle.
+  postfix_instance "$PFX" "$smtpd_port" "smtpd-bench.smarthostlab.test" "smtpd_recipient_restrictions = check_client_access static:HOLD"
 fi
 
 # --- the relay, a fresh process and data folder per run, so VmHWM is that run's peak -------------
@@ -154,17 +102,6 @@ stop_relay() {
   # The store of a run holds every message with its transcript (hundreds of MB): keep only the figures.
   rm -rf "$OUT/relay/data"
 }
-
-field() { jq -r "$1 // empty" "$2"; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0 && a != "") printf "%.2f", a / b; else printf "-" }'; }
-
-# The median of numbers (empty when there are none).
-median() { printf '%s\n' "$@" | awk 'NF' | sort -g | awk '{ a[NR] = $1 } END { if (NR) print (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2) }'; }
-
-# Deleting the last run's files (tens of thousands of Postfix queue files, the relay's store) keeps the disk
-# and the kernel busy for seconds on this VM (ext4 with discard): flush that before measuring the next server,
-# or it slows whichever runs next.
-settle() { sync; sleep "${SETTLE_SECONDS:-3}"; }
 
 # One round: smtp-sink, smtpd and the relay, one after the other, for one size and connection count.
 # Sets sink smtpd relay mem p99 refused cpu client.

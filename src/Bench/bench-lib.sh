@@ -1,0 +1,74 @@
+# Shell functions shared by the bench scripts (smtp-sink-compare.sh, relay-path-compare.sh); sourced, not run.
+
+# The first port in $1..$2 nothing listens on.
+free_port() {
+  local p
+  for p in $(seq "$1" "$2"); do
+    if ! ss -ltn "( sport = :$p )" | grep -q ":$p\b"; then echo "$p"; return; fi
+  done
+  echo "bench: no free port in $1-$2" >&2; exit 1
+}
+
+# Waits up to 30 s for a listener on port $1.
+wait_port() {
+  for _ in $(seq 1 150); do
+    ss -ltn "( sport = :$1 )" | grep -q ":$1\b" && return 0
+    sleep 0.2
+  done
+  return 1
+}
+
+field() { jq -r "$1 // empty" "$2"; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0 && a != "") printf "%.2f", a / b; else printf "-" }'; }
+
+# The median of numbers (empty when there are none).
+median() { printf '%s\n' "$@" | awk 'NF' | sort -g | awk '{ a[NR] = $1 } END { if (NR) print (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2) }'; }
+
+# Deleting the last run's files (tens of thousands of Postfix queue files, the relay's store) keeps the disk
+# and the kernel busy for seconds on this VM (ext4 with discard): flush that before measuring the next server,
+# or it slows whichever runs next.
+settle() { sync; sleep "${SETTLE_SECONDS:-3}"; }
+
+# A throwaway Postfix instance in folder $1 (config in $1/etc, queue in $1/spool), smtpd on 127.0.0.1:$2, named $3,
+# with the extra main.cf lines $4; the system's Postfix is left alone. Stop it with: postfix -c "$1/etc" stop
+postfix_instance() {
+  local dir=$1 port=$2 name=$3 extra=$4
+  postfix -c "$dir/etc" stop >/dev/null 2>&1 || true
+  rm -rf "$dir"; mkdir -p "$dir/etc" "$dir/spool" "$dir/data"
+  chown postfix:postfix "$dir/data"
+  cp /usr/share/postfix/master.cf.dist "$dir/etc/master.cf"
+  cat > "$dir/etc/main.cf" <<CONF
+# Throwaway instance of a SmarthostLab bench script; the system's Postfix is left alone.
+compatibility_level = 3.6
+queue_directory = $dir/spool
+data_directory = $dir/data
+command_directory = /usr/sbin
+daemon_directory = /usr/lib/postfix/sbin
+shlib_directory = /usr/lib/postfix
+meta_directory = /etc/postfix
+mail_owner = postfix
+setgid_group = postdrop
+myhostname = $name
+mydomain = smarthostlab.test
+mydestination =
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+mynetworks = 127.0.0.0/8
+smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
+local_transport = error:local delivery is disabled
+alias_maps =
+alias_database =
+smtpd_client_connection_count_limit = 0
+smtpd_client_connection_rate_limit = 0
+default_process_limit = 200
+message_size_limit = 36700160
+maillog_file = $dir/postfix.log
+$extra
+CONF
+  postconf -c "$dir/etc" -M# smtp/inet >/dev/null
+  postconf -c "$dir/etc" -M "127.0.0.1:$port/inet=127.0.0.1:$port inet n - n - - smtpd"
+  postconf -c "$dir/etc" -F '*/*/chroot = n'
+  postfix -c "$dir/etc" check
+  postfix -c "$dir/etc" start >/dev/null
+  wait_port "$port" || { echo "Postfix smtpd did not start on $port" >&2; tail "$dir/postfix.log" >&2; exit 1; }
+}
