@@ -60,6 +60,8 @@ public static class LoadCommand
             result.Delivered = state.Delivered - deliveredBefore;
             result.DeliveryElapsed = System.Diagnostics.Stopwatch.GetElapsedTime(started);
             result.DeliveryFailures = state.Failed;
+            // The relay's CPU per message then covers accepting and delivering it.
+            if (options.RelayPid is { } relayAfterDrain) result.CpuPerMessagePidUs = ProcessCpu.PerMessage(cpuPid, ProcessCpu.Read(relayAfterDrain), result.Accepted);
         }
         result.PeakMemorySelf = PeakMemory.Read();
         if (options.RelayPid is { } pid) result.PeakMemoryPid = PeakMemory.Read(pid);

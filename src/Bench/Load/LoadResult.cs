@@ -73,7 +73,7 @@ public sealed class LoadResult
     /// <summary>CPU microseconds per accepted message of this process during the measured run (the client; with --start-relay, client and relay).</summary>
     public double? CpuPerMessageSelfUs { get; set; }
 
-    /// <summary>CPU microseconds per accepted message of the process given with --pid during the measured run.</summary>
+    /// <summary>CPU microseconds per accepted message of the process given with --pid during the measured run (until its queue drained, when the relay delivers).</summary>
     public double? CpuPerMessagePidUs { get; set; }
 
     /// <summary>Merges the workers' counts.</summary>
