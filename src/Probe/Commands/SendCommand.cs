@@ -25,7 +25,8 @@ public static class SendCommand
         var user = new Option<string?>("--user") { Description = "SMTP AUTH user name." };
         var password = new Option<string?>("--password") { Description = "SMTP AUTH password." };
         var helo = new Option<string?>("--helo") { Description = "EHLO name to announce." };
-        var timeout = new Option<int>("--timeout") { Description = "Seconds to wait for the message at the relay.", DefaultValueFactory = _ => 30 };
+        var timeout = new Option<int>("--timeout") { Description = "Seconds to wait for the message at the relay, and for its delivery onward when the relay sends mail on.", DefaultValueFactory = _ => 30 };
+        var noDelivery = new Option<bool>("--no-delivery") { Description = "Do not wait for the relay to deliver the message onward (Delivery:Mode NextHop or Mx); report arrival and verdicts only." };
         var relayToken = new Option<string?>("--relay-token") { Description = "Bearer token for the relay's API when it protects read routes (Api:ReadToken); default $SMARTHOSTLAB_RELAY_TOKEN." };
         var json = new Option<bool>("--json") { Description = "Print the whole report as JSON." };
         var junit = new Option<string?>("--junit") { Description = "Also write a JUnit XML report (one test case per check) to this file." };
@@ -39,10 +40,10 @@ public static class SendCommand
         });
 
         var command = new Command("send",
-            "Send one verification message through an MTA and wait for it at the relay; report arrival, client IP and account, TLS, SPF, DKIM, DMARC and the relay's action.\n" +
+            "Send one verification message through an MTA and wait for it at the relay; report arrival, client IP and account, TLS, SPF, DKIM, DMARC, the relay's action, and its delivery onward when the relay sends mail on.\n" +
             "Exit codes: 0 pass (warnings allowed), 1 a check failed or the relay refused the message, 2 bad arguments or MTA/relay unreachable.")
         {
-            via, from, to, relay, relayToken, bind, mtaIp, startTls, implicitTls, noTls, requireValid, user, password, helo, timeout, json, junit,
+            via, from, to, relay, relayToken, bind, mtaIp, startTls, implicitTls, noTls, requireValid, user, password, helo, timeout, noDelivery, json, junit,
         };
 
         command.Validators.Add(result =>
@@ -93,6 +94,7 @@ public static class SendCommand
                 Password = parse.GetValue(password),
                 Helo = parse.GetValue(helo),
                 TimeoutSeconds = parse.GetValue(timeout),
+                WaitForDelivery = !parse.GetValue(noDelivery),
             };
 
             ProbeReport report;

@@ -6,8 +6,8 @@ using System.Text.Json;
 namespace SmarthostLab.Probe.Relay;
 
 /// <summary>
-/// The relay's HTTP API (docs/API.md v1) as the probe uses it: info, wait-for-token, refusals,
-/// accounts. Network failures become <see cref="ProbeException"/> ("could not run").
+/// The relay's HTTP API (docs/API.md v1) as the probe uses it: info, wait-for-token (and for delivery),
+/// one message, refusals, accounts. Network failures become <see cref="ProbeException"/> ("could not run").
 /// </summary>
 public sealed class RelayClient : IDisposable
 {
@@ -39,10 +39,18 @@ public sealed class RelayClient : IDisposable
     public async Task<RelayInfo> GetInfoAsync(CancellationToken cancellationToken)
         => await GetJsonAsync<RelayInfo>("api/v1/info", TimeSpan.FromSeconds(10), cancellationToken).ConfigureAwait(false);
 
-    /// <summary>GET /api/v1/wait: the message carrying <paramref name="token"/>, or null when none arrived in time (408).</summary>
-    public async Task<RelayMessage?> WaitAsync(string token, int timeoutSeconds, CancellationToken cancellationToken)
+    /// <summary>
+    /// GET /api/v1/wait: the message carrying <paramref name="token"/>, or null when none arrived in time (408).
+    /// With <paramref name="delivery"/> (e.g. "delivered") it answers once every recipient is in that state or a final one.
+    /// </summary>
+    public async Task<RelayMessage?> WaitAsync(string token, string? delivery, int timeoutSeconds, CancellationToken cancellationToken)
     {
         var path = $"api/v1/wait?token={Uri.EscapeDataString(token)}&timeout={timeoutSeconds.ToString(CultureInfo.InvariantCulture)}";
+        if (delivery is not null)
+        {
+            path += $"&delivery={Uri.EscapeDataString(delivery)}";
+        }
+
         using var response = await SendAsync(path, TimeSpan.FromSeconds(timeoutSeconds + 15), cancellationToken).ConfigureAwait(false);
         if (response.StatusCode == HttpStatusCode.RequestTimeout)
         {
@@ -53,6 +61,10 @@ public sealed class RelayClient : IDisposable
         return await response.Content.ReadFromJsonAsync<RelayMessage>(JsonOptions, cancellationToken).ConfigureAwait(false)
             ?? throw new ProbeException($"the relay answered {path} with an empty body");
     }
+
+    /// <summary>GET /api/v1/messages/{id}: the message as the relay has it now.</summary>
+    public async Task<RelayMessage> GetMessageAsync(string id, CancellationToken cancellationToken)
+        => await GetJsonAsync<RelayMessage>($"api/v1/messages/{Uri.EscapeDataString(id)}", TimeSpan.FromSeconds(10), cancellationToken).ConfigureAwait(false);
 
     /// <summary>GET /api/v1/refusals since <paramref name="since"/>, optionally for one client IP.</summary>
     public async Task<RelayRefusalPage> GetRefusalsAsync(DateTimeOffset since, string? ip, CancellationToken cancellationToken)

@@ -40,4 +40,10 @@ public sealed class RelayMessage
 
     /// <summary>SPF/DKIM/DMARC verdict and the relay's action.</summary>
     public Verdict? Verdict { get; set; }
+
+    /// <summary>Onward delivery, one entry per recipient in order (issue 13); empty from relays that predate it.</summary>
+    public List<RelayDelivery> Delivery { get; set; } = [];
+
+    /// <summary>On a delivery status notification the relay wrote: the id of the message it reports on; else null.</summary>
+    public string? DsnOf { get; set; }
 }

@@ -46,4 +46,10 @@ public sealed record SendOptions
 
     /// <summary>EHLO name, or null for MailKit's default.</summary>
     public string? Helo { get; init; }
+
+    /// <summary>
+    /// After arrival, wait (what remains of <see cref="TimeoutSeconds"/>) until the relay delivered the message onward,
+    /// when it sends mail on; false (<c>--no-delivery</c>) reports arrival and verdicts only.
+    /// </summary>
+    public bool WaitForDelivery { get; init; } = true;
 }

@@ -8,7 +8,8 @@ namespace SmarthostLab.Probe.Send;
 
 /// <summary>
 /// <c>probe send</c>: submit one tokenized message through an MTA, wait for it at the relay, and
-/// report what the relay saw and concluded; when it does not arrive, name the relay's refusal.
+/// report what the relay saw and concluded; when it does not arrive, name the relay's refusal. When the relay
+/// sends mail on, wait for its delivery too and report it.
 /// </summary>
 public static class SendProbe
 {
@@ -86,12 +87,46 @@ public static class SendProbe
             report.Add(finding);
         }
 
+        if (options.WaitForDelivery)
+        {
+            var delivered = await WaitForDeliveryAsync(relay, token, stored, options, clock, cancellationToken).ConfigureAwait(false);
+            foreach (var finding in DeliveryFindings.For(delivered, options.TimeoutSeconds))
+            {
+                report.Add(finding);
+            }
+        }
+
         return report;
     }
 
     // Through the relay itself the client IP is ours (--bind); through another MTA it is the MTA's (--mta-ip).
     private static string? RefusalIp(SendOptions options, bool viaIsRelay)
         => (viaIsRelay ? options.Bind : options.MtaIp)?.ToString();
+
+    /// <summary>
+    /// When the relay sends <paramref name="stored"/> on and some recipient is still queued or deferred, waits what
+    /// remains of the timeout for every recipient to be delivered or to fail for good; the message as it then stands.
+    /// </summary>
+    private static async Task<RelayMessage> WaitForDeliveryAsync(
+        RelayClient relay, string token, RelayMessage stored, SendOptions options, Stopwatch clock, CancellationToken cancellationToken)
+    {
+        if (!DeliveryFindings.Relays(stored) || DeliveryFindings.Settled(stored))
+        {
+            return stored;
+        }
+
+        var remaining = Math.Max(0, (int)Math.Ceiling(options.TimeoutSeconds - clock.Elapsed.TotalSeconds));
+        var done = await relay.WaitAsync(token, RelayDelivery.Delivered, remaining, cancellationToken).ConfigureAwait(false);
+
+        // 408: read where each recipient stands now. The wait answers with the newest message carrying the token;
+        // should that be another one, the probe's own message is read by its id.
+        if (done is not null && done.Id == stored.Id)
+        {
+            return done;
+        }
+
+        return stored.Id is null ? done ?? stored : await relay.GetMessageAsync(stored.Id, cancellationToken).ConfigureAwait(false);
+    }
 
     /// <summary>
     /// Waits for the token at the relay while watching its refusals once a second: a refusal of this
@@ -101,7 +136,7 @@ public static class SendProbe
         RelayClient relay, string token, SendOptions options, string? ip, DateTimeOffset since, CancellationToken cancellationToken)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var wait = relay.WaitAsync(token, options.TimeoutSeconds, stop.Token);
+        var wait = relay.WaitAsync(token, null, options.TimeoutSeconds, stop.Token);
         var watch = WatchRefusalsAsync(relay, options, ip, since, stop.Token);
         var first = await Task.WhenAny(wait, watch).ConfigureAwait(false);
         if (first == watch && await watch.ConfigureAwait(false) is { } refusal)

@@ -23,11 +23,13 @@ public sealed class LabRelayFixture : IAsyncLifetime
     public string Url => Relay.HttpBaseAddress.ToString().TrimEnd('/');
 
     /// <inheritdoc />
-    public async Task InitializeAsync()
-    {
-        relay = await RelayHost.StartAsync(
+    public async Task InitializeAsync() => relay = await StartAsync(dataFolder.Path);
+
+    /// <summary>Starts a relay configured as this fixture's, with <paramref name="extra"/> arguments after the lab's.</summary>
+    public static async Task<RunningRelay> StartAsync(string dataFolder, params string[] extra) =>
+        await RelayHost.StartAsync(
         [
-            "--smtp", "127.0.0.1:0", "--http", "127.0.0.1:0", "--data", dataFolder.Path,
+            "--smtp", "127.0.0.1:0", "--http", "127.0.0.1:0", "--data", dataFolder,
             "--zone", TestPaths.Data("contoso-good.zone"),
             "--Logging:LogLevel:Default=Warning",
             "--Smtp:HostName=smarthost.test",
@@ -37,8 +39,8 @@ public sealed class LabRelayFixture : IAsyncLifetime
             "--Verification:EgressAddresses:0=198.51.100.25",
             "--Verification:AuthServId=smarthost.test",
             "--Verification:Dns:Offline=true",
+            .. extra,
         ]);
-    }
 
     /// <inheritdoc />
     public async Task DisposeAsync()

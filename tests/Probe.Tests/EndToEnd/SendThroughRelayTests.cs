@@ -31,6 +31,8 @@ public sealed class SendThroughRelayTests(LabRelayFixture lab) : IClassFixture<L
         Assert.Equal("pass", run.Severity("dmarc"));
         Assert.Contains("SPF aligned", run.Message("dmarc"), StringComparison.Ordinal);
         Assert.Equal("pass", run.Severity("action"));
+        Assert.Equal("info", run.Severity("delivered"));
+        Assert.Equal("the relay keeps messages (Delivery:Mode=Store); nothing was sent on", run.Message("delivered"));
         Assert.StartsWith("shl-", run.Json().GetProperty("facts").GetProperty("token").GetString(), StringComparison.Ordinal);
     }
 
