@@ -125,7 +125,7 @@ public sealed class DeliveryQueue : IHostedService, IAsyncDisposable
     }
 
     /// <summary>The next due job of <paramref name="lane"/>, waiting up to <paramref name="idle"/> for one; null when none came.</summary>
-    internal async Task<OutboundJob?> TakeAsync(DestinationLane lane, TimeSpan idle, CancellationToken cancellationToken)
+    private async Task<OutboundJob?> TakeAsync(DestinationLane lane, TimeSpan idle, CancellationToken cancellationToken)
     {
         if (!lane.Available.Wait(0))
         {
@@ -152,6 +152,28 @@ public sealed class DeliveryQueue : IHostedService, IAsyncDisposable
             _dueRecipients -= job.Recipients.Count;
             _activeRecipients += job.Recipients.Count;
             return job;
+        }
+    }
+
+    /// <summary>
+    /// Fills <paramref name="batch"/> with the next due job of <paramref name="lane"/> (waiting up to
+    /// <paramref name="idle"/> for one) and as many more as are at hand, up to <paramref name="max"/> and to this
+    /// connection's fair share of the lane, so that one commit claims them all.
+    /// </summary>
+    internal async Task TakeBatchAsync(DestinationLane lane, List<OutboundJob> batch, int max, TimeSpan idle, CancellationToken cancellationToken)
+    {
+        if (await TakeAsync(lane, idle, cancellationToken).ConfigureAwait(false) is not { } first) return;
+        batch.Add(first);
+        lock (_lock)
+        {
+            var share = Math.Min(max - 1, lane.Jobs.Count / Math.Max(1, lane.Connections));
+            for (var i = 0; i < share && lane.Available.Wait(0); i++)
+            {
+                var job = lane.Jobs.Dequeue();
+                _dueRecipients -= job.Recipients.Count;
+                _activeRecipients += job.Recipients.Count;
+                batch.Add(job);
+            }
         }
     }
 

@@ -45,29 +45,45 @@ public sealed class DeliveryWorker
         _logger = logger;
     }
 
+    /// <summary>Most jobs one connection takes (and claims in one commit) at a time.</summary>
+    private const int MaxBatch = 16;
+
     /// <summary>Serves <paramref name="lane"/> until it stays empty or the relay stops.</summary>
     internal async Task RunAsync(DestinationLane lane)
     {
         var stopping = _queue.Stopping;
+        var batch = new List<OutboundJob>(MaxBatch);
         try
         {
             while (!stopping.IsCancellationRequested)
             {
-                // A job at hand goes now; waiting for the next one first commits what the last one did.
-                var job = await _queue.TakeAsync(lane, TimeSpan.Zero, stopping).ConfigureAwait(false);
-                if (job is null)
+                // Jobs at hand go now; waiting for the next one first commits what the last ones did.
+                await _queue.TakeBatchAsync(lane, batch, MaxBatch, TimeSpan.Zero, stopping).ConfigureAwait(false);
+                if (batch.Count == 0)
                 {
                     await CommitAsync().ConfigureAwait(false);
-                    job = await _queue.TakeAsync(lane, _dead is null ? _options.ConnectionIdleTime : TimeSpan.Zero, stopping).ConfigureAwait(false);
-                    if (job is null) break;
+                    await _queue.TakeBatchAsync(lane, batch, MaxBatch, _dead is null ? _options.ConnectionIdleTime : TimeSpan.Zero, stopping).ConfigureAwait(false);
+                    if (batch.Count == 0) break;
                 }
                 try
                 {
-                    await DeliverAsync(lane.Destination, job, stopping).ConfigureAwait(false);
+                    if (_dead is null)
+                    {
+                        // One commit claims the batch and records the outcomes of the one before.
+                        foreach (var job in batch)
+                            foreach (var r in job.Recipients) _updates.Add(DeliveryUpdate.ClaimOf(job.Seq, r.Index));
+                        await CommitAsync().ConfigureAwait(false);
+                    }
+                    foreach (var job in batch)
+                    {
+                        if (stopping.IsCancellationRequested) break; // claimed, untouched: retried after the restart
+                        await DeliverAsync(lane.Destination, job, stopping).ConfigureAwait(false);
+                    }
                 }
                 finally
                 {
-                    _queue.Finished(job);
+                    foreach (var job in batch) _queue.Finished(job);
+                    batch.Clear();
                 }
             }
         }
@@ -85,8 +101,6 @@ public sealed class DeliveryWorker
             Record(job, job.Recipients.Select(_ => dead).ToList(), null);
             return;
         }
-        foreach (var r in job.Recipients) _updates.Add(DeliveryUpdate.ClaimOf(job.Seq, r.Index));
-        await CommitAsync().ConfigureAwait(false);
 
         var raw = await _store.GetRawAsync(job.MessageId, CancellationToken.None).ConfigureAwait(false);
         if (raw is null)
@@ -123,10 +137,13 @@ public sealed class DeliveryWorker
             job.MailFrom,
             needs.MailParameters(connection.Capabilities, raw.Length),
             [.. job.Recipients.Select(r => new OutboundRecipient(r.Address, dsn ? DsnParametersOf(r.Parameters) : []))],
-            new ReadOnlySequence<byte>(raw));
+            new ReadOnlySequence<byte>(raw))
+        {
+            // A reused connection starts each transaction with RSET, pipelined with it when the next hop allows.
+            ResetFirst = connection.TransactionsSent > 0,
+        };
         try
         {
-            if (connection.TransactionsSent > 0) await connection.ResetAsync(stopping).ConfigureAwait(false);
             var result = await connection.SendAsync(transaction, stopping).ConfigureAwait(false);
             Record(job, Outcomes(job, result), connection, raw);
         }
@@ -138,11 +155,10 @@ public sealed class DeliveryWorker
         }
         catch (Exception exception) when (exception is SmtpClientException or IOException or SocketException or OperationCanceledException)
         {
+            // The session is over; the recipients wait for the next attempt (4xx replies such as 421 included).
             var reply = (exception as SmtpClientException)?.Reply;
-            var outcome = reply is { IsPermanent: true } && (exception as SmtpClientException)?.Stage is SmtpClientFailureStage.Mail or SmtpClientFailureStage.Rcpt or SmtpClientFailureStage.DataEnd
-                ? RecipientOutcome.FromReply(reply)
-                : RecipientOutcome.Failure(false, "4.4.2", reply is null ? $"lost connection with {hop}: {exception.Message}" : $"{hop} said: {reply}");
-            if (reply is not null && outcome.Reply is null) outcome = outcome with { Reply = reply.ToString() };
+            var outcome = new RecipientOutcome(AttemptResult.Deferred, reply?.EnhancedCode is ['4', ..] code ? code : "4.4.2", reply?.ToString(),
+                reply is null ? $"lost connection with {hop}: {exception.Message}" : null);
             DeliveryLog.ConnectionLost(_logger, hop, job.MessageId, exception.Message);
             Record(job, job.Recipients.Select(_ => outcome).ToList(), connection);
             await CloseAsync().ConfigureAwait(false);

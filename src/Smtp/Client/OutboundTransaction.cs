@@ -11,4 +11,11 @@ namespace SmarthostLab.Smtp.Client;
 /// <param name="MailParameters">ESMTP parameters sent after the path, in order and as given, e.g. ["SIZE=1234", "BODY=8BITMIME", "SMTPUTF8", "RET=HDRS", "ENVID=abc"].</param>
 /// <param name="Recipients">At least one recipient.</param>
 /// <param name="Content">The message octets, sent exactly: dot-stuffed for DATA, verbatim for BDAT. Not copied as a whole.</param>
-public sealed record OutboundTransaction(string MailFrom, IReadOnlyList<string> MailParameters, IReadOnlyList<OutboundRecipient> Recipients, ReadOnlySequence<byte> Content);
+public sealed record OutboundTransaction(string MailFrom, IReadOnlyList<string> MailParameters, IReadOnlyList<OutboundRecipient> Recipients, ReadOnlySequence<byte> Content)
+{
+    /// <summary>
+    /// Send RSET first (a reused connection), in the same write as MAIL FROM when the server offers PIPELINING
+    /// (RFC 2920 3.1 allows RSET anywhere in a group); a refused RSET ends the session.
+    /// </summary>
+    public bool ResetFirst { get; init; }
+}

@@ -158,8 +158,9 @@ public sealed class SmtpClientDeliveryTests
     }
 
     [Fact]
-    public async Task When_every_recipient_is_refused_RSET_is_sent_and_no_content()
+    public async Task When_every_recipient_is_refused_the_pipelined_BDAT_is_refused_too_and_RSET_follows()
     {
+        // RFC 3030 4.2: BDAT goes in the pipeline with MAIL and RCPT; the server refuses the chunk when no recipient was accepted.
         await using var server = ScriptedSmtpServer.Start(new() { Reply = c => c.Verb == "RCPT" ? "550 5.7.1 relaying denied" : null });
         await using var client = await ClientScenario.ConnectAsync(server);
 
@@ -168,9 +169,62 @@ public sealed class SmtpClientDeliveryTests
         Assert.Equal(250, result.MailReply.Code);
         Assert.All(result.RecipientReplies, r => Assert.Equal(550, r!.Code));
         Assert.Null(result.DataReply);
+        Assert.Equal(["EHLO", "MAIL", "RCPT", "RCPT", "BDAT", "RSET"], server.Connections[0].Verbs);
+        Assert.False(Assert.Single(server.Transactions).Completed);
+        Assert.True(client.IsUsable);
+    }
+
+    [Fact]
+    public async Task When_every_recipient_is_refused_without_pipelining_RSET_is_sent_and_no_content()
+    {
+        await using var server = ScriptedSmtpServer.Start(new()
+        {
+            Capabilities = ["8BITMIME", "ENHANCEDSTATUSCODES", "CHUNKING"],
+            Reply = c => c.Verb == "RCPT" ? "550 5.7.1 relaying denied" : null,
+        });
+        await using var client = await ClientScenario.ConnectAsync(server);
+
+        var result = await client.SendAsync(ClientScenario.Message("x\r\n", "a@example.com", "b@example.com"), ClientScenario.Timeout());
+
+        Assert.All(result.RecipientReplies, r => Assert.Equal(550, r!.Code));
+        Assert.Null(result.DataReply);
         Assert.Equal(["EHLO", "MAIL", "RCPT", "RCPT", "RSET"], server.Connections[0].Verbs);
         Assert.True(Assert.Single(server.Transactions).Abandoned);
         Assert.True(client.IsUsable);
+    }
+
+    [Fact]
+    public async Task With_pipelining_and_DATA_a_refused_set_of_recipients_gets_no_content_and_RSET()
+    {
+        await using var server = ScriptedSmtpServer.Start(new()
+        {
+            Capabilities = WithoutChunking,
+            Reply = c => c.Verb == "RCPT" ? "550 5.7.1 relaying denied" : null,
+        });
+        await using var client = await ClientScenario.ConnectAsync(server);
+
+        var result = await client.SendAsync(ClientScenario.Message("x\r\n", "a@example.com"), ClientScenario.Timeout());
+
+        Assert.Null(result.DataReply);
+        Assert.Equal(["EHLO", "MAIL", "RCPT", "DATA", "RSET"], server.Connections[0].Verbs);
+        Assert.Empty(Assert.Single(server.Transactions).Content);
+        Assert.True(client.IsUsable);
+    }
+
+    [Fact]
+    public async Task A_reset_first_transaction_pipelines_RSET_MAIL_RCPT_and_BDAT_in_one_write()
+    {
+        await using var server = ScriptedSmtpServer.Start();
+        await using var client = await ClientScenario.ConnectAsync(server);
+
+        await client.SendAsync(ClientScenario.Message("one\r\n", "bob@example.com"), ClientScenario.Timeout());
+        var second = await client.SendAsync(ClientScenario.Message("two\r\n", "bob@example.com") with { ResetFirst = true }, ClientScenario.Timeout());
+
+        Assert.Equal(250, second.DataReply!.Code);
+        var commands = server.Connections[0].Commands.SkipWhile(c => c.Verb != "RSET").ToList();
+        Assert.Equal(["RSET", "MAIL", "RCPT", "BDAT"], commands.Select(c => c.Verb).Take(4));
+        Assert.Single(commands.Take(4).Select(c => c.ReadNumber).Distinct());
+        Assert.Equal("two\r\n"u8.ToArray(), server.Transactions[1].Content);
     }
 
     [Fact]
