@@ -30,6 +30,7 @@ public sealed class DeliveryWorker
     private SmtpClientConnection? _connection;
     private ResolvedDestination? _resolved;
     private RecipientOutcome? _dead;
+    private IMessageContentReader? _content;
 
     internal DeliveryWorker(DeliveryQueue queue, IMessageStore store, DestinationResolver resolver, DeliveryOptions options,
         SmtpClientOptions client, DsnFactory dsn, DeliveryMetrics metrics, TimeProvider time, ILogger logger)
@@ -91,6 +92,7 @@ public sealed class DeliveryWorker
         {
             await CommitAsync().ConfigureAwait(false);
             if (_connection is not null) await CloseAsync().ConfigureAwait(false);
+            _content?.Dispose();
         }
     }
 
@@ -102,7 +104,7 @@ public sealed class DeliveryWorker
             return;
         }
 
-        var raw = await _store.GetRawAsync(job.MessageId, CancellationToken.None).ConfigureAwait(false);
+        var raw = (_content ??= _store.OpenContentReader()).Read(job.Seq);
         if (raw is null)
         {
             DeliveryLog.MessageGone(_logger, job.MessageId);

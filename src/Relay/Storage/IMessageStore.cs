@@ -71,4 +71,14 @@ public interface IMessageStore
 
     /// <summary>Recipient counts by state and the first <paramref name="limit"/> deferred recipients.</summary>
     Task<QueueSummary> GetQueueSummaryAsync(int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>A reader of stored message bytes by row for one consumer at a time (a delivery connection): its own connection and prepared statement.</summary>
+    IMessageContentReader OpenContentReader();
+}
+
+/// <summary>Reads stored message bytes by row (messages.seq); not thread-safe: one per consumer.</summary>
+public interface IMessageContentReader : IDisposable
+{
+    /// <summary>The stored bytes of the message at <paramref name="seq"/>, or null when it was deleted.</summary>
+    byte[]? Read(long seq);
 }

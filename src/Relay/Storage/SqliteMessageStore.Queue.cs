@@ -130,6 +130,44 @@ public sealed partial class SqliteMessageStore
         return new QueueSummary(counts, deferred);
     }
 
+    /// <inheritdoc />
+    public IMessageContentReader OpenContentReader()
+    {
+        if (!_open) throw new InvalidOperationException("The store is not open.");
+        return new ContentReader(_readConnectionString);
+    }
+
+    /// <summary>One read-only connection and one prepared SELECT by rowid, reused for every message a delivery connection sends.</summary>
+    private sealed class ContentReader : IMessageContentReader
+    {
+        private readonly SqliteConnection _connection;
+        private readonly SqliteCommand _select;
+        private readonly SqliteParameter _seq;
+
+        public ContentReader(string connectionString)
+        {
+            _connection = new SqliteConnection(connectionString);
+            _connection.Open();
+            _select = _connection.CreateCommand();
+            _select.CommandText = "SELECT raw FROM message_content WHERE seq = $seq";
+            _seq = _select.Parameters.Add("$seq", SqliteType.Integer);
+            _seq.Value = 0L;
+            _select.Prepare();
+        }
+
+        public byte[]? Read(long seq)
+        {
+            _seq.Value = seq;
+            return _select.ExecuteScalar() as byte[];
+        }
+
+        public void Dispose()
+        {
+            _select.Dispose();
+            _connection.Dispose();
+        }
+    }
+
     /// <summary>Hands committed queue entries to the delivery queue; a failing listener is logged, never the writer's problem.</summary>
     private void OutboundCommitted(IReadOnlyList<OutboundJob> jobs)
     {
@@ -143,45 +181,69 @@ public sealed partial class SqliteMessageStore
         }
     }
 
-    private static void ApplyUpdates(SqliteConnection connection, SqliteTransaction transaction, IReadOnlyList<DeliveryUpdate> updates)
+    private DeliveryUpdates? _deliveryUpdates; // the writer's prepared statements, used by the writer thread only
+
+    private void ApplyUpdates(SqliteConnection connection, SqliteTransaction transaction, IReadOnlyList<DeliveryUpdate> updates) =>
+        (_deliveryUpdates ??= new DeliveryUpdates(connection)).Apply(transaction, updates);
+
+    /// <summary>The claim and outcome UPDATEs, prepared once on the writer's connection (the writer is the relay's serial step).</summary>
+    private sealed class DeliveryUpdates : IDisposable
     {
-        using var claim = connection.CreateCommand();
-        claim.Transaction = transaction;
-        claim.CommandText = "UPDATE deliveries SET inflight = 1 WHERE seq = $s AND rcpt = $r";
-        var claimSeq = claim.Parameters.Add("$s", SqliteType.Integer);
-        var claimRcpt = claim.Parameters.Add("$r", SqliteType.Integer);
-        using var outcome = connection.CreateCommand();
-        outcome.Transaction = transaction;
-        outcome.CommandText = """
-            UPDATE deliveries SET state = $state, attempts = $attempts, last_attempt = $last, next_attempt = $next,
-                remote_host = $host, remote_address = $address, last_reply = $reply, inflight = 0,
-                finished_at = CASE WHEN $state IN ('delivered', 'bounced', 'expired') THEN $last ELSE NULL END
-            WHERE seq = $s AND rcpt = $r
-            """;
-        var p = outcome.Parameters;
-        var (state, attempts, last, next, host, address, reply, seq, rcpt) = (
-            p.Add("$state", SqliteType.Text), p.Add("$attempts", SqliteType.Integer), p.Add("$last", SqliteType.Integer),
-            p.Add("$next", SqliteType.Integer), p.Add("$host", SqliteType.Text), p.Add("$address", SqliteType.Text),
-            p.Add("$reply", SqliteType.Text), p.Add("$s", SqliteType.Integer), p.Add("$r", SqliteType.Integer));
-        foreach (var u in updates)
+        private readonly SqliteCommand _claim;
+        private readonly SqliteParameter _claimSeq, _claimRcpt;
+        private readonly SqliteCommand _outcome;
+        private readonly SqliteParameter _state, _attempts, _last, _next, _host, _address, _reply, _seq, _rcpt;
+
+        public DeliveryUpdates(SqliteConnection connection)
         {
-            if (u.Claim)
+            _claim = connection.CreateCommand();
+            _claim.CommandText = "UPDATE deliveries SET inflight = 1 WHERE seq = $s AND rcpt = $r";
+            _claimSeq = _claim.Parameters.Add("$s", SqliteType.Integer);
+            _claimRcpt = _claim.Parameters.Add("$r", SqliteType.Integer);
+            _outcome = connection.CreateCommand();
+            _outcome.CommandText = """
+                UPDATE deliveries SET state = $state, attempts = $attempts, last_attempt = $last, next_attempt = $next,
+                    remote_host = $host, remote_address = $address, last_reply = $reply, inflight = 0,
+                    finished_at = CASE WHEN $state IN ('delivered', 'bounced', 'expired') THEN $last ELSE NULL END
+                WHERE seq = $s AND rcpt = $r
+                """;
+            var p = _outcome.Parameters;
+            (_state, _attempts, _last, _next, _host, _address, _reply, _seq, _rcpt) = (
+                p.Add("$state", SqliteType.Text), p.Add("$attempts", SqliteType.Integer), p.Add("$last", SqliteType.Integer),
+                p.Add("$next", SqliteType.Integer), p.Add("$host", SqliteType.Text), p.Add("$address", SqliteType.Text),
+                p.Add("$reply", SqliteType.Text), p.Add("$s", SqliteType.Integer), p.Add("$r", SqliteType.Integer));
+        }
+
+        public void Apply(SqliteTransaction transaction, IReadOnlyList<DeliveryUpdate> updates)
+        {
+            _claim.Transaction = transaction;
+            _outcome.Transaction = transaction;
+            foreach (var u in updates)
             {
-                claimSeq.Value = u.Seq;
-                claimRcpt.Value = u.Rcpt;
-                claim.ExecuteNonQuery();
-                continue;
+                if (u.Claim)
+                {
+                    _claimSeq.Value = u.Seq;
+                    _claimRcpt.Value = u.Rcpt;
+                    _claim.ExecuteNonQuery();
+                    continue;
+                }
+                _state.Value = u.State;
+                _attempts.Value = u.Attempts;
+                _last.Value = u.LastAttempt.ToUnixTimeMilliseconds();
+                _next.Value = u.NextAttempt.ToUnixTimeMilliseconds();
+                _host.Value = (object?)u.RemoteHost ?? DBNull.Value;
+                _address.Value = (object?)u.RemoteAddress ?? DBNull.Value;
+                _reply.Value = (object?)u.LastReply ?? DBNull.Value;
+                _seq.Value = u.Seq;
+                _rcpt.Value = u.Rcpt;
+                _outcome.ExecuteNonQuery();
             }
-            state.Value = u.State;
-            attempts.Value = u.Attempts;
-            last.Value = u.LastAttempt.ToUnixTimeMilliseconds();
-            next.Value = u.NextAttempt.ToUnixTimeMilliseconds();
-            host.Value = (object?)u.RemoteHost ?? DBNull.Value;
-            address.Value = (object?)u.RemoteAddress ?? DBNull.Value;
-            reply.Value = (object?)u.LastReply ?? DBNull.Value;
-            seq.Value = u.Seq;
-            rcpt.Value = u.Rcpt;
-            outcome.ExecuteNonQuery();
+        }
+
+        public void Dispose()
+        {
+            _claim.Dispose();
+            _outcome.Dispose();
         }
     }
 

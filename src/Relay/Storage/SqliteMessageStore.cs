@@ -381,6 +381,7 @@ public sealed partial class SqliteMessageStore : IMessageStore, IAsyncDisposable
             if (_writer is not null)
             {
                 _messageInsert?.Dispose();
+                _deliveryUpdates?.Dispose();
                 Execute(_writer, "PRAGMA wal_checkpoint(TRUNCATE);");
                 await _writer.DisposeAsync().ConfigureAwait(false);
                 SqliteConnection.ClearAllPools();
