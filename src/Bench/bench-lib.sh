@@ -72,3 +72,21 @@ CONF
   postfix -c "$dir/etc" start >/dev/null
   wait_port "$port" || { echo "Postfix smtpd did not start on $port" >&2; tail "$dir/postfix.log" >&2; exit 1; }
 }
+
+# At exit: stops every process in the array pids and the Postfix instance in $PFX. Use: trap bench_cleanup EXIT
+bench_cleanup() {
+  for p in "${pids[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
+  if [ -f "$PFX/etc/main.cf" ]; then postfix -c "$PFX/etc" stop >/dev/null 2>&1 || true; fi
+}
+
+# Installs Postfix and jq, builds the bench in Release into $ARTIFACTS (unless SKIP_BUILD=1), sets BENCH_DLL and RELAY_DLL.
+bench_build() {
+  bash .ci/install-postfix.sh
+  command -v jq >/dev/null 2>&1 || { [ "$(id -u)" = 0 ] && apt-get install -y -qq jq >/dev/null; }
+  if [ "${SKIP_BUILD:-0}" != 1 ]; then
+    echo "building the bench (artifacts in $ARTIFACTS)…" >&2
+    dotnet build src/Bench -c Release --artifacts-path "$ARTIFACTS" -v quiet -nologo >&2
+  fi
+  BENCH_DLL="$ARTIFACTS/bin/SmarthostLab.Bench/release/smarthostlab-bench.dll"
+  RELAY_DLL="$ARTIFACTS/bin/SmarthostLab.Relay/release/smarthostlab-relay.dll"
+}

@@ -37,20 +37,8 @@ done
 mkdir -p "$OUT"
 PFX=/var/lib/smarthostlab-relay-path-postfix
 pids=()
-cleanup() {
-  for p in "${pids[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
-  if [ -f "$PFX/etc/main.cf" ]; then postfix -c "$PFX/etc" stop >/dev/null 2>&1 || true; fi
-}
-trap cleanup EXIT
-
-bash .ci/install-postfix.sh
-command -v jq >/dev/null 2>&1 || { [ "$(id -u)" = 0 ] && apt-get install -y -qq jq >/dev/null; }
-if [ "${SKIP_BUILD:-0}" != 1 ]; then
-  echo "building the bench (artifacts in $ARTIFACTS)…" >&2
-  dotnet build src/Bench -c Release --artifacts-path "$ARTIFACTS" -v quiet -nologo >&2
-fi
-BENCH_DLL="$ARTIFACTS/bin/SmarthostLab.Bench/release/smarthostlab-bench.dll"
-RELAY_DLL="$ARTIFACTS/bin/SmarthostLab.Relay/release/smarthostlab-relay.dll"
+trap bench_cleanup EXIT
+bench_build
 bench() { dotnet "$BENCH_DLL" load --pipelining --bind 127.0.0.2 --size "$SIZE" --connections "$CONNECTIONS" \
   --messages "$MESSAGES" --duration "$SECONDS_PER_RUN" --drain-timeout "$DRAIN_TIMEOUT" --json "$@"; }
 

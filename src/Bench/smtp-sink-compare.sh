@@ -42,22 +42,8 @@ mkdir -p "$OUT"
 PFX=/var/lib/smarthostlab-bench-postfix
 pids=()
 
-cleanup() {
-  for p in "${pids[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
-  if [ -f "$PFX/etc/main.cf" ]; then postfix -c "$PFX/etc" stop >/dev/null 2>&1 || true; fi
-}
-trap cleanup EXIT
-
-# --- tools -------------------------------------------------------------------------------------
-bash .ci/install-postfix.sh
-command -v jq >/dev/null 2>&1 || { [ "$(id -u)" = 0 ] && apt-get install -y -qq jq >/dev/null; }
-
-if [ "${SKIP_BUILD:-0}" != 1 ]; then
-  echo "building the bench (artifacts in $ARTIFACTS)…" >&2
-  dotnet build src/Bench -c Release --artifacts-path "$ARTIFACTS" -v quiet -nologo >&2
-fi
-BENCH_DLL="$ARTIFACTS/bin/SmarthostLab.Bench/release/smarthostlab-bench.dll"
-RELAY_DLL="$ARTIFACTS/bin/SmarthostLab.Relay/release/smarthostlab-relay.dll"
+trap bench_cleanup EXIT
+bench_build
 # The relay is a long-running service: measure it after tiered JIT and dynamic PGO settle (about 10 s
 # of load), not its first seconds. smtp-sink and smtpd (C) get the same warm-up, for the same client state.
 # Counts large enough that a fast machine still warms up for the whole 10 s and measures for seconds, not
