@@ -53,7 +53,11 @@ public static class QueueEndpoints
         if (!Destination.TryParseHostPort(nextHop, out _, out _, out _, out var error)) return ApiErrors.BadRequest($"nextHop: {error}");
         if (await store.GetMessageAsync(id, cancellationToken).ConfigureAwait(false) is not { } message) return ApiErrors.NotFound($"no message {id}");
         var jobs = DeliveryRouter.PlanTo(message with { ReceivedAt = DateTimeOffset.UtcNow }, nextHop);
-        if (!await store.QueueMessageAsync(id, jobs, cancellationToken).ConfigureAwait(false)) return ApiErrors.NotFound($"no message {id}");
+        switch (await store.QueueMessageAsync(id, jobs, cancellationToken).ConfigureAwait(false))
+        {
+            case QueueResult.NotFound: return ApiErrors.NotFound($"no message {id}");
+            case QueueResult.AlreadyQueued: return ApiErrors.Error(StatusCodes.Status409Conflict, $"message {id} is already queued for delivery (GET /api/v1/messages/{id} shows its recipients' states)");
+        }
         return TypedResults.Json(new QueueActionResponse(id, message.Recipients.Count, Destination.NextHop(nextHop)),
             RelayJson.Context.QueueActionResponse, statusCode: StatusCodes.Status202Accepted);
     }

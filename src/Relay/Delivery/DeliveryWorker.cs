@@ -27,6 +27,7 @@ public sealed class DeliveryWorker
     private readonly ILogger _logger;
     private readonly List<DeliveryUpdate> _updates = [];
     private readonly List<NewMessage> _reports = [];
+    private readonly List<(OutboundJob Job, DateTimeOffset Due)> _retries = [];
     private SmtpClientConnection? _connection;
     private ResolvedDestination? _resolved;
     private RecipientOutcome? _dead;
@@ -238,7 +239,7 @@ public sealed class DeliveryWorker
                 MailFromParameters = job.MailFromParameters, ReceivedAt = job.ReceivedAt, Destination = job.Destination,
                 Recipients = retry, IsDsn = job.IsDsn,
             };
-            _queue.Retry(again, nextAttempt);
+            _retries.Add((again, nextAttempt));
         }
         if (notices.Count > 0 && _dsn.Create(job, notices, connection, raw, now) is { } report) _reports.Add(report);
     }
@@ -302,7 +303,7 @@ public sealed class DeliveryWorker
 
     private async Task CommitAsync()
     {
-        if (_updates.Count == 0 && _reports.Count == 0) return;
+        if (_updates.Count == 0 && _reports.Count == 0 && _retries.Count == 0) return;
         try
         {
             await _store.RecordDeliveryAsync([.. _updates], [.. _reports], CancellationToken.None).ConfigureAwait(false);
@@ -314,6 +315,10 @@ public sealed class DeliveryWorker
         }
         _updates.Clear();
         _reports.Clear();
+        // Deferred jobs wait again only once their outcome is on disk: an earlier retry elsewhere could otherwise
+        // record its own outcome first and have it overwritten by this stale one.
+        foreach (var (job, due) in _retries) _queue.Retry(job, due);
+        _retries.Clear();
     }
 
     private async Task CloseAsync()

@@ -60,8 +60,11 @@ public interface IMessageStore
     /// </summary>
     Task RecordDeliveryAsync(IReadOnlyList<DeliveryUpdate> updates, IReadOnlyList<NewMessage> reports, CancellationToken cancellationToken = default);
 
-    /// <summary>Replaces the queue rows of message <paramref name="id"/> by <paramref name="jobs"/> (release); false when there is no such message.</summary>
-    Task<bool> QueueMessageAsync(string id, IReadOnlyList<OutboundJob> jobs, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Queues message <paramref name="id"/> as <paramref name="jobs"/> (release), replacing its finished queue rows;
+    /// refused while any of its recipients is still queued or deferred.
+    /// </summary>
+    Task<QueueResult> QueueMessageAsync(string id, IReadOnlyList<OutboundJob> jobs, CancellationToken cancellationToken = default);
 
     /// <summary>Sets the next attempt of every deferred recipient to <paramref name="now"/> (flush).</summary>
     Task RescheduleDeferredAsync(DateTimeOffset now, CancellationToken cancellationToken = default);
@@ -81,4 +84,15 @@ public interface IMessageContentReader : IDisposable
 {
     /// <summary>The stored bytes of the message at <paramref name="seq"/>, or null when it was deleted.</summary>
     byte[]? Read(long seq);
+}
+
+/// <summary>The outcome of <see cref="IMessageStore.QueueMessageAsync"/>.</summary>
+public enum QueueResult
+{
+    /// <summary>Queued.</summary>
+    Queued,
+    /// <summary>No such message.</summary>
+    NotFound,
+    /// <summary>Some recipient is still queued or deferred.</summary>
+    AlreadyQueued,
 }

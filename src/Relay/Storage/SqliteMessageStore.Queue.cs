@@ -25,24 +25,36 @@ public sealed partial class SqliteMessageStore
     }
 
     /// <inheritdoc />
-    public async Task<bool> QueueMessageAsync(string id, IReadOnlyList<OutboundJob> jobs, CancellationToken cancellationToken = default)
+    public async Task<QueueResult> QueueMessageAsync(string id, IReadOnlyList<OutboundJob> jobs, CancellationToken cancellationToken = default)
     {
-        var found = false;
-        var write = new StoreWrite(StoreWriteKind.Delivery, (connection, transaction, _) =>
+        var result = QueueResult.NotFound;
+        var write = new StoreWrite(StoreWriteKind.Delivery, (connection, transaction, self) =>
         {
             using var find = connection.CreateCommand();
             find.Transaction = transaction;
-            find.CommandText = "SELECT seq FROM messages WHERE id = $id";
+            find.CommandText = "SELECT seq, EXISTS (SELECT 1 FROM deliveries d WHERE d.seq = m.seq AND d.state IN ('queued', 'deferred')) FROM messages m WHERE id = $id";
             find.Parameters.AddWithValue("$id", id);
-            if (find.ExecuteScalar() is not long seq) return;
-            // Released again: the earlier rows give way to the new route.
-            Execute(connection, "DELETE FROM deliveries WHERE seq = $s", transaction, ("$s", seq));
-            var insert = _messageInsert ??= new MessageInsert(connection);
-            foreach (var job in jobs) insert.InsertDeliveries(seq, job);
-            found = true;
-        }) { Outbound = jobs };
+            using (var reader = find.ExecuteReader())
+            {
+                if (!reader.Read()) return;
+                if (reader.GetInt64(1) != 0)
+                {
+                    result = QueueResult.AlreadyQueued;
+                    return;
+                }
+                var seq = reader.GetInt64(0);
+                reader.Close();
+                // Released again after it was delivered or bounced: the earlier rows give way to the new route.
+                Execute(connection, "DELETE FROM deliveries WHERE seq = $s", transaction, ("$s", seq));
+                var insert = _messageInsert ??= new MessageInsert(connection);
+                foreach (var job in jobs) insert.InsertDeliveries(seq, job);
+            }
+            result = QueueResult.Queued;
+        });
         await EnqueueAndWait(write, cancellationToken).ConfigureAwait(false);
-        return found;
+        // Handed to the queue only when the rows were written.
+        if (result == QueueResult.Queued) OutboundCommitted(jobs);
+        return result;
     }
 
     /// <inheritdoc />
