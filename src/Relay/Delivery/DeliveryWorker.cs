@@ -101,7 +101,10 @@ public sealed class DeliveryWorker
     {
         if (_dead is { } dead)
         {
-            Record(job, job.Recipients.Select(_ => dead).ToList(), null);
+            // The DSN of a recipient that expires now returns the original: read it for that case alone.
+            var expiring = _time.GetUtcNow() >= job.ReceivedAt + _options.MaxQueueLifetime;
+            var original = expiring ? await _store.GetRawAsync(job.MessageId, CancellationToken.None).ConfigureAwait(false) : null;
+            Record(job, job.Recipients.Select(_ => dead).ToList(), null, original);
             return;
         }
 
@@ -115,7 +118,7 @@ public sealed class DeliveryWorker
 
         if (_connection is null && await ConnectAsync(destination, stopping).ConfigureAwait(false) is { } failure)
         {
-            Record(job, job.Recipients.Select(_ => failure).ToList(), null);
+            Record(job, job.Recipients.Select(_ => failure).ToList(), null, raw);
             // Every other job of this destination fails the same way now: defer them without new connections.
             if (failure.Result == AttemptResult.Deferred) _dead = failure;
             return;
@@ -125,13 +128,13 @@ public sealed class DeliveryWorker
         if (needs.Lacking(connection.Capabilities, hop) is { } lacking)
         {
             var outcome = RecipientOutcome.Failure(true, lacking.Status, lacking.Text);
-            Record(job, job.Recipients.Select(_ => outcome).ToList(), connection);
+            Record(job, job.Recipients.Select(_ => outcome).ToList(), connection, raw);
             return;
         }
         if (connection.MaxSize is { } max && max > 0 && raw.Length > max)
         {
             var outcome = RecipientOutcome.Failure(true, "5.3.4", $"the message ({raw.Length} octets) is larger than the next hop {hop} accepts ({max} octets)");
-            Record(job, job.Recipients.Select(_ => outcome).ToList(), connection);
+            Record(job, job.Recipients.Select(_ => outcome).ToList(), connection, raw);
             return;
         }
 
@@ -163,7 +166,7 @@ public sealed class DeliveryWorker
             var outcome = new RecipientOutcome(AttemptResult.Deferred, reply?.EnhancedCode is ['4', ..] code ? code : "4.4.2", reply?.ToString(),
                 reply is null ? $"lost connection with {hop}: {exception.Message}" : null);
             DeliveryLog.ConnectionLost(_logger, hop, job.MessageId, exception.Message);
-            Record(job, job.Recipients.Select(_ => outcome).ToList(), connection);
+            Record(job, job.Recipients.Select(_ => outcome).ToList(), connection, raw);
             await CloseAsync().ConfigureAwait(false);
         }
     }
@@ -182,7 +185,10 @@ public sealed class DeliveryWorker
         return outcomes;
     }
 
-    /// <summary>Turns outcomes into row updates, retries, DSNs and metrics; committed with the next claim or at the end.</summary>
+    /// <summary>
+    /// Turns outcomes into row updates, retries, DSNs and metrics; committed with the next claim or at the end.
+    /// <paramref name="raw"/> is the original, which a DSN returns (its header block, or all of it with RET=FULL).
+    /// </summary>
     private void Record(OutboundJob job, List<RecipientOutcome> outcomes, SmtpClientConnection? connection, byte[]? raw = null)
     {
         var now = _time.GetUtcNow();

@@ -53,10 +53,11 @@ public sealed class DsnFactory
         }
         if (recipients.Count == 0) return null;
         var needs = MessageNeeds.Of(job.MailFromParameters, ReadOnlySpan<byte>.Empty);
-        var request = new DsnRequest(_hostName, job.MessageId, job.MailFrom, needs.EnvelopeId, needs.Ret == "FULL", job.ReceivedAt,
-            recipients, original ?? [], now, _hostName);
-        var bytes = DsnWriter.Write(request);
         var id = QueueId.New(now);
+        // The DSN's Message-ID carries its queue id, so the stored metadata (API messageId, token search) matches the header.
+        var request = new DsnRequest(_hostName, job.MessageId, job.MailFrom, needs.EnvelopeId, needs.Ret == "FULL", job.ReceivedAt,
+            recipients, original ?? [], now, _hostName, id);
+        var bytes = DsnWriter.Write(request);
         var subject = DsnWriter.Subject(request);
         var from = $"Mail Delivery System <MAILER-DAEMON@{_hostName}>";
         var eightBit = bytes.AsSpan().IndexOfAnyInRange((byte)0x80, (byte)0xFF) >= 0;
@@ -71,6 +72,7 @@ public sealed class DsnFactory
             Size = bytes.LongLength,
             ReceivedAt = now,
             Subject = subject,
+            MessageId = $"<{id}@{_hostName}>",
             From = from,
             DsnOf = job.MessageId,
         };

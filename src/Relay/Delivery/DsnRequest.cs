@@ -17,6 +17,10 @@ namespace SmarthostLab.Relay.Delivery;
 /// <param name="OriginalMessage">The stored bytes of the original message (headers and body, CRLF line endings).</param>
 /// <param name="Date">The DSN's Date header.</param>
 /// <param name="MessageIdDomain">The right-hand side of the DSN's Message-ID, usually <paramref name="ReportingMta"/>.</param>
+/// <param name="MessageIdLocalPart">
+/// The left-hand side of the DSN's Message-ID, e.g. the DSN's own queue id, so that the caller knows the Message-ID it
+/// stores; null for a new ULID.
+/// </param>
 public sealed record DsnRequest(
     string ReportingMta,
     string OriginalMessageId,
@@ -27,4 +31,5 @@ public sealed record DsnRequest(
     IReadOnlyList<DsnRecipient> Recipients,
     ReadOnlyMemory<byte> OriginalMessage,
     DateTimeOffset Date,
-    string MessageIdDomain);
+    string MessageIdDomain,
+    string? MessageIdLocalPart = null);

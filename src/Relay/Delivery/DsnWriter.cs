@@ -57,7 +57,7 @@ public static class DsnWriter
         head.Append("From: Mail Delivery System <MAILER-DAEMON@").Append(request.ReportingMta).Append(">\r\n");
         head.Append("To: <").Append(request.EnvelopeSender).Append(">\r\n");
         head.Append("Subject: ").Append(Subject(request)).Append("\r\n");
-        head.Append("Message-ID: <").Append(QueueId.New(request.Date)).Append('@').Append(request.MessageIdDomain).Append(">\r\n");
+        head.Append("Message-ID: <").Append(request.MessageIdLocalPart ?? QueueId.New(request.Date)).Append('@').Append(request.MessageIdDomain).Append(">\r\n");
         head.Append("Auto-Submitted: auto-replied\r\n");
         head.Append("MIME-Version: 1.0\r\n");
         head.Append("Content-Type: multipart/report; report-type=delivery-status;\r\n\tboundary=\"").Append(boundary).Append("\"\r\n");
@@ -138,6 +138,8 @@ public static class DsnWriter
         RequireHeaderSafe(request.EnvelopeSender, nameof(DsnRequest.EnvelopeSender), spaceAllowed: true);
         RequireHeaderSafe(request.ReportingMta, nameof(DsnRequest.ReportingMta), spaceAllowed: false);
         RequireHeaderSafe(request.MessageIdDomain, nameof(DsnRequest.MessageIdDomain), spaceAllowed: false);
+        if (request.MessageIdLocalPart is not null)
+            RequireHeaderSafe(request.MessageIdLocalPart, nameof(DsnRequest.MessageIdLocalPart), spaceAllowed: false);
         if (request.Recipients is not { Count: > 0 })
             throw new ArgumentException("A DSN reports on one or more recipients.", nameof(request));
         foreach (var recipient in request.Recipients)

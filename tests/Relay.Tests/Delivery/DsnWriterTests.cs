@@ -334,6 +334,15 @@ public sealed class DsnWriterTests
         Assert.StartsWith("=_01JD0000000000000000000000.", first.Report.Boundary, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void A_given_message_id_local_part_is_the_dsn_message_id()
+    {
+        var dsn = Read(DsnWriter.Write(Request(Bounced()) with { MessageIdLocalPart = "01JDDSN0000000000000000000" }));
+
+        Assert.Equal("01JDDSN0000000000000000000@smarthost.test", dsn.Message.MessageId);
+        Assert.Throws<ArgumentException>(() => DsnWriter.Write(Request(Bounced()) with { MessageIdLocalPart = "a b" }));
+    }
+
     /// <summary>A written DSN read back: its octets, its parts, and where each part's content lies in the octets.</summary>
     private sealed record Dsn(byte[] Bytes, MimeMessage Message, MultipartReport Report, TextPart Text, MessageDeliveryStatus Status,
         MimeEntity Returned, IReadOnlyDictionary<MimeEntity, (long Start, long End)> Contents)
