@@ -28,4 +28,7 @@ internal static partial class DeliveryLog
 
     [LoggerMessage(1407, LogLevel.Error, "A delivery connection to {Destination} failed unexpectedly")]
     public static partial void WorkerFailed(ILogger logger, string destination, Exception exception);
+
+    [LoggerMessage(1408, LogLevel.Information, "{Recipients} queued recipients follow the configured route, changed since they were queued")]
+    public static partial void Rerouted(ILogger logger, int recipients);
 }

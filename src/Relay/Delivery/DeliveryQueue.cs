@@ -17,6 +17,7 @@ namespace SmarthostLab.Relay.Delivery;
 public sealed class DeliveryQueue : IHostedService, IAsyncDisposable
 {
     private readonly IMessageStore _store;
+    private readonly DeliveryRouter _router;
     private readonly DeliveryOptions _options;
     private readonly TimeProvider _time;
     private readonly DeliveryMetrics _metrics;
@@ -35,10 +36,11 @@ public sealed class DeliveryQueue : IHostedService, IAsyncDisposable
     private long _activeRecipients;
 
     /// <summary>Creates the queue; <paramref name="workerFactory"/> makes the connection workers.</summary>
-    public DeliveryQueue(IMessageStore store, IOptions<DeliveryOptions> options, TimeProvider time, DeliveryMetrics metrics,
+    public DeliveryQueue(IMessageStore store, DeliveryRouter router, IOptions<DeliveryOptions> options, TimeProvider time, DeliveryMetrics metrics,
         ILogger<DeliveryQueue> logger, Func<DeliveryQueue, DeliveryWorker> workerFactory)
     {
         _store = store;
+        _router = router;
         _options = options.Value;
         _time = time;
         _metrics = metrics;
@@ -54,7 +56,7 @@ public sealed class DeliveryQueue : IHostedService, IAsyncDisposable
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         _store.OutboundQueued = Enqueue;
-        var pending = await _store.LoadOutboundAsync(cancellationToken).ConfigureAwait(false);
+        var pending = await RerouteAsync(await _store.LoadOutboundAsync(cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
         if (pending.Count > 0) DeliveryLog.Resumed(_logger, pending.Count, pending.Sum(j => j.Recipients.Count));
         Enqueue(pending);
         _dispatcher = Task.Run(DispatchLoopAsync, CancellationToken.None);
@@ -70,6 +72,42 @@ public sealed class DeliveryQueue : IHostedService, IAsyncDisposable
         lock (_lock) workers = [.. _workers, _dispatcher];
         // Workers record what they know before they end; an attempt cut off here is retried after the restart.
         await Task.WhenAll(workers).WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+    }
+
+    /// <summary>
+    /// Entries resumed at start follow the configuration as it is now, as Postfix routes each attempt anew: a
+    /// corrected <c>Delivery:NextHop</c> or mode applies to mail already deferred. A released message keeps the next hop
+    /// it was released to; in Store mode queued mail keeps its destination.
+    /// </summary>
+    private async Task<IReadOnlyList<OutboundJob>> RerouteAsync(IReadOnlyList<OutboundJob> jobs, CancellationToken cancellationToken)
+    {
+        var changes = new List<(long Seq, int Rcpt, string Destination)>();
+        var result = new List<OutboundJob>(jobs.Count);
+        foreach (var job in jobs)
+        {
+            if (job.Pinned)
+            {
+                result.Add(job);
+                continue;
+            }
+            foreach (var group in job.Recipients.GroupBy(r => _router.DestinationOf(job.Account, r.Address) ?? job.Destination))
+            {
+                if (group.Key != job.Destination)
+                    foreach (var r in group) changes.Add((job.Seq, r.Index, group.Key));
+                result.Add(new OutboundJob
+                {
+                    Seq = job.Seq, MessageId = job.MessageId, Account = job.Account, MailFrom = job.MailFrom,
+                    MailFromParameters = job.MailFromParameters, ReceivedAt = job.ReceivedAt, Destination = group.Key,
+                    Recipients = [.. group], IsDsn = job.IsDsn,
+                });
+            }
+        }
+        if (changes.Count > 0)
+        {
+            await _store.RerouteAsync(changes, cancellationToken).ConfigureAwait(false);
+            DeliveryLog.Rerouted(_logger, changes.Count);
+        }
+        return result;
     }
 
     /// <summary>Adds committed jobs (from the store's writer, at start, or a retry); never blocks.</summary>

@@ -46,7 +46,19 @@ public sealed class DeliveryRouter
 
     /// <summary>The queue entries that send every recipient of <paramref name="message"/> to <paramref name="nextHop"/> (release).</summary>
     public static IReadOnlyList<OutboundJob> PlanTo(StoredMessage message, string nextHop) =>
-        Plan(message, _ => Destination.NextHop(nextHop), message.DsnOf is not null);
+        Plan(message, _ => Destination.NextHop(nextHop), message.DsnOf is not null, pinned: true);
+
+    /// <summary>Where the configured route sends <paramref name="recipient"/> of <paramref name="account"/>'s mail; null in Store mode.</summary>
+    public string? DestinationOf(string? account, string recipient)
+    {
+        var (mode, nextHop) = RouteOf(account);
+        return mode switch
+        {
+            DeliveryMode.NextHop => Destination.NextHop(nextHop!),
+            DeliveryMode.Mx => MxOf(recipient),
+            _ => null,
+        };
+    }
 
     /// <summary>The MX destination of an address; one without a domain (RCPT TO:&lt;postmaster&gt;) keeps its text and bounces when resolved.</summary>
     private static string MxOf(string address)
@@ -61,7 +73,7 @@ public sealed class DeliveryRouter
         }
     }
 
-    private static List<OutboundJob> Plan(StoredMessage message, Func<string, string> destinationOf, bool isDsn)
+    private static List<OutboundJob> Plan(StoredMessage message, Func<string, string> destinationOf, bool isDsn, bool pinned = false)
     {
         var jobs = new List<OutboundJob>();
         var byDestination = new Dictionary<string, OutboundJob>(StringComparer.Ordinal);
@@ -81,6 +93,7 @@ public sealed class DeliveryRouter
                     Destination = destination,
                     Recipients = [],
                     IsDsn = isDsn,
+                    Pinned = pinned,
                 };
                 byDestination[destination] = job;
                 jobs.Add(job);

@@ -102,7 +102,7 @@ public static class RelayServiceCollectionExtensions
             };
             var logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger<DeliveryWorker>();
             return new DeliveryQueue(
-                sp.GetRequiredService<IMessageStore>(), sp.GetRequiredService<IOptions<DeliveryOptions>>(), sp.GetRequiredService<TimeProvider>(),
+                sp.GetRequiredService<IMessageStore>(), sp.GetRequiredService<DeliveryRouter>(), sp.GetRequiredService<IOptions<DeliveryOptions>>(), sp.GetRequiredService<TimeProvider>(),
                 sp.GetRequiredService<DeliveryMetrics>(), sp.GetRequiredService<ILogger<DeliveryQueue>>(),
                 queue => new DeliveryWorker(queue, sp.GetRequiredService<IMessageStore>(), sp.GetRequiredService<DestinationResolver>(), options, client,
                     sp.GetRequiredService<DsnFactory>(), sp.GetRequiredService<DeliveryMetrics>(), sp.GetRequiredService<TimeProvider>(), logger));

@@ -66,6 +66,9 @@ public interface IMessageStore
     /// </summary>
     Task<QueueResult> QueueMessageAsync(string id, IReadOnlyList<OutboundJob> jobs, CancellationToken cancellationToken = default);
 
+    /// <summary>Sets the destination of queue rows (the configured route changed across a restart).</summary>
+    Task RerouteAsync(IReadOnlyList<(long Seq, int Rcpt, string Destination)> changes, CancellationToken cancellationToken = default);
+
     /// <summary>Sets the next attempt of every deferred recipient to <paramref name="now"/> (flush).</summary>
     Task RescheduleDeferredAsync(DateTimeOffset now, CancellationToken cancellationToken = default);
 

@@ -31,6 +31,9 @@ public sealed class OutboundJob
     /// <summary>The recipients still to deliver, in message order.</summary>
     public required List<OutboundRecipientEntry> Recipients { get; init; }
 
+    /// <summary>True when the destination was given (a release), false when the configured route chose it (re-routed at start).</summary>
+    public bool Pinned { get; init; }
+
     /// <summary>True for a delivery status notification the relay wrote (never the subject of another).</summary>
     public bool IsDsn { get; init; }
 }

@@ -58,6 +58,21 @@ public sealed partial class SqliteMessageStore
     }
 
     /// <inheritdoc />
+    public Task RerouteAsync(IReadOnlyList<(long Seq, int Rcpt, string Destination)> changes, CancellationToken cancellationToken = default) =>
+        EnqueueAndWait(new StoreWrite(StoreWriteKind.Flush, (connection, transaction, _) =>
+        {
+            using var update = connection.CreateCommand();
+            update.Transaction = transaction;
+            update.CommandText = "UPDATE deliveries SET destination = $d WHERE seq = $s AND rcpt = $r";
+            var (d, s, r) = (update.Parameters.Add("$d", SqliteType.Text), update.Parameters.Add("$s", SqliteType.Integer), update.Parameters.Add("$r", SqliteType.Integer));
+            foreach (var change in changes)
+            {
+                (d.Value, s.Value, r.Value) = (change.Destination, change.Seq, change.Rcpt);
+                update.ExecuteNonQuery();
+            }
+        }), cancellationToken);
+
+    /// <inheritdoc />
     public Task RescheduleDeferredAsync(DateTimeOffset now, CancellationToken cancellationToken = default) =>
         EnqueueAndWait(new StoreWrite(StoreWriteKind.Flush, (connection, transaction, _) =>
             Execute(connection, "UPDATE deliveries SET next_attempt = $n WHERE state = 'deferred'", transaction, ("$n", now.ToUnixTimeMilliseconds()))), cancellationToken);
@@ -69,7 +84,7 @@ public sealed partial class SqliteMessageStore
         await using var command = connection.CreateCommand();
         command.CommandText = """
             SELECT d.seq, d.rcpt, d.recipient, d.destination, d.attempts, d.next_attempt, d.inflight,
-                   m.id, m.account, m.mail_from, m.mail_from_parameters, m.received_at, m.recipient_parameters, m.dsn_of
+                   m.id, m.account, m.mail_from, m.mail_from_parameters, m.received_at, m.recipient_parameters, m.dsn_of, d.pinned
             FROM deliveries d JOIN messages m ON m.seq = d.seq
             WHERE d.state IN ('queued', 'deferred')
             ORDER BY d.seq, d.destination, d.rcpt
@@ -82,7 +97,8 @@ public sealed partial class SqliteMessageStore
         {
             var seq = reader.GetInt64(0);
             var destination = reader.GetString(3);
-            if (job is null || job.Seq != seq || job.Destination != destination)
+            var pinned = reader.GetInt64(14) != 0;
+            if (job is null || job.Seq != seq || job.Destination != destination || job.Pinned != pinned)
             {
                 job = new OutboundJob
                 {
@@ -95,6 +111,7 @@ public sealed partial class SqliteMessageStore
                     Destination = destination,
                     Recipients = [],
                     IsDsn = !reader.IsDBNull(13),
+                    Pinned = pinned,
                 };
                 parameters = NullableString(reader, 12)?.Split('\n') ?? [];
                 jobs.Add(job);

@@ -406,7 +406,7 @@ public sealed partial class SqliteMessageStore : IMessageStore, IAsyncDisposable
             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)
             """;
 
-        private const string DeliverySql = "INSERT INTO deliveries (seq, rcpt, recipient, destination, state, next_attempt) VALUES (?1, ?2, ?3, ?4, 'queued', ?5)";
+        private const string DeliverySql = "INSERT INTO deliveries (seq, rcpt, recipient, destination, state, next_attempt, pinned) VALUES (?1, ?2, ?3, ?4, 'queued', ?5, ?6)";
 
         // A whole message binds its bytes (?2); one in parts reserves ?3 octets and writes them with incremental
         // BLOB I/O, so neither a joined array nor SQLite's bound copy of the whole message is made.
@@ -514,6 +514,7 @@ public sealed partial class SqliteMessageStore : IMessageStore, IAsyncDisposable
                     Text(d, 3, recipient.Address);
                     Text(d, 4, job.Destination);
                     Check(raw.sqlite3_bind_int64(d, 5, recipient.NextAttempt.ToUnixTimeMilliseconds()));
+                    Check(raw.sqlite3_bind_int64(d, 6, job.Pinned ? 1 : 0));
                     Step(d);
                 }
                 finally

@@ -228,6 +228,30 @@ public sealed class DeliveryEndToEndTests
         Assert.Equal(await second.RawAsync(id), transaction.Content);
     }
 
+    [Fact]
+    public async Task After_a_restart_deferred_mail_follows_the_corrected_next_hop()
+    {
+        // A lab admin started the relay with a wrong Delivery:NextHop, fixed it and restarted: mail already deferred
+        // goes to the new next hop, as Postfix routes each attempt anew. (A released message keeps its own next hop.)
+        using var folder = new TempFolder();
+        var wrong = $"127.0.0.1:{DeliveryLab.FreePort()}";
+        await using var server = ScriptedSmtpServer.Start();
+        string id;
+        await using (var first = await TestRelay.StartInAsync(folder.Path, DeliveryLab.OfflineDns,
+            "--Delivery:Mode=NextHop", "--Delivery:NextHop=" + wrong, "--Delivery:RetrySchedule=1s"))
+        {
+            id = await first.SendAsync(DeliveryLab.Message("tok-reroute"));
+            var deferred = (await first.WaitForAsync("tok-reroute", "deferred")).Only();
+            Assert.Equal("nexthop:[127.0.0.1]:" + wrong.Split(':')[1], deferred.Destination);
+        }
+
+        await using var second = await TestRelay.StartInAsync(folder.Path, DeliveryLab.NextHopArgs(server));
+        var delivered = (await second.WaitForAsync("tok-reroute", "delivered")).Only();
+
+        Assert.Equal($"nexthop:[127.0.0.1]:{server.Port}", delivered.Destination);
+        Assert.Equal(await second.RawAsync(id), Assert.Single(server.Transactions).Content);
+    }
+
     /// <summary>On a connection that carried several transactions, each one after the first is preceded by RSET.</summary>
     private static void AssertRsetBetweenTransactions(ScriptedConnection connection)
     {

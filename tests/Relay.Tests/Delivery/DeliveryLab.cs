@@ -22,7 +22,7 @@ internal static class DeliveryLab
     /// <summary>How long any wait for a delivery state may take, in seconds: generous, since a missed event fails the test anyway.</summary>
     public const int WaitSeconds = 30;
 
-    private const string OfflineDns = "--Verification:Dns:Offline=true";
+    public const string OfflineDns = "--Verification:Dns:Offline=true";
 
     /// <summary>The EHLO keywords of <see cref="ScriptedSmtpServerOptions.DefaultCapabilities"/> without <paramref name="left"/>.</summary>
     public static IReadOnlyList<string> CapabilitiesWithout(params string[] left) =>

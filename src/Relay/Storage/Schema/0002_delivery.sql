@@ -18,6 +18,7 @@ CREATE TABLE deliveries (
     last_reply     TEXT,
     finished_at    INTEGER,                   -- Unix ms of the final state
     inflight       INTEGER NOT NULL DEFAULT 0, -- claimed by a delivery attempt whose outcome is not yet recorded
+    pinned         INTEGER NOT NULL DEFAULT 0, -- 1: the destination was given (a release); else it follows the configuration at start
     PRIMARY KEY (seq, rcpt)
 ) WITHOUT ROWID;
 CREATE INDEX ix_deliveries_pending ON deliveries (seq) WHERE state IN ('queued', 'deferred');
