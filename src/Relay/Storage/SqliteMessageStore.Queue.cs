@@ -154,7 +154,7 @@ public sealed partial class SqliteMessageStore
         outcome.Transaction = transaction;
         outcome.CommandText = """
             UPDATE deliveries SET state = $state, attempts = $attempts, last_attempt = $last, next_attempt = $next,
-                remote_host = $host, remote_address = $address, last_reply = $reply, inflight = 0,
+                remote_host = $host, remote_address = $address, last_reply = $reply, inflight = $inflight,
                 finished_at = CASE WHEN $state IN ('delivered', 'bounced', 'expired') THEN $last ELSE NULL END
             WHERE seq = $s AND rcpt = $r
             """;
@@ -163,6 +163,7 @@ public sealed partial class SqliteMessageStore
             p.Add("$state", SqliteType.Text), p.Add("$attempts", SqliteType.Integer), p.Add("$last", SqliteType.Integer),
             p.Add("$next", SqliteType.Integer), p.Add("$host", SqliteType.Text), p.Add("$address", SqliteType.Text),
             p.Add("$reply", SqliteType.Text), p.Add("$s", SqliteType.Integer), p.Add("$r", SqliteType.Integer));
+        var inflight = p.Add("$inflight", SqliteType.Integer);
         foreach (var u in updates)
         {
             if (u.Claim)
@@ -179,6 +180,7 @@ public sealed partial class SqliteMessageStore
             host.Value = (object?)u.RemoteHost ?? DBNull.Value;
             address.Value = (object?)u.RemoteAddress ?? DBNull.Value;
             reply.Value = (object?)u.LastReply ?? DBNull.Value;
+            inflight.Value = u.RepeatPossible ? 1 : 0;
             seq.Value = u.Seq;
             rcpt.Value = u.Rcpt;
             outcome.ExecuteNonQuery();

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
@@ -72,20 +73,38 @@ public sealed partial class QueueKillTests(ITestOutputHelper output)
                          $"; smarthostlab_relay_delivery_repeats_total = {repeats}");
     }
 
-    [Fact]
-    public async Task A_message_cut_off_by_kill_9_after_the_next_hop_took_its_content_is_sent_again_and_counted_as_a_repeat()
+    /// <summary>What the next hop does after the restart that follows the kill.</summary>
+    public enum AfterRestart
+    {
+        /// <summary>Takes every message at once.</summary>
+        Accepts,
+        /// <summary>Defers each message's first attempt (451), then takes it.</summary>
+        DefersOnce,
+        /// <summary>Defers each message's first attempt; the relay is killed again once every deferral is on disk, and a third run delivers.</summary>
+        DefersOnceThenAnotherKill,
+    }
+
+    [Theory]
+    [InlineData(AfterRestart.Accepts)]
+    [InlineData(AfterRestart.DefersOnce)]
+    [InlineData(AfterRestart.DefersOnceThenAnotherKill)]
+    public async Task A_message_cut_off_by_kill_9_after_the_next_hop_took_its_content_is_sent_again_and_counted_as_a_repeat(AfterRestart afterRestart)
     {
         const int count = 20, answered = 5, connections = 4;
         // A slow next hop: the first few messages get their 250, every later one is recorded in full and then never
         // answered, as long as the gate is closed; so each of the relay's connections ends up waiting for a final
-        // reply to a message the next hop already has.
+        // reply to a message the next hop already has. After the restart each message's first attempt may be
+        // deferred (451): its delivery is still a repeat for those cut off, in that run or the next.
         var stalling = new StrongBox<bool>(true);
+        var deferred = new ConcurrentDictionary<string, bool>();
         await using var nextHop = ScriptedSmtpServer.Start(new ScriptedSmtpServerOptions
         {
-            MessageReply = t => Volatile.Read(ref stalling.Value) && t.Number > answered ? new ScriptedReply(null, ScriptedReplyAction.StopReading) : null,
+            MessageReply = t => Volatile.Read(ref stalling.Value)
+                ? t.Number > answered ? new ScriptedReply(null, ScriptedReplyAction.StopReading) : null
+                : afterRestart != AfterRestart.Accepts && deferred.TryAdd(MessageIdOf(t.ContentText), true) ? "451 4.3.0 try again later" : null,
         });
         using var folder = new TempFolder();
-        var args = RelayArgs(nextHop.Port, $"--Delivery:MaxConnectionsPerDestination={connections}", "--Delivery:RetrySchedule=1s");
+        var args = RelayArgs(nextHop.Port, $"--Delivery:MaxConnectionsPerDestination={connections}", "--Delivery:RetrySchedule=1s", "--Api:AdminToken=" + AdminToken);
 
         List<Submitted> acknowledged;
         List<ScriptedTransaction> stalled;
@@ -103,9 +122,30 @@ public sealed partial class QueueKillTests(ITestOutputHelper output)
         }
         Volatile.Write(ref stalling.Value, false);
 
+        if (afterRestart == AfterRestart.DefersOnceThenAnotherKill)
+        {
+            // Retries an hour away: this run only defers, and is killed once every deferral is committed.
+            await using var second = await RelayProcess.StartInAsync(folder.Path, [.. args, "--Delivery:RetrySchedule=1h"]);
+            second.DrainLog();
+            using var http = HttpOf(second);
+            JsonElement counts = default;
+            await WaitUntilAsync(async () =>
+            {
+                counts = (await GetJsonAsync(http, "/api/v1/queue")).GetProperty("counts");
+                return counts.GetProperty("deferred").GetInt64() == count - answered && counts.GetProperty("queued").GetInt64() == 0 ? "" : null;
+            }, () => $"all {count - answered} undelivered recipients should be deferred: {counts}\n{second.LogTail()}");
+            await KillAsync(second);
+        }
+
         await using var last = await RelayProcess.StartInAsync(folder.Path, args);
         last.DrainLog();
         using var api = HttpOf(last);
+        if (afterRestart == AfterRestart.DefersOnceThenAnotherKill)
+        {
+            using var flush = new HttpRequestMessage(HttpMethod.Post, "/api/v1/queue/flush");
+            flush.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", AdminToken);
+            (await api.SendAsync(flush)).EnsureSuccessStatusCode();
+        }
         var seen = await WaitForAllAsync(nextHop, acknowledged, last);
 
         await AssertDeliveredAsync(api, acknowledged, last);
@@ -122,6 +162,8 @@ public sealed partial class QueueKillTests(ITestOutputHelper output)
         Assert.True(repeats == cutOff.Count,
             $"smarthostlab_relay_delivery_repeats_total should count the {cutOff.Count} messages sent again after the restart, is {repeats}\n{last.LogTail()}");
     }
+
+    private const string AdminToken = "admin-token-1234";
 
     private sealed record Submitted(string QueueId, string MessageId);
 
