@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs Postfix (smtpd, smtp-sink, postconf) from the distribution if it is missing, without letting
-# the package configure a mail system. Used by .ci/postfix-setup.sh and src/Bench/smtp-sink-compare.sh.
+# the package configure a mail system. Used by .ci/postfix-setup.sh and src/Bench/smtp-sink-compare.sh; the interop
+# tests that use Postfix as the relay's next hop (tests/Interop.Tests/PostfixNextHopTests.cs) run smtp-sink and a
+# private instance (postfix -c) from it. Debian's postfix package ships smtp-sink.
 # Needs root only when Postfix is missing.
 set -euo pipefail
 

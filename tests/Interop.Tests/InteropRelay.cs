@@ -28,8 +28,8 @@ public sealed class InteropRelay : IAsyncDisposable
     /// <summary>The relay's API base address, e.g. http://127.0.0.1:40123/.</summary>
     public string BaseUrl => Relay.HttpBaseAddress.ToString().TrimEnd('/');
 
-    /// <summary>Starts the relay.</summary>
-    public static async Task<InteropRelay> StartAsync()
+    /// <summary>Starts the relay; <paramref name="extra"/> are more arguments (e.g. a delivery mode).</summary>
+    public static async Task<InteropRelay> StartAsync(params string[] extra)
     {
         var data = new TempFolder();
         string[] args =
@@ -40,6 +40,7 @@ public sealed class InteropRelay : IAsyncDisposable
             "--Accounts:0:Name=contoso",
             "--Accounts:0:OutboundServers:0=127.0.0.2",
             "--Accounts:0:Domains:0=contoso.test",
+            .. extra,
         ];
         try
         {
@@ -52,10 +53,14 @@ public sealed class InteropRelay : IAsyncDisposable
         }
     }
 
-    /// <summary>Long-polls the wait API for a message carrying <paramref name="token"/>; null on 408.</summary>
-    public async Task<JsonElement?> WaitAsync(string token, int seconds)
+    /// <summary>
+    /// Long-polls the wait API for a message carrying <paramref name="token"/> (with <paramref name="delivery"/>: whose
+    /// recipients all reached that delivery state or a final one); null on 408.
+    /// </summary>
+    public async Task<JsonElement?> WaitAsync(string token, int seconds, string? delivery = null)
     {
-        using var response = await Http.GetAsync($"/api/v1/wait?token={Uri.EscapeDataString(token)}&timeout={seconds}");
+        var query = $"/api/v1/wait?token={Uri.EscapeDataString(token)}&timeout={seconds}" + (delivery is null ? "" : "&delivery=" + delivery);
+        using var response = await Http.GetAsync(query);
         if ((int)response.StatusCode == 408) return null;
         response.EnsureSuccessStatusCode();
         return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();

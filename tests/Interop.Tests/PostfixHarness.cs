@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace SmarthostLab.Interop.Tests;
 
 /// <summary>
@@ -68,18 +66,7 @@ public sealed class PostfixHarness : IAsyncDisposable
     public Task FlushAsync(CancellationToken cancellationToken = default) => RunAsync("postqueue", "-f", cancellationToken);
 
     /// <summary>The last lines of Postfix's log, for a failing test's message.</summary>
-    public static string LogTail(int lines = 30)
-    {
-        try
-        {
-            var all = File.ReadAllLines(LogFile);
-            return string.Join('\n', all.Skip(Math.Max(0, all.Length - lines)));
-        }
-        catch (IOException e)
-        {
-            return $"(no Postfix log: {e.Message})";
-        }
-    }
+    public static string LogTail(int lines = 30) => PostfixTools.Tail(LogFile, lines);
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
@@ -110,22 +97,6 @@ public sealed class PostfixHarness : IAsyncDisposable
         }
     }
 
-    private static async Task RunAsync(string command, string arguments, CancellationToken cancellationToken)
-    {
-        var psi = new ProcessStartInfo(command, arguments)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        using var process = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {command}");
-        var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
-        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync(timeout.Token);
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"{command} {arguments} exited {process.ExitCode}: {await stderr}{await stdout}");
-        }
-    }
+    private static Task RunAsync(string command, string arguments, CancellationToken cancellationToken) =>
+        PostfixTools.RunAsync(command, arguments.Split(' '), cancellationToken);
 }

@@ -52,7 +52,7 @@ public sealed class ScriptedSmtpServer : IAsyncDisposable
     {
         Options = options;
         _listener = new Socket(options.Address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-        _listener.Bind(new IPEndPoint(options.Address, 0));
+        _listener.Bind(new IPEndPoint(options.Address, options.Port));
         _listener.Listen(100);
         EndPoint = (IPEndPoint)_listener.LocalEndPoint!;
         _acceptLoop = AcceptLoopAsync();
@@ -85,7 +85,7 @@ public sealed class ScriptedSmtpServer : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts listening on <see cref="ScriptedSmtpServerOptions.Address"/>, port 0.</summary>
+    /// <summary>Starts listening on <see cref="ScriptedSmtpServerOptions.Address"/> and <see cref="ScriptedSmtpServerOptions.Port"/> (0: any free port).</summary>
     public static ScriptedSmtpServer Start(ScriptedSmtpServerOptions? options = null) => new(options ?? new ScriptedSmtpServerOptions());
 
     /// <summary>

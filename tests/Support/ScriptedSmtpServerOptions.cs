@@ -13,8 +13,14 @@ public sealed record ScriptedSmtpServerOptions
     public static IReadOnlyList<string> DefaultCapabilities { get; } =
         ["PIPELINING", "SIZE 52428800", "8BITMIME", "ENHANCEDSTATUSCODES", "DSN", "SMTPUTF8", "CHUNKING"];
 
-    /// <summary>The address to listen on (port 0: the system picks).</summary>
+    /// <summary>The address to listen on.</summary>
     public IPAddress Address { get; init; } = IPAddress.Loopback;
+
+    /// <summary>
+    /// The port to listen on; 0 (default): the system picks one. A fixed port serves a test whose client keeps an
+    /// earlier next hop's address, e.g. a relay restarted with its queue still pointing there.
+    /// </summary>
+    public int Port { get; init; }
 
     /// <summary>The server's name in its greeting and EHLO reply.</summary>
     public string HostName { get; init; } = "scripted.test";

@@ -231,9 +231,11 @@ public sealed class DeliveryWorker
                     retry.Add(r);
                     break;
             }
-            r.RepeatPossible = false;
+            // An attempt cut off by a stop may have reached the next hop: a deferral since then does not change that, so
+            // the recipient's eventual delivery is still a repeat; only a final outcome settles it.
+            if (state != DeliveryStates.Deferred) r.RepeatPossible = false;
             _metrics.Attempted(state);
-            _updates.Add(new DeliveryUpdate(job.Seq, r.Index, false, state, r.Attempts, now, next, host, address, outcome.Text));
+            _updates.Add(new DeliveryUpdate(job.Seq, r.Index, false, state, r.Attempts, now, next, host, address, outcome.Text, r.RepeatPossible));
             if (state != DeliveryStates.Deferred) notices.Add((r, outcome, state));
             DeliveryLog.Outcome(_logger, job.MessageId, r.Address, state, host ?? job.Destination, outcome.Text);
         }

@@ -34,6 +34,10 @@ public static class DeliveryStates
 /// <param name="RemoteHost">Host name of the next hop that answered, or null.</param>
 /// <param name="RemoteAddress">Its address and port, or null.</param>
 /// <param name="LastReply">The reply or the reason, one line.</param>
+/// <param name="RepeatPossible">
+/// A deferral of a recipient whose earlier attempt was cut off by a stop: the row stays marked (inflight), so that its
+/// delivery, in this run or after another restart, is still counted as a repeat.
+/// </param>
 public sealed record DeliveryUpdate(
     long Seq,
     int Rcpt,
@@ -44,7 +48,8 @@ public sealed record DeliveryUpdate(
     DateTimeOffset NextAttempt = default,
     string? RemoteHost = null,
     string? RemoteAddress = null,
-    string? LastReply = null)
+    string? LastReply = null,
+    bool RepeatPossible = false)
 {
     /// <summary>A claim of one recipient's row.</summary>
     public static DeliveryUpdate ClaimOf(long seq, int rcpt) => new(seq, rcpt, true);

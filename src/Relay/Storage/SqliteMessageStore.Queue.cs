@@ -221,7 +221,7 @@ public sealed partial class SqliteMessageStore
         private readonly SqliteCommand _claim;
         private readonly SqliteParameter _claimSeq, _claimRcpt;
         private readonly SqliteCommand _outcome;
-        private readonly SqliteParameter _state, _attempts, _last, _next, _host, _address, _reply, _seq, _rcpt;
+        private readonly SqliteParameter _state, _attempts, _last, _next, _host, _address, _reply, _seq, _rcpt, _inflight;
 
         public DeliveryUpdates(SqliteConnection connection)
         {
@@ -232,7 +232,7 @@ public sealed partial class SqliteMessageStore
             _outcome = connection.CreateCommand();
             _outcome.CommandText = """
                 UPDATE deliveries SET state = $state, attempts = $attempts, last_attempt = $last, next_attempt = $next,
-                    remote_host = $host, remote_address = $address, last_reply = $reply, inflight = 0,
+                    remote_host = $host, remote_address = $address, last_reply = $reply, inflight = $inflight,
                     finished_at = CASE WHEN $state IN ('delivered', 'bounced', 'expired') THEN $last ELSE NULL END
                 WHERE seq = $s AND rcpt = $r
                 """;
@@ -241,6 +241,7 @@ public sealed partial class SqliteMessageStore
                 p.Add("$state", SqliteType.Text), p.Add("$attempts", SqliteType.Integer), p.Add("$last", SqliteType.Integer),
                 p.Add("$next", SqliteType.Integer), p.Add("$host", SqliteType.Text), p.Add("$address", SqliteType.Text),
                 p.Add("$reply", SqliteType.Text), p.Add("$s", SqliteType.Integer), p.Add("$r", SqliteType.Integer));
+            _inflight = p.Add("$inflight", SqliteType.Integer);
         }
 
         public void Apply(SqliteTransaction transaction, IReadOnlyList<DeliveryUpdate> updates)
@@ -263,6 +264,7 @@ public sealed partial class SqliteMessageStore
                 _host.Value = (object?)u.RemoteHost ?? DBNull.Value;
                 _address.Value = (object?)u.RemoteAddress ?? DBNull.Value;
                 _reply.Value = (object?)u.LastReply ?? DBNull.Value;
+                _inflight.Value = u.RepeatPossible ? 1 : 0;
                 _seq.Value = u.Seq;
                 _rcpt.Value = u.Rcpt;
                 _outcome.ExecuteNonQuery();

@@ -17,7 +17,7 @@ CREATE TABLE deliveries (
     remote_address TEXT,
     last_reply     TEXT,
     finished_at    INTEGER,                   -- Unix ms of the final state
-    inflight       INTEGER NOT NULL DEFAULT 0, -- claimed by a delivery attempt whose outcome is not yet recorded
+    inflight       INTEGER NOT NULL DEFAULT 0, -- claimed by a delivery attempt whose outcome is not yet recorded (kept by a deferral after such an attempt was cut off)
     pinned         INTEGER NOT NULL DEFAULT 0, -- 1: the destination was given (a release); else it follows the configuration at start
     PRIMARY KEY (seq, rcpt)
 ) WITHOUT ROWID;
