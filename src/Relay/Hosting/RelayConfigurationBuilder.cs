@@ -59,10 +59,12 @@ public static class RelayConfigurationBuilder
     }
 
     /// <summary>
-    /// Binds and validates every section; the first problem as one line ("Section:Key: problem"), or null.
+    /// Refuses keys no options class has in the relay's sections (a misspelling would be ignored by the binder),
+    /// then binds and validates every section; the first problem as one line ("Section:Key: problem"), or null.
     /// </summary>
     public static string? Validate(IConfiguration configuration)
     {
+        if (ConfigurationKeys.FindUnknown(configuration) is { } unknown) return unknown;
         try
         {
             var smtp = Bind<SmtpOptions>(configuration, SmtpOptions.Section);

@@ -45,6 +45,31 @@ public sealed class RelayProcess : IAsyncDisposable
     }
 
     /// <summary>
+    /// Runs the executable with exactly <paramref name="args"/> in <paramref name="workingDirectory"/> until it exits
+    /// (a minute at most): for starts that must fail.
+    /// </summary>
+    public static async Task<(int ExitCode, string StandardError, string StandardOutput)> RunToExitAsync(string workingDirectory, params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = workingDirectory };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "smarthostlab-relay.dll"));
+        foreach (var arg in args) start.ArgumentList.Add(arg);
+        using var process = Process.Start(start)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        using var limit = new CancellationTokenSource(LineLimit);
+        try
+        {
+            await process.WaitForExitAsync(limit.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill();
+            Assert.Fail($"the relay did not exit:\n{await stdout}{await stderr}");
+        }
+        return (process.ExitCode, await stderr, await stdout);
+    }
+
+    /// <summary>
     /// Reads the log a line at a time (each into <see cref="Log"/>) up to the first holding any of
     /// <paramref name="texts"/>, and returns it; null when the output ended first.
     /// </summary>
