@@ -61,6 +61,18 @@ public sealed class ConfigurationTests
     }
 
     [Theory]
+    [InlineData("--smtp=127.0.0.1:8025", "Smtp:Listen: '127.0.0.1:8025' takes the port of Api:Listen ('127.0.0.1:8025')")]
+    [InlineData("--smtp=*:8025", "Smtp:Listen: '*:8025' takes the port of Api:Listen ('127.0.0.1:8025')")]
+    [InlineData("--Smtp:ImplicitTlsListen=127.0.0.1:2525", "Smtp:ImplicitTlsListen: '127.0.0.1:2525' takes the port of Smtp:Listen ('127.0.0.1:2525')")]
+    [InlineData("--Smtp:ImplicitTlsListen=[::1]:2525", null)]
+    [InlineData("--Smtp:ImplicitTlsListen=127.0.0.2:2525", null)]
+    [InlineData("--http=127.0.0.1:0", null)]
+    public void Two_listeners_on_one_port_are_a_configuration_error(string arg, string? expected)
+    {
+        Assert.Equal(expected, Validate(arg));
+    }
+
+    [Theory]
     [InlineData("--Logging:LogLevel:SmarthostLab=Debug")]
     [InlineData("--Anything:Else=1")]
     [InlineData("--Verification:Enabled=false")]
