@@ -22,6 +22,9 @@ public sealed class RelayProcess : IAsyncDisposable
 
     public Process Process { get; }
 
+    /// <summary>The relay's data and working folder.</summary>
+    public string DataFolder => _folder.Path;
+
     /// <summary>Everything read from standard output so far.</summary>
     public StringBuilder Log { get; } = new();
 
