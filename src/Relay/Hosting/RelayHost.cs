@@ -27,6 +27,7 @@ public static class RelayHost
     /// configuration or replace services (e.g. a TimeProvider or an <c>IMessageVerificationStep</c>) before the build.
     /// </summary>
     /// <exception cref="RelayConfigurationException">The configuration is invalid (message: one line naming the key).</exception>
+    /// <exception cref="RelayStartException">An endpoint cannot be listened on, or the data folder cannot be used or is another relay's.</exception>
     public static Task<RunningRelay> StartAsync(IReadOnlyList<string> args, Action<WebApplicationBuilder>? configure = null, CancellationToken cancellationToken = default) =>
         StartAsync(CommandLine.Parse(args), configure, cancellationToken);
 
