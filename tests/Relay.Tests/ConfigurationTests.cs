@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net.Http.Json;
 using SmarthostLab.Relay.Api;
 using SmarthostLab.Relay.Configuration;
@@ -37,6 +36,61 @@ public sealed class ConfigurationTests
     {
         Assert.Equal("Accounts:0:OutboundServers:1: '300.1.1.1' is not an IP address or CIDR range",
             Validate("--Accounts:0:Name=a", "--Accounts:0:OutboundServers:0=192.0.2.1", "--Accounts:0:OutboundServers:1=300.1.1.1"));
+    }
+
+    [Theory]
+    [InlineData("--Smtp:MaxRecipent=5", "Smtp:MaxRecipent: unknown key; did you mean Smtp:MaxRecipients?")]
+    [InlineData("--smtp:maxrecipent=5", "smtp:maxrecipent: unknown key; did you mean Smtp:MaxRecipients?")]
+    [InlineData("--Api:AdminTokn=secret-token", "Api:AdminTokn: unknown key; did you mean Api:AdminToken?")]
+    [InlineData("--Store:DataFolders=x", "Store:DataFolders: unknown key; did you mean Store:DataFolder?")]
+    [InlineData("--Host:ShutdownTimout=00:00:05", "Host:ShutdownTimout: unknown key; did you mean Host:ShutdownTimeout?")]
+    [InlineData("--Admission:RefuseAtt=Rcpt", "Admission:RefuseAtt: unknown key; did you mean Admission:RefuseAt?")]
+    [InlineData("--Verification:Enable=false", "Verification:Enable: unknown key; did you mean Verification:Enabled?")]
+    [InlineData("--Verification:Dns:Ofline=true", "Verification:Dns:Ofline: unknown key; did you mean Verification:Dns:Offline?")]
+    [InlineData("--Delivery:NextHopp=localhost:25", "Delivery:NextHopp: unknown key; did you mean Delivery:NextHop?")]
+    [InlineData("--Accounts:0:Domain:0=contoso.test", "Accounts:0:Domain: unknown key; did you mean Accounts:0:Domains?")]
+    [InlineData("--Accounts:0:Dkim:0:Selectr=s1", "Accounts:0:Dkim:0:Selectr: unknown key; did you mean Accounts:0:Dkim:0:Selector?")]
+    [InlineData("--Accounts:1:Delivery:Mod=Mx", "Accounts:1:Delivery:Mod: unknown key; did you mean Accounts:1:Delivery:Mode?")]
+    [InlineData("--Accounts:Name=a", "Accounts:Name: unknown key; Accounts is a list, did you mean Accounts:0:Name?")]
+    [InlineData("--Verification:Zones=lab.zone", "Verification:Zones: a list: give its items as Verification:Zones:0, Verification:Zones:1, …")]
+    [InlineData("--Smtp:Listen:Port=25", "Smtp:Listen:Port: unknown key; Smtp:Listen takes a single value")]
+    [InlineData("--Api:Wibble=1", "Api:Wibble: unknown key; known keys of Api: Listen, AdminToken, ReadToken, MaxWaitTimeout")]
+    public void Unknown_keys_of_the_relays_sections_are_refused_naming_the_nearest_known_key(string arg, string expected)
+    {
+        Assert.Equal(expected, Validate("--Accounts:0:Name=a", arg));
+    }
+
+    [Theory]
+    [InlineData("--smtp=127.0.0.1:8025", "Smtp:Listen: '127.0.0.1:8025' takes the port of Api:Listen ('127.0.0.1:8025')")]
+    [InlineData("--smtp=*:8025", "Smtp:Listen: '*:8025' takes the port of Api:Listen ('127.0.0.1:8025')")]
+    [InlineData("--Smtp:ImplicitTlsListen=127.0.0.1:2525", "Smtp:ImplicitTlsListen: '127.0.0.1:2525' takes the port of Smtp:Listen ('127.0.0.1:2525')")]
+    [InlineData("--Smtp:ImplicitTlsListen=[::1]:2525", null)]
+    [InlineData("--Smtp:ImplicitTlsListen=127.0.0.2:2525", null)]
+    [InlineData("--http=127.0.0.1:0", null)]
+    public void Two_listeners_on_one_port_are_a_configuration_error(string arg, string? expected)
+    {
+        Assert.Equal(expected, Validate(arg));
+    }
+
+    [Theory]
+    [InlineData("--Logging:LogLevel:SmarthostLab=Debug")]
+    [InlineData("--Anything:Else=1")]
+    [InlineData("--Verification:Enabled=false")]
+    [InlineData("--Verification:Dns:Servers:0=192.0.2.53")]
+    [InlineData("--Delivery:MaxConnectionsPerDestination=2")]
+    public void Known_keys_and_other_sections_are_accepted(string arg)
+    {
+        Assert.Null(Validate(arg));
+    }
+
+    [Fact]
+    public void The_sample_configurations_hold_only_known_keys()
+    {
+        foreach (var file in Directory.GetFiles(Path.Combine(RepositoryFiles.Root(), "samples"), "*.json"))
+        {
+            var configuration = new ConfigurationBuilder().AddJsonFile(file).Build();
+            Assert.Null(ConfigurationKeys.FindUnknown(configuration));
+        }
     }
 
     [Fact]
@@ -82,16 +136,20 @@ public sealed class ConfigurationTests
         using var folder = new TempFolder();
         var config = Path.Combine(folder.Path, "bad.json");
         await File.WriteAllTextAsync(config, """{"Accounts":[{"Name":"contoso","OutboundServers":["192.0.2.10","300.1.1.1"]}]}""");
-        var dll = Path.Combine(AppContext.BaseDirectory, "smarthostlab-relay.dll");
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, WorkingDirectory = folder.Path };
-        foreach (var arg in new[] { dll, "--config", config, "--data", folder.Path, "--smtp", "127.0.0.1:0", "--http", "127.0.0.1:0" }) start.ArgumentList.Add(arg);
-        using var process = Process.Start(start)!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        Assert.True(process.WaitForExit(60_000));
-        Assert.Equal(2, process.ExitCode);
-        Assert.Equal("smarthostlab-relay: configuration error: Accounts:0:OutboundServers:1: '300.1.1.1' is not an IP address or CIDR range", (await stderr).Trim());
-        Assert.DoesNotContain("   at ", await stdout);
+        var (exitCode, stderr, stdout) = await RelayProcess.RunToExitAsync(folder.Path, "--config", config, "--data", folder.Path, "--smtp", "127.0.0.1:0", "--http", "127.0.0.1:0");
+        Assert.Equal(2, exitCode);
+        Assert.Equal("smarthostlab-relay: configuration error: Accounts:0:OutboundServers:1: '300.1.1.1' is not an IP address or CIDR range", stderr.Trim());
+        Assert.DoesNotContain("   at ", stdout);
+    }
+
+    [Fact]
+    public async Task The_relay_process_refuses_a_misspelled_key_with_exit_code_2()
+    {
+        using var folder = new TempFolder();
+        var (exitCode, stderr, _) = await RelayProcess.RunToExitAsync(folder.Path, "--data", Path.Combine(folder.Path, "data"), "--smtp", "127.0.0.1:0", "--http", "127.0.0.1:0", "--Smtp:MaxRecipent=5");
+        Assert.Equal(2, exitCode);
+        Assert.Equal("smarthostlab-relay: configuration error: Smtp:MaxRecipent: unknown key; did you mean Smtp:MaxRecipients?", stderr.Trim());
+        Assert.False(Directory.Exists(Path.Combine(folder.Path, "data")));
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using Microsoft.Extensions.DependencyInjection;
 using SmarthostLab.Relay.Api;
 using SmarthostLab.Relay.Api.Contracts;
 using SmarthostLab.Relay.Hosting;
@@ -61,6 +62,31 @@ public sealed class ServiceEndpointsTests
         Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
         var notThere = await relay.Http.SendAsync(relay.Admin(HttpMethod.Delete, "/api/v1/accounts/lab/outbound-servers?address=192.0.2.99"));
         Assert.Equal(HttpStatusCode.NotFound, notThere.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("ip=abc", "ip: 'abc' is not an IP address")]
+    [InlineData("ip=127.0.0.300", "ip: '127.0.0.300' is not an IP address")]
+    [InlineData("since=yesterday", "since: 'yesterday' is not an ISO 8601 time")]
+    [InlineData("limit=0", "limit: '0' must be an integer between 1 and 10000")]
+    public async Task Refusals_with_a_bad_filter_answer_400_naming_it(string query, string error)
+    {
+        await using var relay = await TestRelay.StartAsync();
+        var response = await relay.Http.GetAsync("/api/v1/refusals?" + query);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains(error, await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Refusals_filter_on_an_ip_in_any_spelling()
+    {
+        await using var relay = await TestRelay.StartAsync();
+        await using (var refused = await RawSmtpClient.ConnectAsync(relay.Smtp, TestRelay.Unregistered)) await refused.ReadReplyAsync();
+        await relay.Relay.Services.GetRequiredService<SmarthostLab.Relay.Storage.IMessageStore>().FlushAsync();
+
+        Assert.Single((await relay.RefusalsAsync("?ip=127.0.0.3")).Refusals);
+        Assert.Single((await relay.RefusalsAsync("?ip=::ffff:127.0.0.3")).Refusals);
+        Assert.Empty((await relay.RefusalsAsync("?ip=127.0.0.2")).Refusals);
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net;
 using Microsoft.AspNetCore.Http;
 
 namespace SmarthostLab.Relay.Api;
@@ -45,6 +46,16 @@ internal sealed class QueryParameters(IQueryCollection query)
         if (text is null) return null;
         if (allowed.Contains(text, StringComparer.OrdinalIgnoreCase)) return text.ToLowerInvariant();
         Error ??= $"{name}: '{text}' must be one of {string.Join(", ", allowed)}";
+        return null;
+    }
+
+    /// <summary>An IP address (an IPv4-mapped IPv6 address as IPv4, the form the relay records); null when absent.</summary>
+    public IPAddress? Ip(string name)
+    {
+        var text = Text(name);
+        if (text is null) return null;
+        if (IPAddress.TryParse(text, out var value)) return value.IsIPv4MappedToIPv6 ? value.MapToIPv4() : value;
+        Error ??= $"{name}: '{text}' is not an IP address";
         return null;
     }
 

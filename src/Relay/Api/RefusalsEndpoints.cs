@@ -15,7 +15,7 @@ public static class RefusalsEndpoints
     private static async Task<IResult> ListAsync(HttpRequest request, IMessageStore store, CancellationToken cancellationToken)
     {
         var q = new QueryParameters(request.Query);
-        var query = new RefusalQuery(q.Text("ip"), q.Time("since"), q.Int("limit", 100, 1, 10_000));
+        var query = new RefusalQuery(q.Ip("ip")?.ToString(), q.Time("since"), q.Int("limit", 100, 1, 10_000));
         if (q.Error is { } error) return ApiErrors.BadRequest(error);
         var page = await store.QueryRefusalsAsync(query, cancellationToken).ConfigureAwait(false);
         return TypedResults.Json(new RefusalListResponse([.. page.Refusals.Select(r => r.ToResponse())], page.Total), RelayJson.Context.RefusalListResponse);

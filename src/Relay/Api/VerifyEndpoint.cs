@@ -1,4 +1,3 @@
-using System.Net;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
@@ -25,9 +24,9 @@ public static class VerifyEndpoint
     private static async Task<IResult> VerifyAsync(HttpContext http, MessageVerifier verifier, IOptions<SmtpOptions> smtp, CancellationToken cancellationToken)
     {
         var query = new QueryParameters(http.Request.Query);
-        var ipText = query.Text("ip");
-        if (ipText is null) return ApiErrors.BadRequest("ip: the client IP address is required");
-        if (!IPAddress.TryParse(ipText, out var ip)) return ApiErrors.BadRequest($"ip: '{ipText}' is not an IP address");
+        var ip = query.Ip("ip");
+        if (query.Error is { } error) return ApiErrors.BadRequest(error);
+        if (ip is null) return ApiErrors.BadRequest("ip: the client IP address is required");
         var helo = query.Text("helo") ?? "";
         var mailFrom = (query.Text("mailFrom") ?? "").Trim().TrimStart('<').TrimEnd('>');
         var policy = DmarcFailurePolicy.Tag;
@@ -41,7 +40,7 @@ public static class VerifyEndpoint
         await http.Request.Body.CopyToAsync(body, cancellationToken).ConfigureAwait(false);
         if (body.Length == 0) return ApiErrors.BadRequest("body: the raw message (message/rfc822) is required");
 
-        var result = await verifier.VerifyAsync(ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip, helo, mailFrom,
+        var result = await verifier.VerifyAsync(ip, helo, mailFrom,
             body.GetBuffer().AsMemory(0, (int)body.Length), cancellationToken).ConfigureAwait(false);
         return TypedResults.Json(result.ToVerdict(PolicyDecision.Decide(result, policy).Action), RelayJson.Context.Verdict);
     }

@@ -18,6 +18,7 @@ public static class CertificateProvider
 
     /// <summary>Loads or makes the certificate.</summary>
     /// <exception cref="RelayConfigurationException">The configured file cannot be loaded.</exception>
+    /// <exception cref="RelayStartException">The generated certificate cannot be written to the data folder.</exception>
     public static X509Certificate2 Load(SmtpOptions smtp, StoreOptions store, string hostName, ILogger logger)
     {
         if (!string.IsNullOrEmpty(smtp.CertificatePath))
@@ -53,12 +54,19 @@ public static class CertificateProvider
             }
         }
         var created = CreateSelfSigned(hostName);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        using (var key = created.GetECDsaPrivateKey()!)
+        try
         {
-            File.WriteAllText(path, created.ExportCertificatePem() + "\n" + key.ExportPkcs8PrivateKeyPem() + "\n");
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            using (var key = created.GetECDsaPrivateKey()!)
+            {
+                File.WriteAllText(path, created.ExportCertificatePem() + "\n" + key.ExportPkcs8PrivateKeyPem() + "\n");
+            }
+            if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         }
-        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            throw DataFolder.Problem(Path.GetDirectoryName(path)!, $"cannot write {GeneratedFileName} ({DataFolder.Reason(exception)})", exception);
+        }
         HostingLog.CertificateCreated(logger, path, created.Subject);
         return created;
     }

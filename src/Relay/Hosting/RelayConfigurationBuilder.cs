@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Sockets;
 using System.Text.Json;
 using Microsoft.Extensions.Configuration;
 using SmarthostLab.Relay.Configuration;
@@ -59,16 +61,20 @@ public static class RelayConfigurationBuilder
     }
 
     /// <summary>
-    /// Binds and validates every section; the first problem as one line ("Section:Key: problem"), or null.
+    /// Refuses keys no options class has in the relay's sections (a misspelling would be ignored by the binder),
+    /// then binds and validates every section; the first problem as one line ("Section:Key: problem"), or null.
     /// </summary>
     public static string? Validate(IConfiguration configuration)
     {
+        if (ConfigurationKeys.FindUnknown(configuration) is { } unknown) return unknown;
         try
         {
             var smtp = Bind<SmtpOptions>(configuration, SmtpOptions.Section);
+            var api = Bind<ApiOptions>(configuration, ApiOptions.Section);
             return First(new RelaySmtpOptionsValidator().Validate(null, smtp))
                 ?? First(new SmtpOptionsValidator().Validate(null, smtp))
-                ?? First(new ApiOptionsValidator().Validate(null, Bind<ApiOptions>(configuration, ApiOptions.Section)))
+                ?? First(new ApiOptionsValidator().Validate(null, api))
+                ?? SharedEndpoint(("Api:Listen", api.Listen), ("Smtp:Listen", smtp.Listen), ("Smtp:ImplicitTlsListen", smtp.ImplicitTlsListen))
                 ?? First(new StoreOptionsValidator().Validate(null, Bind<StoreOptions>(configuration, StoreOptions.Section)))
                 ?? First(new HostingOptionsValidator().Validate(null, Bind<HostingOptions>(configuration, HostingOptions.Section)))
                 ?? First(new DeliveryOptionsValidator().Validate(null, Bind<DeliveryOptions>(configuration, DeliveryOptions.Section)))
@@ -82,6 +88,29 @@ public static class RelayConfigurationBuilder
         {
             return BindError(configuration, exception);
         }
+    }
+
+    /// <summary>
+    /// Two listeners on one port where their addresses overlap (equal, or one of them "*" or 0.0.0.0) would fail when
+    /// the second binds: "Smtp:Listen: '127.0.0.1:8025' takes the port of Api:Listen ('127.0.0.1:8025')". Port 0 never clashes.
+    /// </summary>
+    private static string? SharedEndpoint(params (string Key, string? Text)[] listeners)
+    {
+        var parsed = listeners.Where(l => !string.IsNullOrEmpty(l.Text)).Select(l => (l.Key, l.Text, EndPoint: EndpointParser.Parse(l.Text!))).ToList();
+        for (var i = 1; i < parsed.Count; i++)
+        {
+            for (var j = 0; j < i; j++)
+            {
+                var (a, b) = (parsed[j].EndPoint, parsed[i].EndPoint);
+                if (a.Port != 0 && a.Port == b.Port && (a.Address.Equals(b.Address) || Covers(a.Address, b.Address) || Covers(b.Address, a.Address)))
+                    return $"{parsed[i].Key}: '{parsed[i].Text}' takes the port of {parsed[j].Key} ('{parsed[j].Text}')";
+            }
+        }
+        return null;
+
+        // "*" is one dual-mode IPv6 socket, so it covers every address; 0.0.0.0 covers the IPv4 ones.
+        static bool Covers(IPAddress any, IPAddress other) => any.Equals(IPAddress.IPv6Any)
+            || (any.Equals(IPAddress.Any) && other.AddressFamily == AddressFamily.InterNetwork);
     }
 
     /// <summary>Binds the top-level Accounts array.</summary>

@@ -10,6 +10,9 @@ public sealed class RelayEndpoints
     internal ListenOptions? SmtpListen { get; set; }
     internal ListenOptions? SmtpImplicitListen { get; set; }
 
+    /// <summary>The configured endpoints with their keys, in the order Kestrel binds them.</summary>
+    internal List<(string Key, IPEndPoint EndPoint)> Configured { get; } = [];
+
     /// <summary>True once the host has started (endpoints bound).</summary>
     public bool Started { get; internal set; }
 

@@ -8,6 +8,7 @@ using Microsoft.Extensions.Options;
 using SmarthostLab.Relay.Api;
 using SmarthostLab.Relay.Configuration;
 using SmarthostLab.Relay.Diagnostics;
+using SmarthostLab.Relay.Storage;
 using SmarthostLab.Smtp;
 using SmarthostLab.Smtp.Server;
 
@@ -26,33 +27,39 @@ public static class RelayHost
     /// configuration or replace services (e.g. a TimeProvider or an <c>IMessageVerificationStep</c>) before the build.
     /// </summary>
     /// <exception cref="RelayConfigurationException">The configuration is invalid (message: one line naming the key).</exception>
+    /// <exception cref="RelayStartException">An endpoint cannot be listened on, or the data folder cannot be used or is another relay's.</exception>
     public static Task<RunningRelay> StartAsync(IReadOnlyList<string> args, Action<WebApplicationBuilder>? configure = null, CancellationToken cancellationToken = default) =>
         StartAsync(CommandLine.Parse(args), configure, cancellationToken);
 
     private static async Task<RunningRelay> StartAsync(CommandLine commandLine, Action<WebApplicationBuilder>? configure, CancellationToken cancellationToken)
     {
-        var app = Build(commandLine, configure, out var endpoints);
+        var app = Build(commandLine, configure, out var endpoints, out var folder);
         try
         {
+            // Here rather than only in the host's start, which would log a failure with its stack trace.
+            await StoreStartup.OpenAsync(app.Services.GetRequiredService<SqliteMessageStore>(), cancellationToken).ConfigureAwait(false);
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (OptionsValidationException exception)
+        catch (Exception exception)
         {
+            var configurationProblem = ConfigurationProblem(exception, app.Configuration);
+            // Disposing closes the store and releases the ports before the folder goes and the listeners are probed.
             await app.DisposeAsync().ConfigureAwait(false);
-            throw new RelayConfigurationException(exception.Failures.FirstOrDefault() ?? exception.Message, exception);
-        }
-        catch (InvalidOperationException exception) when (exception.Message.StartsWith("Failed to convert configuration value", StringComparison.Ordinal))
-        {
-            await app.DisposeAsync().ConfigureAwait(false);
-            throw new RelayConfigurationException(RelayConfigurationBuilder.BindError(app.Configuration, exception), exception);
-        }
-        catch
-        {
-            await app.DisposeAsync().ConfigureAwait(false);
+            folder.Abandon();
+            if ((configurationProblem ?? (Exception?)ListenCheck.Diagnose(exception, endpoints.Configured)) is { } problem) throw problem;
             throw;
         }
-        return new RunningRelay(app, endpoints);
+        return new RunningRelay(app, endpoints, folder);
     }
+
+    /// <summary>Options validation and binder errors met while starting, as one line naming the key.</summary>
+    private static RelayConfigurationException? ConfigurationProblem(Exception exception, IConfiguration configuration) => exception switch
+    {
+        OptionsValidationException validation => new RelayConfigurationException(validation.Failures.FirstOrDefault() ?? validation.Message, validation),
+        InvalidOperationException binder when binder.Message.StartsWith("Failed to convert configuration value", StringComparison.Ordinal) =>
+            new RelayConfigurationException(RelayConfigurationBuilder.BindError(configuration, binder), binder),
+        _ => null,
+    };
 
     /// <summary>Runs the relay until Ctrl-C / SIGTERM. Returns the process exit code.</summary>
     public static async Task<int> RunAsync(string[] args)
@@ -73,9 +80,15 @@ public static class RelayHost
             await Console.Error.WriteLineAsync($"smarthostlab-relay: configuration error: {exception.Message}").ConfigureAwait(false);
             return 2;
         }
+        catch (RelayStartException exception)
+        {
+            // A port that cannot be listened on, a data folder that cannot be used or is another relay's.
+            await Console.Error.WriteLineAsync($"smarthostlab-relay: {exception.Message}").ConfigureAwait(false);
+            return 1;
+        }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException)
         {
-            // Port in use, data folder not writable, store file unusable: one line, no stack trace.
+            // Anything else the environment refused: still one line, no stack trace.
             await Console.Error.WriteLineAsync($"smarthostlab-relay: cannot start: {exception.Message.Split('\n')[0].Trim()}").ConfigureAwait(false);
             return 1;
         }
@@ -108,7 +121,11 @@ public static class RelayHost
         return new Timer(static _ => BatchScheduling.Apply(), null, BatchScheduling.SweepInterval, BatchScheduling.SweepInterval);
     }
 
-    private static WebApplication Build(CommandLine commandLine, Action<WebApplicationBuilder>? configure, out RelayEndpoints endpoints)
+    /// <summary>
+    /// Builds the app once the configuration is valid, every endpoint can be bound and the data folder is this
+    /// relay's (made and locked); a failure from then on abandons the folder.
+    /// </summary>
+    private static WebApplication Build(CommandLine commandLine, Action<WebApplicationBuilder>? configure, out RelayEndpoints endpoints, out DataFolder folder)
     {
         // The defaults would add appsettings.json with reload on change, and the relay replaces those sources
         // anyway (RelayConfigurationBuilder). Reloading would watch the content root, the current directory,
@@ -147,15 +164,36 @@ public static class RelayHost
         // thread hand-off less per read and per write, which is most of the scheduling cost on a small machine
         // (issue 5: +8 % messages/s at 1 KB x 64 connections on 2 cores).
         builder.WebHost.UseSockets(sockets => sockets.UnsafePreferInlineScheduling = true);
+        var httpEndPoint = EndpointParser.Parse(api.Listen);
+        var smtpEndPoint = EndpointParser.Parse(smtp.Listen);
+        var implicitTlsEndPoint = string.IsNullOrEmpty(smtp.ImplicitTlsListen) ? null : EndpointParser.Parse(smtp.ImplicitTlsListen);
+        bound.Configured.Add(("Api:Listen", httpEndPoint));
+        bound.Configured.Add(("Smtp:Listen", smtpEndPoint));
+        if (implicitTlsEndPoint is not null) bound.Configured.Add(("Smtp:ImplicitTlsListen", implicitTlsEndPoint));
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
-            kestrel.Listen(EndpointParser.Parse(api.Listen), listen => bound.HttpListen = listen);
-            kestrel.Listen(EndpointParser.Parse(smtp.Listen), listen => bound.SmtpListen = listen.UseSmtp(implicitTls: false));
-            if (!string.IsNullOrEmpty(smtp.ImplicitTlsListen))
-                kestrel.Listen(EndpointParser.Parse(smtp.ImplicitTlsListen), listen => bound.SmtpImplicitListen = listen.UseSmtp(implicitTls: true));
+            kestrel.Listen(httpEndPoint, listen => bound.HttpListen = listen);
+            kestrel.Listen(smtpEndPoint, listen => bound.SmtpListen = listen.UseSmtp(implicitTls: false));
+            if (implicitTlsEndPoint is not null) kestrel.Listen(implicitTlsEndPoint, listen => bound.SmtpImplicitListen = listen.UseSmtp(implicitTls: true));
         });
 
+        // Before anything is made in the data folder: building the app makes the TLS certificate there.
+        ListenCheck.ThrowIfUnavailable(bound.Configured);
+        folder = DataFolder.Acquire((builder.Configuration.GetSection(StoreOptions.Section).Get<StoreOptions>() ?? new StoreOptions()).DataFolder);
+        try
+        {
+            return BuildApp(builder, bound, hosting);
+        }
+        catch
+        {
+            folder.Abandon();
+            throw;
+        }
+    }
+
+    private static WebApplication BuildApp(WebApplicationBuilder builder, RelayEndpoints bound, HostingOptions hosting)
+    {
         var app = builder.Build();
         // Listen from the start so that nothing measured before the first scrape is lost.
         app.Services.GetRequiredService<PrometheusExporter>();

@@ -11,12 +11,14 @@ public sealed class RunningRelay : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly RelayEndpoints _endpoints;
+    private readonly DataFolder _dataFolder;
     private int _disposed;
 
-    internal RunningRelay(WebApplication app, RelayEndpoints endpoints)
+    internal RunningRelay(WebApplication app, RelayEndpoints endpoints, DataFolder dataFolder)
     {
         _app = app;
         _endpoints = endpoints;
+        _dataFolder = dataFolder;
     }
 
     /// <summary>The plain/STARTTLS SMTP endpoint as bound.</summary>
@@ -34,7 +36,10 @@ public sealed class RunningRelay : IAsyncDisposable
     /// <summary>The host's services (IMessageStore, AccountRegistry, options…).</summary>
     public IServiceProvider Services => _app.Services;
 
-    /// <summary>Stops gracefully (sessions in DATA finish, bounded by Host:ShutdownTimeout), flushes and closes the store.</summary>
+    /// <summary>
+    /// Stops gracefully (sessions in DATA finish, bounded by Host:ShutdownTimeout), flushes and closes the store, and
+    /// releases the data folder's lock.
+    /// </summary>
     public async Task StopAsync(CancellationToken cancellationToken = default)
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
@@ -44,7 +49,15 @@ public sealed class RunningRelay : IAsyncDisposable
         }
         finally
         {
-            await _app.DisposeAsync().ConfigureAwait(false);
+            try
+            {
+                await _app.DisposeAsync().ConfigureAwait(false);
+            }
+            finally
+            {
+                // Only once the store is closed may another relay take the folder.
+                _dataFolder.Dispose();
+            }
         }
     }
 

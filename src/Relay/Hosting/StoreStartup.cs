@@ -1,3 +1,4 @@
+using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Hosting;
 using SmarthostLab.Relay.Admission;
 using SmarthostLab.Relay.Storage;
@@ -6,15 +7,34 @@ namespace SmarthostLab.Relay.Hosting;
 
 /// <summary>
 /// Opens the store and applies the stored account changes in <see cref="IHostedLifecycleService.StartingAsync"/>,
-/// i.e. before Kestrel starts accepting. The store is flushed when the service provider is disposed, after
+/// i.e. before Kestrel starts accepting. <see cref="RelayHost"/> opens the store before the host starts, so that a
+/// store file that cannot be opened stops the start with one line naming the data folder and nothing else. The store is flushed when the service provider is disposed, after
 /// Kestrel has drained its connections.
 /// </summary>
 internal sealed class StoreStartup(SqliteMessageStore store, AccountRegistry accounts) : IHostedLifecycleService
 {
     public async Task StartingAsync(CancellationToken cancellationToken)
     {
-        await store.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await OpenAsync(store, cancellationToken).ConfigureAwait(false);
         await accounts.LoadOverridesAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Opens the store (idempotent); a store file that cannot be opened or written is a data-folder problem.</summary>
+    /// <exception cref="RelayStartException">The store file cannot be opened or written.</exception>
+    internal static async Task OpenAsync(SqliteMessageStore store, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await store.OpenAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (exception is SqliteException or IOException or UnauthorizedAccessException)
+        {
+            var file = Path.GetFileName(store.DatabasePath);
+            var problem = exception is SqliteException { SqliteErrorCode: SQLitePCL.raw.SQLITE_READONLY } or UnauthorizedAccessException
+                ? $"{file} is read-only ({DataFolder.Reason(exception)})"
+                : $"cannot open {file} ({DataFolder.Reason(exception)})";
+            throw DataFolder.Problem(Path.GetDirectoryName(store.DatabasePath)!, problem, exception);
+        }
     }
 
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;

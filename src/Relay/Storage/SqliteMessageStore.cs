@@ -64,14 +64,25 @@ public sealed partial class SqliteMessageStore : IMessageStore, IAsyncDisposable
             ObjectDisposedException.ThrowIf(_disposed, this);
             Directory.CreateDirectory(Path.GetDirectoryName(DatabasePath)!);
             var builder = new SqliteConnectionStringBuilder { DataSource = DatabasePath, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false };
-            _writer = new SqliteConnection(builder.ToString());
-            _writer.Open();
-            // 16 KiB pages for a new file (an existing one keeps its size): a stored message is a few KiB, so several
-            // share a page and a group commit writes fewer WAL frames (and pwrite calls) per message.
-            Execute(_writer, "PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=10000;");
-            foreach (var version in SchemaMigrator.Migrate(_writer, _time)) StoreLog.Migrated(_logger, version);
-            RefreshCounts(_writer);
-            var version2 = (int)Scalar(_writer, "SELECT MAX(version) FROM schema_version");
+            var writer = new SqliteConnection(builder.ToString());
+            int version2;
+            try
+            {
+                writer.Open();
+                // 16 KiB pages for a new file (an existing one keeps its size): a stored message is a few KiB, so several
+                // share a page and a group commit writes fewer WAL frames (and pwrite calls) per message.
+                Execute(writer, "PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=10000;");
+                foreach (var version in SchemaMigrator.Migrate(writer, _time)) StoreLog.Migrated(_logger, version);
+                RefreshCounts(writer);
+                version2 = (int)Scalar(writer, "SELECT MAX(version) FROM schema_version");
+            }
+            catch
+            {
+                // Not a store (not a database, read-only, …): nothing of it is kept for DisposeAsync to checkpoint.
+                writer.Dispose();
+                throw;
+            }
+            _writer = writer;
             _readConnectionString = new SqliteConnectionStringBuilder { DataSource = DatabasePath, Mode = SqliteOpenMode.ReadOnly, Pooling = true }.ToString();
             _lastAgeRetention = _time.GetTimestamp();
             // A thread of its own: the writer blocks in fsync, which would otherwise hold a pool thread the sessions need.

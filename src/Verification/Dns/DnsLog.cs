@@ -17,6 +17,6 @@ internal static partial class DnsLog
     [LoggerMessage(EventId = 3103, Level = LogLevel.Information, Message = "Live DNS using {Servers}, timeout {Timeout}, {Retries} retries")]
     public static partial void LiveConfigured(ILogger logger, string servers, TimeSpan timeout, int retries);
 
-    [LoggerMessage(EventId = 3104, Level = LogLevel.Information, Message = "Zone files loaded: {Count} names under {Apexes}")]
-    public static partial void ZonesLoaded(ILogger logger, int count, string apexes);
+    [LoggerMessage(EventId = 3104, Level = LogLevel.Information, Message = "Zone file {File}: {Records} records for {Names} names; authoritative for {Apexes}")]
+    public static partial void ZoneFileLoaded(ILogger logger, string file, int records, int names, string apexes);
 }

@@ -21,16 +21,25 @@ public static class DnsResolverFactory
         var zones = new List<ZoneResolver>();
         if (options.Zones.Count > 0)
         {
+            var logger = loggerFactory.CreateLogger(typeof(DnsResolverFactory).FullName!);
             var files = options.Zones.Select(path => File.Exists(path)
                 ? ZoneFile.Load(path)
-                : throw new FileNotFoundException($"Verification:Zones: zone file '{path}' not found", path));
-            var zone = new ZoneResolver(files);
-            zones.Add(zone);
-            DnsLog.ZonesLoaded(loggerFactory.CreateLogger(typeof(DnsResolverFactory).FullName!), zone.NameCount, string.Join(", ", zone.Apexes));
+                : throw new FileNotFoundException($"Verification:Zones: zone file '{path}' not found", path)).ToList();
+            foreach (var file in files)
+            {
+                DnsLog.ZoneFileLoaded(logger, file.FileName, file.Records.Count, file.Names.Count, DescribeApexes(file, options.Dns.Offline));
+            }
+
+            zones.Add(new ZoneResolver(files));
         }
 
         var live = new LiveDnsResolver(options.Dns, loggerFactory.CreateLogger<LiveDnsResolver>());
         var chain = new ChainResolver(zones, live);
         return new CachingDnsResolver(chain, new DnsCacheOptions { MaxEntries = Math.Max(16, options.Dns.CacheSize) }, timeProvider);
     }
+
+    /// <summary>Where a file answers NXDOMAIN/NODATA on its own, for the log line of each file.</summary>
+    internal static string DescribeApexes(ZoneFile file, bool offline) => file.Apexes.Count > 0
+        ? string.Join(", ", file.Apexes.Keys.Select(a => a.Length == 0 ? "." : a))
+        : $"no apex (no $ORIGIN or SOA): only its own names, other names {(offline ? "temperror (offline)" : "from live DNS")}";
 }

@@ -3,11 +3,14 @@ using System.Collections.Frozen;
 namespace SmarthostLab.Verification.Dns;
 
 /// <summary>
-/// Answers from zone files (RFC 1035 5), authoritative for the apexes they hold: a name under a
-/// held apex with no records is NXDOMAIN, a name holding other types only is NODATA (RFC 2308 2.2),
-/// empty non-terminals exist (RFC 8020), CNAMEs are followed inside the zone. Names outside every
-/// apex are "not mine": on its own this resolver answers them SERVFAIL; <see cref="ChainResolver"/>
-/// asks live DNS instead. Names are compared case-insensitively. Immutable and thread-safe.
+/// Answers from zone files (RFC 1035 5) for every owner name they hold, wherever it is: the asked
+/// type's records, or NODATA (RFC 2308 2.2) when the name holds other types only. Under the apexes
+/// the files hold ($ORIGIN, SOA owners) the resolver is also authoritative for non-existence: a name
+/// no file holds is NXDOMAIN, an empty non-terminal is NODATA (RFC 8020). CNAMEs are followed through
+/// the names held. Any other name is "not mine": on its own this resolver answers it SERVFAIL;
+/// <see cref="ChainResolver"/> asks live DNS instead, so a file without $ORIGIN or SOA adds its names
+/// to live DNS rather than hiding the rest of a domain. Names are compared case-insensitively.
+/// Immutable and thread-safe.
 /// </summary>
 public sealed class ZoneResolver : IDnsResolver
 {
@@ -88,14 +91,14 @@ public sealed class ZoneResolver : IDnsResolver
         var current = Trim(name);
         for (var depth = 0; depth <= MaxCnameChain; depth++)
         {
-            if (!FindApex(current, out var negativeTtl))
-            {
-                return depth == 0 ? default : new ZoneLookup(null, current.ToString());
-            }
-
             if (!nameLookup.TryGetValue(current, out var types))
             {
-                return new ZoneLookup(DnsAnswer.NonExistent(negativeTtl));
+                if (FindApex(current, out var negativeTtl))
+                {
+                    return new ZoneLookup(DnsAnswer.NonExistent(negativeTtl));
+                }
+
+                return depth == 0 ? default : new ZoneLookup(null, current.ToString());
             }
 
             if (types.TryGetValue(type, out var records))
@@ -109,7 +112,8 @@ public sealed class ZoneResolver : IDnsResolver
                 continue;
             }
 
-            return new ZoneLookup(DnsAnswer.NoData(negativeTtl));
+            // A held name outside every apex has no SOA to take a negative TTL from.
+            return new ZoneLookup(DnsAnswer.NoData(FindApex(current, out var noDataTtl) ? noDataTtl : ZoneFile.DefaultNegativeTtl));
         }
 
         // A CNAME loop or overly long chain inside the zone.
@@ -141,7 +145,10 @@ public sealed class ZoneResolver : IDnsResolver
         return span.EndsWith('.') ? span[..^1] : span;
     }
 
-    /// <summary>Adds a name and its ancestors up to its apex (empty non-terminals exist, RFC 8020).</summary>
+    /// <summary>
+    /// Adds a name and, when it is under a held apex, its ancestors up to that apex (empty non-terminals
+    /// exist, RFC 8020). Outside every apex only the name itself is held: its parents belong to live DNS.
+    /// </summary>
     private static Dictionary<DnsRecordType, List<DnsRecord>> AddName(
         Dictionary<string, Dictionary<DnsRecordType, List<DnsRecord>>> byName,
         Dictionary<string, TimeSpan> heldApexes,
@@ -152,20 +159,23 @@ public sealed class ZoneResolver : IDnsResolver
             byName[name] = types = [];
         }
 
+        var between = new List<string>();
         var parent = name;
         while (!heldApexes.ContainsKey(parent))
         {
-            var dot = parent.IndexOf('.');
-            if (dot < 0)
+            if (parent.Length == 0)
             {
-                break;
+                return types;
             }
 
-            parent = parent[(dot + 1)..];
-            if (!byName.ContainsKey(parent))
-            {
-                byName[parent] = [];
-            }
+            var dot = parent.IndexOf('.');
+            parent = dot < 0 ? string.Empty : parent[(dot + 1)..];
+            between.Add(parent);
+        }
+
+        foreach (var ancestor in between)
+        {
+            byName.TryAdd(ancestor, []);
         }
 
         return types;

@@ -15,14 +15,18 @@ public sealed class RelayProcess : IAsyncDisposable
     private readonly TempFolder? _ownedFolder;
     private Task? _drain;
 
-    private RelayProcess(TempFolder? ownedFolder, Process process)
+    private RelayProcess(TempFolder? ownedFolder, string dataFolder, Process process)
     {
         _ownedFolder = ownedFolder;
+        DataFolder = dataFolder;
         Process = process;
         StandardError = process.StandardError.ReadToEndAsync();
     }
 
     public Process Process { get; }
+
+    /// <summary>The relay's data and working folder.</summary>
+    public string DataFolder { get; }
 
     /// <summary>Everything read from standard output so far (lock it while <see cref="DrainLog"/> runs, or use <see cref="LogTail"/>).</summary>
     public StringBuilder Log { get; } = new();
@@ -50,7 +54,7 @@ public sealed class RelayProcess : IAsyncDisposable
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = dataFolder };
         foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "smarthostlab-relay.dll"), "--data", dataFolder, "--smtp", "127.0.0.1:0", "--http", "127.0.0.1:0" }.Concat(extra))
             start.ArgumentList.Add(arg);
-        var relay = new RelayProcess(owned, Process.Start(start)!);
+        var relay = new RelayProcess(owned, dataFolder, Process.Start(start)!);
         try
         {
             if (await relay.ReadUntilAsync("HTTP API listening on") is null)
@@ -65,6 +69,31 @@ public sealed class RelayProcess : IAsyncDisposable
             await relay.DisposeAsync();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Runs the executable with exactly <paramref name="args"/> in <paramref name="workingDirectory"/> until it exits
+    /// (a minute at most): for starts that must fail.
+    /// </summary>
+    public static async Task<(int ExitCode, string StandardError, string StandardOutput)> RunToExitAsync(string workingDirectory, params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = workingDirectory };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "smarthostlab-relay.dll"));
+        foreach (var arg in args) start.ArgumentList.Add(arg);
+        using var process = Process.Start(start)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        using var limit = new CancellationTokenSource(LineLimit);
+        try
+        {
+            await process.WaitForExitAsync(limit.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill();
+            Assert.Fail($"the relay did not exit:\n{await stdout}{await stderr}");
+        }
+        return (process.ExitCode, await stderr, await stdout);
     }
 
     /// <summary>

@@ -46,4 +46,43 @@ public sealed class DnsResolverFactoryTests : IDisposable
         var e = Assert.Throws<FileNotFoundException>(() => DnsResolverFactory.Create(new VerificationOptions { Zones = [Path.Combine(directory.Path, "none.zone")] }));
         Assert.Contains("Verification:Zones", e.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_zone_file_without_origin_answers_its_names_and_leaves_the_rest_to_live_dns()
+    {
+        var path = Path.Combine(directory.Path, "loose.zone");
+        await File.WriteAllTextAsync(path, """
+            contoso.test. 300 IN TXT "v=spf1 ip4:198.51.100.25 -all"
+            """);
+        var dns = DnsResolverFactory.Create(new VerificationOptions { Zones = [path], Dns = new DnsOptions { Offline = true } });
+        var spf = new SpfEvaluator(dns);
+
+        Assert.Equal(SpfResult.Pass, (await spf.CheckMailFromAsync(IPAddress.Parse("198.51.100.25"), "a@contoso.test", "smarthost.test")).Result);
+        Assert.Equal(DnsStatus.ServerFailure, (await dns.QueryAsync("_dmarc.contoso.test", DnsRecordType.TXT)).Status);
+    }
+
+    [Fact]
+    public async Task Each_zone_file_is_logged_with_its_records_names_and_apexes()
+    {
+        var lab = Path.Combine(directory.Path, "lab.zone");
+        await File.WriteAllTextAsync(lab, """
+            $ORIGIN contoso.test.
+            @ SOA ns1 hostmaster 1 3600 600 86400 90
+              TXT "v=spf1 -all"
+            mail A 192.0.2.1
+            $ORIGIN smarthost.test.
+            _spf TXT "v=spf1 ip4:198.51.100.25 -all"
+            """);
+        var loose = Path.Combine(directory.Path, "loose.zone");
+        await File.WriteAllTextAsync(loose, "contoso.example. TXT \"v=spf1 -all\"\n");
+        var logs = new ListLoggerFactory();
+
+        DnsResolverFactory.Create(new VerificationOptions { Zones = [lab, loose], Dns = new DnsOptions { Offline = true } }, logs);
+
+        Assert.Equal(
+        [
+            $"Zone file {lab}: 3 records for 3 names; authoritative for contoso.test, smarthost.test",
+            $"Zone file {loose}: 1 records for 1 names; authoritative for no apex (no $ORIGIN or SOA): only its own names, other names temperror (offline)",
+        ], logs.Messages.Where(m => m.StartsWith("Zone file", StringComparison.Ordinal)));
+    }
 }
