@@ -17,6 +17,9 @@ public sealed partial class SmtpSession
         StartTls,
     }
 
+    /// <summary>Replies queued past this many octets are flushed before the next pipelined command is read.</summary>
+    private const int MaxUnflushedReplyOctets = 16 * 1024;
+
     private async Task CommandLoopAsync()
     {
         while (true)
@@ -50,7 +53,14 @@ public sealed partial class SmtpSession
                     break;
                 }
                 var next = await ExecuteAsync(command, error).ConfigureAwait(false);
-                if (next == Next.Continue) continue;
+                if (next == Next.Continue)
+                {
+                    // A client pipelining without reading gets its replies pushed now and then, so the flush (and with
+                    // it the command timeout) holds it back, rather than replies piling up unsent in memory.
+                    if (_output.CanGetUnflushedBytes && _output.UnflushedBytes > MaxUnflushedReplyOctets)
+                        await FlushAsync(_state == SmtpState.Refused ? null : _options.CommandTimeout).ConfigureAwait(false);
+                    continue;
+                }
                 if (next == Next.Close)
                 {
                     Advance(buffer, buffer.Start, needMore: false);

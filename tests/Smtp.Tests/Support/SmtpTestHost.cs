@@ -28,6 +28,22 @@ public sealed class SmtpTestHost : IAsyncDisposable
     public RecordingHandler Handler { get; }
     public int Port { get; }
     public int ImplicitTlsPort { get; }
+    public SmtpConnectionLimiter Limiter => _app.Services.GetRequiredService<SmtpConnectionLimiter>();
+
+    /// <summary>Waits until no connection is open (the limiter's count), false when some still are after <paramref name="limit"/>.</summary>
+    public async Task<bool> AllClosedAsync(TimeSpan limit)
+    {
+        var deadline = DateTime.UtcNow + limit;
+        while (Limiter.ActiveConnections > 0)
+        {
+            if (DateTime.UtcNow > deadline) return false;
+            await Task.Delay(50);
+        }
+        return true;
+    }
+
+    /// <summary>A graceful stop as on SIGTERM, with the host's own shutdown timeout (30 s) as its only bound.</summary>
+    public Task StopAsync() => _app.StopAsync(CancellationToken.None);
 
     public static async Task<SmtpTestHost> StartAsync(Action<SmtpOptions>? configure = null, X509Certificate2? certificate = null, RecordingHandler? handler = null)
     {
