@@ -335,15 +335,26 @@ public sealed class SessionTranscriptTests
     }
 
     [Fact]
-    public async Task A_refused_session_is_closed_after_its_timeout()
+    public async Task A_silent_refused_session_is_closed_after_its_timeout_without_a_reply()
     {
         var options = PipeHarness.DefaultOptions();
         options.RefusedSessionTimeout = TimeSpan.FromSeconds(1);
         var handler = new RecordingHandler { ConnectReply = new SmtpReply(554, "5.7.1", "refused") };
         await using var h = PipeHarness.Start(options, handler);
         await h.ReadReplyAsync();
-        await h.SendAsync("NOOP\r\n");
-        Assert.StartsWith("503 5.7.1", await h.ReadReplyAsync());
+        Assert.True(await h.IsClosedAsync());
+    }
+
+    [Fact]
+    public async Task A_refused_session_is_closed_after_its_first_burst_of_commands()
+    {
+        var options = PipeHarness.DefaultOptions();
+        options.RefusedSessionTimeout = TimeSpan.FromMinutes(5);
+        var handler = new RecordingHandler { ConnectReply = new SmtpReply(554, "5.7.1", "refused") };
+        await using var h = PipeHarness.Start(options, handler);
+        await h.ReadReplyAsync();
+        await h.SendAsync("EHLO client.test\r\nNOOP\r\n");
+        Assert.Equal(["503 5.7.1 Session refused; only QUIT is accepted", "503 5.7.1 Session refused; only QUIT is accepted"], await h.ReadRepliesAsync(2));
         Assert.True(await h.IsClosedAsync());
     }
 

@@ -71,6 +71,7 @@ public sealed class SmtpConnectionHandler : ConnectionHandler
                 ImplicitTls ? null : _certificate.Certificate, _time, _logger, _metrics)
             {
                 AbortTransport = () => connection.Abort(new ConnectionAbortedException("The SMTP client did not read its replies.")),
+                Slot = connection.Features.Get<SmtpConnectionSlot>(),
             };
             if (ssl is not null) session.RecordTls(ssl);
             await session.RunAsync(stopping.Token, connection.ConnectionClosed).ConfigureAwait(false);

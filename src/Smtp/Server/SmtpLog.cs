@@ -50,4 +50,10 @@ internal static partial class SmtpLog
 
     [LoggerMessage(1015, LogLevel.Information, "SMTP session {SessionId}: the client did not take the last replies, connection aborted")]
     public static partial void CloseLingerExpired(ILogger logger, string sessionId);
+
+    [LoggerMessage(1016, LogLevel.Information, "SMTP session {SessionId}: … and {Count} more refusals, not logged one by one")]
+    public static partial void RefusalsNotLogged(ILogger logger, string sessionId, int count);
+
+    [LoggerMessage(1017, LogLevel.Debug, "SMTP session {SessionId}: refused, and {Budget} refused sessions are open (Smtp:MaxRefusedConnections): closed at once")]
+    public static partial void RefusedBudgetFull(ILogger logger, string sessionId, int budget);
 }

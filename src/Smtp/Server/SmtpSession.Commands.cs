@@ -50,6 +50,9 @@ public sealed partial class SmtpSession
                 {
                     Advance(buffer, buffer.Start, needMore: true);
                     if (result.IsCompleted) return;
+                    // A refused session has had its answer: the commands it sent together are answered, then it is
+                    // closed rather than kept waiting for more.
+                    if (_state == SmtpState.Refused && _badCommands > 0) return;
                     break;
                 }
                 var next = await ExecuteAsync(command, error).ConfigureAwait(false);
@@ -115,8 +118,7 @@ public sealed partial class SmtpSession
                 Reply(SmtpReplies.Closing(_host));
                 return Next.Close;
             }
-            Refuse(StageOf(command.Kind), SmtpReplies.SessionRefused, "session-refused");
-            return Next.Continue;
+            return BadCommand(StageOf(command.Kind), SmtpReplies.SessionRefused, "session-refused");
         }
         if (error is not null)
         {

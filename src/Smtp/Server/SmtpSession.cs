@@ -21,6 +21,9 @@ namespace SmarthostLab.Smtp.Server;
 /// </summary>
 public sealed partial class SmtpSession
 {
+    /// <summary>Refusals logged one by one per session; the rest are counted in one line at its end.</summary>
+    internal const int LoggedRefusalsPerSession = 10;
+
     private static readonly SmtpMetrics DefaultMetrics = new();
     private readonly SessionContext _context;
     private readonly ISmtpSessionHandler _handler;
@@ -41,6 +44,8 @@ public sealed partial class SmtpSession
     private SmtpDataDecoder? _decoder;
     private SmtpReply? _ehloReply;
     private int _badCommands;
+    private int _refusalsLogged;
+    private int _refusalsNotLogged;
     private bool _needMoreInput;
     private bool _unflushed;
     private ITimer? _timer;
@@ -81,6 +86,9 @@ public sealed partial class SmtpSession
     /// client does not take its replies in time. Null (in-memory pipes): the pipes are only completed.
     /// </summary>
     internal Action? AbortTransport { get; init; }
+
+    /// <summary>The connection's place in the limiter's counts, moved to the refused budget when the handler refuses; null: no limiter.</summary>
+    internal SmtpConnectionSlot? Slot { get; init; }
 
     /// <summary>The name the server gives itself: <see cref="SmtpOptions.HostName"/> or the machine name.</summary>
     public static string HostNameOf(SmtpOptions options) =>
@@ -126,6 +134,7 @@ public sealed partial class SmtpSession
             {
                 SmtpLog.ConnectionLost(_logger, _context.Id, ex.GetType().Name + ": " + ex.Message);
             }
+            if (_refusalsNotLogged > 0) SmtpLog.RefusalsNotLogged(_logger, _context.Id, _refusalsNotLogged);
             SmtpLog.SessionEnded(_logger, _context.Id);
         }
     }
@@ -192,8 +201,13 @@ public sealed partial class SmtpSession
             _context.Refused = true;
             _metrics.Refusal("handler");
             Reply(refusal);
+            if (Slot is { } slot && !slot.TryMoveToRefused())
+            {
+                SmtpLog.RefusedBudgetFull(_logger, _context.Id, _options.MaxRefusedConnections);
+                return false; // past the refused budget: the refusal alone, then close at once
+            }
             _state = SmtpState.Refused;
-            _timer!.Change(_options.RefusedSessionTimeout, Timeout.InfiniteTimeSpan);
+            Arm(_options.RefusedSessionTimeout); // the whole life of the session, never re-armed
             return true;
         }
         Reply(refusal ?? SmtpReplies.Greeting(_host));
@@ -219,7 +233,15 @@ public sealed partial class SmtpSession
     private void RecordRefusal(string stage, SmtpReply reply, string reason)
     {
         _metrics.Refusal(reason);
-        SmtpLog.Refused(_logger, _context.Id, stage, reply.ToString(), reason);
+        if (_refusalsLogged < LoggedRefusalsPerSession)
+        {
+            _refusalsLogged++;
+            SmtpLog.Refused(_logger, _context.Id, stage, reply.ToString(), reason);
+        }
+        else
+        {
+            _refusalsNotLogged++;
+        }
         try
         {
             _handler.OnRefused(_context, new SmtpRefusal(stage, reply, reason));

@@ -45,11 +45,18 @@ public sealed class SmtpTestHost : IAsyncDisposable
     /// <summary>A graceful stop as on SIGTERM, with the host's own shutdown timeout (30 s) as its only bound.</summary>
     public Task StopAsync() => _app.StopAsync(CancellationToken.None);
 
-    public static async Task<SmtpTestHost> StartAsync(Action<SmtpOptions>? configure = null, X509Certificate2? certificate = null, RecordingHandler? handler = null)
+    /// <param name="logs">Receives the host's logs (every level) when given; else nothing is logged.</param>
+    public static async Task<SmtpTestHost> StartAsync(Action<SmtpOptions>? configure = null, X509Certificate2? certificate = null, RecordingHandler? handler = null,
+        ILoggerProvider? logs = null)
     {
         handler ??= new RecordingHandler();
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
+        if (logs is not null)
+        {
+            builder.Logging.AddProvider(logs);
+            builder.Logging.SetMinimumLevel(LogLevel.Trace);
+        }
         builder.Services.AddSmtpServer();
         builder.Services.Configure<SmtpOptions>(o =>
         {
