@@ -203,6 +203,7 @@ public sealed class RelaySessionHandler : ISmtpSessionHandler
         var state = session.HandlerState as RelaySessionState;
         var ip = session.RemoteIp.ToString();
         var text = reply.ToString();
+        session.RefusalReason = reason;
         var logged = state is null ? 0 : state.RefusalsLogged++;
         if (logged < MaxLoggedRefusals) SessionLog.Refused(_logger, ip, stage, text, reason);
         else if (logged == MaxLoggedRefusals) SessionLog.RefusalsNoLongerLogged(_logger, ip, MaxLoggedRefusals);

@@ -263,6 +263,7 @@ public sealed partial class SmtpSession
         };
         SmtpReply? reply;
         var failed = false;
+        _context.RefusalReason = null;
         try
         {
             reply = await _handler.OnMailFromAsync(_context, envelope, _aborted).ConfigureAwait(false);
@@ -281,7 +282,7 @@ public sealed partial class SmtpSession
         }
         else
         {
-            if (!failed) _metrics.Refusal("handler");
+            if (!failed) CountHandlerRefusal();
             Reply(reply);
         }
         return Next.Continue;
@@ -328,6 +329,7 @@ public sealed partial class SmtpSession
         var recipient = command.Argument!;
         SmtpReply? reply;
         var failed = false;
+        _context.RefusalReason = null;
         try
         {
             reply = await _handler.OnRecipientAsync(_context, envelope, recipient, _aborted).ConfigureAwait(false);
@@ -345,7 +347,7 @@ public sealed partial class SmtpSession
         }
         else
         {
-            if (!failed) _metrics.Refusal("handler");
+            if (!failed) CountHandlerRefusal();
             Reply(reply);
         }
         return Next.Continue;

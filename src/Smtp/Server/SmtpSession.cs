@@ -185,6 +185,7 @@ public sealed partial class SmtpSession
     private async ValueTask<bool> GreetAsync()
     {
         SmtpReply? refusal;
+        _context.RefusalReason = null;
         try
         {
             refusal = await _handler.OnConnectAsync(_context, _aborted).ConfigureAwait(false);
@@ -199,7 +200,7 @@ public sealed partial class SmtpSession
         if (refusal is { IsPositive: false })
         {
             _context.Refused = true;
-            _metrics.Refusal("handler");
+            CountHandlerRefusal();
             Reply(refusal);
             if (Slot is { } slot && !slot.TryMoveToRefused())
             {
@@ -228,6 +229,9 @@ public sealed partial class SmtpSession
         Reply(reply);
         RecordRefusal(stage, reply, reason);
     }
+
+    /// <summary>Counts a negative reply of the handler under the reason it gave (<see cref="SessionContext.RefusalReason"/>), else "handler".</summary>
+    private void CountHandlerRefusal() => _metrics.Refusal(_context.RefusalReason ?? "handler");
 
     /// <summary>Records a refusal of the SMTP layer: metrics, log and <see cref="ISmtpSessionHandler.OnRefused"/>.</summary>
     private void RecordRefusal(string stage, SmtpReply reply, string reason)
