@@ -1,5 +1,4 @@
 using System.Net.Sockets;
-using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using SmarthostLab.Relay.Tests.Infrastructure;
 using SmarthostLab.Smtp.Server;
@@ -51,9 +50,7 @@ public sealed class UnregisteredClientsTests
         await using var client = await RawSmtpClient.ConnectAsync(relay.Smtp, TestRelay.Unregistered);
         Assert.StartsWith("554 5.7.1", await client.ReadReplyAsync());
 
-        var junk = new StringBuilder();
-        for (var i = 0; i < 1000; i++) junk.Append("JUNK ").Append(i).Append(" xxxxxxxxxxxxxxxxxxxxxxxx\r\n");
-        await client.SendAsync(junk.ToString());
+        await client.SendAsync(Junk.Lines(1000));
         for (var i = 0; i < 20; i++) Assert.StartsWith("503 5.7.1", await client.ReadReplyAsync());
         Assert.Equal("421 4.7.0 relay.test too many bad commands, closing connection", await client.ReadReplyAsync());
         Assert.Null(await client.ReadLineAsync(TimeSpan.FromSeconds(10)));

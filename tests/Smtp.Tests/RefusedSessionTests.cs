@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text;
 using SmarthostLab.Smtp.Protocol;
 using SmarthostLab.Smtp.Server;
 using SmarthostLab.Smtp.Tests.Support;
@@ -86,9 +85,7 @@ public sealed class RefusedSessionTests
         await using var client = await RawSmtpClient.ConnectAsync(new IPEndPoint(IPAddress.Loopback, host.Port), Refused);
         Assert.StartsWith("554 ", await client.ReadReplyAsync());
 
-        var junk = new StringBuilder();
-        for (var i = 0; i < 1000; i++) junk.Append("JUNK ").Append(i).Append(" xxxxxxxxxxxxxxxxxxxxxxxx\r\n");
-        await client.SendAsync(junk.ToString());
+        await client.SendAsync(Junk.Lines(1000));
 
         for (var i = 0; i < 20; i++) Assert.Equal("503 5.7.1 Session refused; only QUIT is accepted", await client.ReadReplyAsync());
         Assert.Equal("421 4.7.0 relay.test too many bad commands, closing connection", await client.ReadReplyAsync());

@@ -16,21 +16,8 @@ public sealed class NonReadingSmtpClient : IDisposable
     private NonReadingSmtpClient(Socket socket) => _socket = socket;
 
     /// <summary>Connects to <paramref name="server"/>, from <paramref name="local"/> when given.</summary>
-    public static async Task<NonReadingSmtpClient> ConnectAsync(IPEndPoint server, IPAddress? local = null)
-    {
-        var socket = new Socket(server.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 4096 };
-        try
-        {
-            if (local is not null) socket.Bind(new IPEndPoint(local, 0));
-            await socket.ConnectAsync(server);
-            return new NonReadingSmtpClient(socket);
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
-    }
+    public static async Task<NonReadingSmtpClient> ConnectAsync(IPEndPoint server, IPAddress? local = null) =>
+        new(await ClientSocket.ConnectAsync(server, local, receiveBufferSize: 4096));
 
     /// <summary>
     /// Sends <paramref name="line"/> over and over in 8 KiB writes, never reading; completes with the error that
