@@ -35,7 +35,10 @@ public sealed class SmtpOptions
     [Range(1, 100_000)]
     public int MaxRecipients { get; set; } = 500;
 
-    /// <summary>Unknown or out-of-sequence commands per session before 421 and close.</summary>
+    /// <summary>
+    /// Bad commands per session before 421 and close: unknown, malformed or out of sequence, and in a refused
+    /// session every command but QUIT (its 503s).
+    /// </summary>
     [Range(1, 10_000)]
     public int MaxBadCommands { get; set; } = 20;
 
@@ -45,16 +48,34 @@ public sealed class SmtpOptions
     /// <summary>Time allowed between two reads of message data (RFC 5321 4.5.3.2.6 suggests 3 minutes per block).</summary>
     public TimeSpan DataTimeout { get; set; } = TimeSpan.FromMinutes(3);
 
-    /// <summary>How long a refused session (554 greeting) is kept open waiting for QUIT.</summary>
-    public TimeSpan RefusedSessionTimeout { get; set; } = TimeSpan.FromSeconds(10);
+    /// <summary>
+    /// The whole life of a refused session (554 greeting): it is closed after QUIT, after its first burst of
+    /// other commands, or when this time is up, whatever the client does.
+    /// </summary>
+    public TimeSpan RefusedSessionTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>Concurrent connections in total; past it a new connection gets 421 4.7.0 and is closed.</summary>
+    /// <summary>
+    /// Concurrent connections in total, refused sessions not counted once known (see
+    /// <see cref="MaxRefusedConnections"/>); past it a new connection gets 421 4.7.0 and is closed.
+    /// </summary>
     [Range(1, 1_000_000)]
     public int MaxConnections { get; set; } = 1000;
 
-    /// <summary>Concurrent connections from one client IP; past it 421 4.7.0.</summary>
+    /// <summary>Concurrent connections from one client IP (IPv6: one <see cref="IPv6PrefixLength"/> network); past it 421 4.7.0.</summary>
     [Range(1, 1_000_000)]
     public int MaxConnectionsPerIp { get; set; } = 100;
+
+    /// <summary>
+    /// Concurrent refused sessions (the handler refused the connection, e.g. an unregistered IP), a budget of their
+    /// own apart from <see cref="MaxConnections"/>: a refused connection past it gets its one-line refusal and is
+    /// closed at once. 0: every refused connection is closed at once.
+    /// </summary>
+    [Range(0, 1_000_000)]
+    public int MaxRefusedConnections { get; set; } = 50;
+
+    /// <summary>IPv6 clients are counted per network of this prefix length for <see cref="MaxConnectionsPerIp"/> (one host usually owns a /64).</summary>
+    [Range(1, 128)]
+    public int IPv6PrefixLength { get; set; } = 64;
 
     /// <summary>Bare LF inside DATA: Reject (default) or Accept.</summary>
     public BareLineFeedPolicy BareLineFeed { get; set; } = BareLineFeedPolicy.Reject;

@@ -30,6 +30,8 @@ public sealed class SmtpOptionsValidator : IValidateOptions<SmtpOptions>
         Range(options.MaxBadCommands, 1, 10_000, nameof(SmtpOptions.MaxBadCommands));
         Range(options.MaxConnections, 1, 1_000_000, nameof(SmtpOptions.MaxConnections));
         Range(options.MaxConnectionsPerIp, 1, 1_000_000, nameof(SmtpOptions.MaxConnectionsPerIp));
+        Range(options.MaxRefusedConnections, 0, 1_000_000, nameof(SmtpOptions.MaxRefusedConnections));
+        Range(options.IPv6PrefixLength, 1, 128, nameof(SmtpOptions.IPv6PrefixLength));
         // The name goes into the greeting, EHLO and Received headers: printable ASCII, no comment or literal delimiters.
         if (options.HostName is { } host && (host.Length is 0 or > 253 || host.Any(c => c <= ' ' || c > '~' || c is '(' or ')' or '[' or ']' or ';')))
             failures.Add($"{SmtpOptions.Section}:{nameof(SmtpOptions.HostName)} must be a host name: printable ASCII without spaces or ( ) [ ] ; (got '{host}')");

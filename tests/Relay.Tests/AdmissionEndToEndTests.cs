@@ -13,20 +13,29 @@ public sealed class AdmissionEndToEndTests
     public async Task Unregistered_client_gets_554_in_place_of_the_greeting_then_503_and_the_refusal_is_listed()
     {
         await using var relay = await TestRelay.StartAsync();
+        await using (var quitting = await RawSmtpClient.ConnectAsync(relay.Smtp, TestRelay.Unregistered))
+        {
+            Assert.Equal("554 5.7.1 127.0.0.3 is not a registered outbound server of any account", await quitting.ReadReplyAsync());
+            Assert.StartsWith("221", await quitting.CommandAsync("QUIT"));
+        }
         await using var client = await RawSmtpClient.ConnectAsync(relay.Smtp, TestRelay.Unregistered);
-
         Assert.Equal("554 5.7.1 127.0.0.3 is not a registered outbound server of any account", await client.ReadReplyAsync());
-        Assert.StartsWith("503 5.7.1", await client.CommandAsync("EHLO mx.example"));
-        Assert.StartsWith("503 5.7.1", await client.CommandAsync("MAIL FROM:<alice@contoso.test>"));
-        Assert.StartsWith("221", await client.CommandAsync("QUIT"));
+        await client.SendAsync("EHLO mx.example\r\nMAIL FROM:<alice@contoso.test>\r\n");
+        Assert.Equal("503 5.7.1 Session refused; only QUIT is accepted", await client.ReadReplyAsync());
+        Assert.Equal("503 5.7.1 Session refused; only QUIT is accepted", await client.ReadReplyAsync());
+        // Answered for what it sent at once, then closed: a refused session is not kept waiting for more.
+        Assert.Null(await client.ReadLineAsync(TimeSpan.FromSeconds(10)));
 
         // One record per refused connection: the 503s that follow repeat it and are not listed again.
         var refusals = await relay.RefusalsAsync("?ip=127.0.0.3");
-        var connect = Assert.Single(refusals.Refusals);
-        Assert.Equal("connect", connect.Stage);
-        Assert.Equal("554 5.7.1 127.0.0.3 is not a registered outbound server of any account", connect.Reply);
-        Assert.Equal("unregistered-ip", connect.Reason);
-        Assert.Equal("127.0.0.3", connect.ClientIp);
+        Assert.Equal(2, refusals.Refusals.Count);
+        Assert.All(refusals.Refusals, connect =>
+        {
+            Assert.Equal("connect", connect.Stage);
+            Assert.Equal("554 5.7.1 127.0.0.3 is not a registered outbound server of any account", connect.Reply);
+            Assert.Equal("unregistered-ip", connect.Reason);
+            Assert.Equal("127.0.0.3", connect.ClientIp);
+        });
         Assert.Empty((await relay.RefusalsAsync("?ip=127.0.0.2")).Refusals);
     }
 

@@ -32,6 +32,9 @@ public sealed class ServiceEndpointsTests
         var metrics = await relay.Http.GetStringAsync("/metrics");
         Assert.Contains("smarthostlab_relay_messages_stored_total 1", metrics);
         Assert.Contains("smarthostlab_relay_refusals_total{reason=\"unregistered-ip\",stage=\"connect\"} 1", metrics);
+        // The SMTP layer counts the handler's refusal under the reason the API shows, not a generic "handler".
+        Assert.Contains("smtp_refusals_total{reason=\"unregistered-ip\"} 1\n", metrics);
+        Assert.DoesNotContain("reason=\"handler\"", metrics);
         Assert.Contains("smarthostlab_relay_store_commit_duration_seconds_count", metrics);
         Assert.Contains("smtp_connections_total", metrics);
         Assert.Contains("smtp_commands_total{command=\"MAIL\"} 1\n", metrics);

@@ -334,16 +334,29 @@ public sealed class SessionTranscriptTests
         Assert.True(h.Context.Refused);
     }
 
-    [Fact]
-    public async Task A_refused_session_is_closed_after_its_timeout()
+    /// <summary>A session refused at connect (554) whose life is <paramref name="timeout"/>, past its greeting.</summary>
+    private static async Task<PipeHarness> StartRefusedAsync(TimeSpan timeout)
     {
         var options = PipeHarness.DefaultOptions();
-        options.RefusedSessionTimeout = TimeSpan.FromSeconds(1);
-        var handler = new RecordingHandler { ConnectReply = new SmtpReply(554, "5.7.1", "refused") };
-        await using var h = PipeHarness.Start(options, handler);
-        await h.ReadReplyAsync();
-        await h.SendAsync("NOOP\r\n");
-        Assert.StartsWith("503 5.7.1", await h.ReadReplyAsync());
+        options.RefusedSessionTimeout = timeout;
+        var h = PipeHarness.Start(options, new RecordingHandler { ConnectReply = new SmtpReply(554, "5.7.1", "refused") });
+        Assert.Equal("554 5.7.1 refused", await h.ReadReplyAsync());
+        return h;
+    }
+
+    [Fact]
+    public async Task A_silent_refused_session_is_closed_after_its_timeout_without_a_reply()
+    {
+        await using var h = await StartRefusedAsync(TimeSpan.FromSeconds(1));
+        Assert.True(await h.IsClosedAsync());
+    }
+
+    [Fact]
+    public async Task A_refused_session_is_closed_after_its_first_burst_of_commands()
+    {
+        await using var h = await StartRefusedAsync(TimeSpan.FromMinutes(5));
+        await h.SendAsync("EHLO client.test\r\nNOOP\r\n");
+        Assert.Equal(["503 5.7.1 Session refused; only QUIT is accepted", "503 5.7.1 Session refused; only QUIT is accepted"], await h.ReadRepliesAsync(2));
         Assert.True(await h.IsClosedAsync());
     }
 

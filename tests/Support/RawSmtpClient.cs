@@ -30,21 +30,8 @@ public sealed class RawSmtpClient : IAsyncDisposable
     public static Task<RawSmtpClient> ConnectAsync(int port) => ConnectAsync(new IPEndPoint(IPAddress.Loopback, port));
 
     /// <summary>Connects to <paramref name="server"/>, from <paramref name="local"/> when given.</summary>
-    public static async Task<RawSmtpClient> ConnectAsync(IPEndPoint server, IPAddress? local = null)
-    {
-        var socket = new Socket(server.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-        try
-        {
-            if (local is not null) socket.Bind(new IPEndPoint(local, 0));
-            await socket.ConnectAsync(server);
-            return new RawSmtpClient(socket);
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
-    }
+    public static async Task<RawSmtpClient> ConnectAsync(IPEndPoint server, IPAddress? local = null) =>
+        new(await ClientSocket.ConnectAsync(server, local));
 
     public Task SendAsync(string text) => SendAsync(Encoding.UTF8.GetBytes(text));
 

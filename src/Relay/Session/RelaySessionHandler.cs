@@ -20,6 +20,9 @@ namespace SmarthostLab.Relay.Session;
 /// </summary>
 public sealed class RelaySessionHandler : ISmtpSessionHandler
 {
+    /// <summary>Refusals of one session logged one by one; the store still records each.</summary>
+    private const int MaxLoggedRefusals = 10;
+
     private readonly AccountRegistry _accounts;
     private readonly AdmissionOptions _admission;
     private readonly IMessageStore _store;
@@ -182,9 +185,10 @@ public sealed class RelaySessionHandler : ISmtpSessionHandler
     /// <inheritdoc />
     public void OnRefused(SessionContext session, SmtpRefusal refusal)
     {
-        // The 503s of an already refused session repeat the connect refusal recorded at the greeting:
-        // one record per refused connection keeps GET /api/v1/refusals readable ("why did my mail not arrive?").
-        if (refusal.Reason == "session-refused") return;
+        // Whatever a refused session does after the greeting (503s, then 421 for too many of them) follows from the
+        // connect refusal recorded then: one record per refused connection keeps GET /api/v1/refusals readable
+        // ("why did my mail not arrive?") and a client sending junk cannot fill the store or the log.
+        if (session.Refused) return;
         Record(session, refusal.Stage, refusal.Reply, refusal.Reason);
     }
 
@@ -199,7 +203,10 @@ public sealed class RelaySessionHandler : ISmtpSessionHandler
         var state = session.HandlerState as RelaySessionState;
         var ip = session.RemoteIp.ToString();
         var text = reply.ToString();
-        SessionLog.Refused(_logger, ip, stage, text, reason);
+        session.RefusalReason = reason;
+        var logged = state is null ? 0 : state.RefusalsLogged++;
+        if (logged < MaxLoggedRefusals) SessionLog.Refused(_logger, ip, stage, text, reason);
+        else if (logged == MaxLoggedRefusals) SessionLog.RefusalsNoLongerLogged(_logger, ip, MaxLoggedRefusals);
         _store.AddRefusal(new RefusalRecord(0, _time.GetUtcNow(), ip, session.Helo, stage, text, reason, state?.Account?.Name, state?.MailFrom, recipient));
     }
 }

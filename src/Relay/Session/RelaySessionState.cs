@@ -10,4 +10,7 @@ internal sealed class RelaySessionState
 
     /// <summary>Reverse-path of the current transaction, recorded with refusals.</summary>
     public string? MailFrom { get; set; }
+
+    /// <summary>Refusals of this session seen by the log (only the first few are written).</summary>
+    public int RefusalsLogged { get; set; }
 }

@@ -13,10 +13,15 @@ namespace SmarthostLab.Smtp.Server;
 /// <summary>
 /// Kestrel connection handler running one <see cref="SmtpSession"/> per connection (RFC 5321). On an implicit-TLS
 /// endpoint (RFC 8314 3.3, port 465 style) it does the TLS handshake first so the session knows the TLS details.
-/// Honours graceful shutdown: the connection's close request and the host's stopping token.
+/// Honours graceful shutdown: the connection's close request and the host's stopping token. A connection never
+/// outlives its session by more than <see cref="CloseLinger"/>: Kestrel sends what is left after the session
+/// ends, and a client that does not take it would otherwise hold the socket (and a stopping host) forever.
 /// </summary>
 public sealed class SmtpConnectionHandler : ConnectionHandler
 {
+    /// <summary>How long the last replies may take to leave once the session has ended; then the connection is aborted.</summary>
+    public static readonly TimeSpan CloseLinger = TimeSpan.FromSeconds(2);
+
     private readonly IOptionsMonitor<SmtpOptions> _options;
     private readonly ISmtpSessionHandler _handler;
     private readonly SmtpTlsCertificate _certificate;
@@ -63,14 +68,46 @@ public sealed class SmtpConnectionHandler : ConnectionHandler
                 transport = new StreamDuplexPipe(ssl);
             }
             var session = new SmtpSession(transport, context, _handler, options,
-                ImplicitTls ? null : _certificate.Certificate, _time, _logger, _metrics);
+                ImplicitTls ? null : _certificate.Certificate, _time, _logger, _metrics)
+            {
+                AbortTransport = () => connection.Abort(new ConnectionAbortedException("The SMTP client did not read its replies.")),
+                Slot = connection.Features.Get<SmtpConnectionSlot>(),
+            };
             if (ssl is not null) session.RecordTls(ssl);
             await session.RunAsync(stopping.Token, connection.ConnectionClosed).ConfigureAwait(false);
         }
         finally
         {
             if (ssl is not null) await ssl.DisposeAsync().ConfigureAwait(false);
+            await CloseAsync(connection).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// Lets Kestrel send what is left and close (the connection-closed token fires once the socket is shut down),
+    /// for at most <see cref="CloseLinger"/>; then aborts, which is a no-op for a connection already closed.
+    /// </summary>
+    private async Task CloseAsync(ConnectionContext connection)
+    {
+        await connection.Transport.Input.CompleteAsync().ConfigureAwait(false);
+        await connection.Transport.Output.CompleteAsync().ConfigureAwait(false);
+        var closed = connection.ConnectionClosed;
+        if (!closed.IsCancellationRequested)
+        {
+            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            using (closed.Register(static s => ((TaskCompletionSource)s!).TrySetResult(), done))
+            {
+                try
+                {
+                    await done.Task.WaitAsync(CloseLinger, _time).ConfigureAwait(false);
+                }
+                catch (TimeoutException)
+                {
+                    SmtpLog.CloseLingerExpired(_logger, connection.ConnectionId);
+                }
+            }
+        }
+        connection.Abort(new ConnectionAbortedException("The SMTP session has ended."));
     }
 
     private async Task<SslStream?> HandshakeAsync(ConnectionContext connection, SessionContext context, SmtpOptions options)

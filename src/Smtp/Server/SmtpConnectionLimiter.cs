@@ -10,8 +10,11 @@ namespace SmarthostLab.Smtp.Server;
 
 /// <summary>
 /// Connection middleware in front of the SMTP sessions: counts connections (metrics) and enforces
-/// <see cref="SmtpOptions.MaxConnections"/> and <see cref="SmtpOptions.MaxConnectionsPerIp"/>. Past either the
-/// client gets "421 4.7.0" in place of a greeting (RFC 5321 3.8) and the connection closes. One instance is
+/// <see cref="SmtpOptions.MaxConnections"/> and <see cref="SmtpOptions.MaxConnectionsPerIp"/> (IPv6 clients per
+/// <see cref="SmtpOptions.IPv6PrefixLength"/> network). Past either the client gets "421 4.7.0" in place of a
+/// greeting (RFC 5321 3.8) and the connection closes. A session the handler refuses leaves the general pool for
+/// a budget of its own (<see cref="SmtpOptions.MaxRefusedConnections"/>, through the connection's
+/// <see cref="SmtpConnectionSlot"/>), so refused clients never hold the slots of admitted ones. One instance is
 /// shared by all SMTP endpoints of the host.
 /// </summary>
 public sealed class SmtpConnectionLimiter
@@ -22,6 +25,7 @@ public sealed class SmtpConnectionLimiter
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<IPAddress, int> _perIp = new();
     private int _total;
+    private int _refused;
 
     /// <summary>Created once per host by DI.</summary>
     public SmtpConnectionLimiter(IOptionsMonitor<SmtpOptions> options, ISmtpSessionHandler handler, SmtpMetrics metrics, ILogger<SmtpConnectionLimiter> logger)
@@ -32,25 +36,47 @@ public sealed class SmtpConnectionLimiter
         _logger = logger;
     }
 
-    /// <summary>Connections open now.</summary>
-    public int ActiveConnections => Volatile.Read(ref _total);
+    /// <summary>Connections open now, refused sessions included.</summary>
+    public int ActiveConnections => Volatile.Read(ref _total) + Volatile.Read(ref _refused);
+
+    /// <summary>Refused sessions open now (the <see cref="SmtpOptions.MaxRefusedConnections"/> budget).</summary>
+    public int RefusedConnections => Volatile.Read(ref _refused);
+
+    /// <summary>
+    /// The key a client is counted under for <see cref="SmtpOptions.MaxConnectionsPerIp"/>: an IPv4 address (an
+    /// IPv4-mapped IPv6 one unmapped) as is, an IPv6 address cut to its first <paramref name="ipv6PrefixLength"/> bits.
+    /// </summary>
+    public static IPAddress ClientKey(IPAddress address, int ipv6PrefixLength)
+    {
+        if (address.IsIPv4MappedToIPv6) return address.MapToIPv4();
+        if (address.AddressFamily != System.Net.Sockets.AddressFamily.InterNetworkV6 || ipv6PrefixLength >= 128) return address;
+        Span<byte> bytes = stackalloc byte[16];
+        address.TryWriteBytes(bytes, out _);
+        var bits = Math.Max(ipv6PrefixLength, 0);
+        for (var i = 0; i < 16; i++, bits -= 8)
+            bytes[i] &= bits >= 8 ? (byte)0xFF : (byte)(0xFF << (8 - Math.Max(bits, 0)));
+        return new IPAddress(bytes);
+    }
 
     /// <summary>The middleware: admits the connection to <paramref name="next"/> or refuses it.</summary>
     public async Task InvokeAsync(ConnectionContext connection, ConnectionDelegate next)
     {
         _metrics.ConnectionOpened();
+        var options = _options.CurrentValue;
         var remote = connection.RemoteEndPoint as IPEndPoint ?? new IPEndPoint(IPAddress.IPv6None, 0);
         var ip = remote.Address.IsIPv4MappedToIPv6 ? remote.Address.MapToIPv4() : remote.Address;
+        var key = ClientKey(ip, options.IPv6PrefixLength);
         var total = Interlocked.Increment(ref _total);
-        var fromIp = _perIp.AddOrUpdate(ip, 1, static (_, n) => n + 1);
+        var fromIp = _perIp.AddOrUpdate(key, 1, static (_, n) => n + 1);
+        var slot = new SmtpConnectionSlot(this);
         try
         {
-            var options = _options.CurrentValue;
             SmtpReply? refusal = null;
             if (total > options.MaxConnections) refusal = SmtpReplies.TooManyConnections(SmtpSession.HostNameOf(options));
             else if (fromIp > options.MaxConnectionsPerIp) refusal = SmtpReplies.TooManyConnectionsFrom(SmtpSession.HostNameOf(options), ip.ToString());
             if (refusal is null)
             {
+                connection.Features.Set(slot);
                 await next(connection).ConfigureAwait(false);
                 return;
             }
@@ -58,10 +84,25 @@ public sealed class SmtpConnectionLimiter
         }
         finally
         {
-            Interlocked.Decrement(ref _total);
-            Release(ip);
+            if (slot.InRefusedBudget) Interlocked.Decrement(ref _refused);
+            else Interlocked.Decrement(ref _total);
+            Release(key);
             _metrics.ConnectionClosed();
         }
+    }
+
+    /// <summary>See <see cref="SmtpConnectionSlot.TryMoveToRefused"/>; called from the connection's own session only.</summary>
+    internal bool TryMoveToRefused(SmtpConnectionSlot slot)
+    {
+        if (slot.InRefusedBudget) return true;
+        if (Interlocked.Increment(ref _refused) > _options.CurrentValue.MaxRefusedConnections)
+        {
+            Interlocked.Decrement(ref _refused);
+            return false;
+        }
+        slot.InRefusedBudget = true;
+        Interlocked.Decrement(ref _total);
+        return true;
     }
 
     private async Task RefuseAsync(ConnectionContext connection, IPEndPoint remote, SmtpReply refusal)

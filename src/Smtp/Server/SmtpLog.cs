@@ -44,4 +44,16 @@ internal static partial class SmtpLog
 
     [LoggerMessage(1013, LogLevel.Error, "SMTP session {SessionId}: OnRefused handler threw")]
     public static partial void RefusalHandlerFailed(ILogger logger, string sessionId, Exception exception);
+
+    [LoggerMessage(1014, LogLevel.Information, "SMTP session {SessionId}: the client does not read its replies ({Cause}), connection aborted")]
+    public static partial void WriteBlocked(ILogger logger, string sessionId, string cause);
+
+    [LoggerMessage(1015, LogLevel.Information, "SMTP session {SessionId}: the client did not take the last replies, connection aborted")]
+    public static partial void CloseLingerExpired(ILogger logger, string sessionId);
+
+    [LoggerMessage(1016, LogLevel.Information, "SMTP session {SessionId}: … and {Count} more refusals, not logged one by one")]
+    public static partial void RefusalsNotLogged(ILogger logger, string sessionId, int count);
+
+    [LoggerMessage(1017, LogLevel.Debug, "SMTP session {SessionId}: refused, and {Budget} refused sessions are open (Smtp:MaxRefusedConnections): closed at once")]
+    public static partial void RefusedBudgetFull(ILogger logger, string sessionId, int budget);
 }

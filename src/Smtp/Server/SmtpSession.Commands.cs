@@ -17,6 +17,9 @@ public sealed partial class SmtpSession
         StartTls,
     }
 
+    /// <summary>Replies queued past this many octets are flushed before the next pipelined command is read.</summary>
+    private const int MaxUnflushedReplyOctets = 16 * 1024;
+
     private async Task CommandLoopAsync()
     {
         while (true)
@@ -47,10 +50,20 @@ public sealed partial class SmtpSession
                 {
                     Advance(buffer, buffer.Start, needMore: true);
                     if (result.IsCompleted) return;
+                    // A refused session has had its answer: the commands it sent together are answered, then it is
+                    // closed rather than kept waiting for more.
+                    if (_state == SmtpState.Refused && _badCommands > 0) return;
                     break;
                 }
                 var next = await ExecuteAsync(command, error).ConfigureAwait(false);
-                if (next == Next.Continue) continue;
+                if (next == Next.Continue)
+                {
+                    // A client pipelining without reading gets its replies pushed now and then, so the flush (and with
+                    // it the command timeout) holds it back, rather than replies piling up unsent in memory.
+                    if (_output.CanGetUnflushedBytes && _output.UnflushedBytes > MaxUnflushedReplyOctets)
+                        await FlushAsync(_state == SmtpState.Refused ? null : _options.CommandTimeout).ConfigureAwait(false);
+                    continue;
+                }
                 if (next == Next.Close)
                 {
                     Advance(buffer, buffer.Start, needMore: false);
@@ -105,8 +118,7 @@ public sealed partial class SmtpSession
                 Reply(SmtpReplies.Closing(_host));
                 return Next.Close;
             }
-            Refuse(StageOf(command.Kind), SmtpReplies.SessionRefused, "session-refused");
-            return Next.Continue;
+            return BadCommand(StageOf(command.Kind), SmtpReplies.SessionRefused, "session-refused");
         }
         if (error is not null)
         {
@@ -251,6 +263,7 @@ public sealed partial class SmtpSession
         };
         SmtpReply? reply;
         var failed = false;
+        _context.RefusalReason = null;
         try
         {
             reply = await _handler.OnMailFromAsync(_context, envelope, _aborted).ConfigureAwait(false);
@@ -269,7 +282,7 @@ public sealed partial class SmtpSession
         }
         else
         {
-            if (!failed) _metrics.Refusal("handler");
+            if (!failed) CountHandlerRefusal();
             Reply(reply);
         }
         return Next.Continue;
@@ -316,6 +329,7 @@ public sealed partial class SmtpSession
         var recipient = command.Argument!;
         SmtpReply? reply;
         var failed = false;
+        _context.RefusalReason = null;
         try
         {
             reply = await _handler.OnRecipientAsync(_context, envelope, recipient, _aborted).ConfigureAwait(false);
@@ -333,7 +347,7 @@ public sealed partial class SmtpSession
         }
         else
         {
-            if (!failed) _metrics.Refusal("handler");
+            if (!failed) CountHandlerRefusal();
             Reply(reply);
         }
         return Next.Continue;

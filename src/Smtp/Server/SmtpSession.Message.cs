@@ -132,6 +132,7 @@ public sealed partial class SmtpSession
     {
         SmtpReply reply;
         var failed = false;
+        _context.RefusalReason = null;
         try
         {
             reply = await _handler.OnMessageAsync(_context, _envelope!, content, _aborted).ConfigureAwait(false);
@@ -141,7 +142,7 @@ public sealed partial class SmtpSession
             failed = true;
             reply = HandlerFailed("data", ex);
         }
-        if (!reply.IsPositive && !failed) _metrics.Refusal("handler");
+        if (!reply.IsPositive && !failed) CountHandlerRefusal();
         Reply(reply);
         ResetTransaction();
     }

@@ -16,7 +16,7 @@ public sealed partial class SmtpSession
     private async ValueTask<bool> StartTlsAsync()
     {
         Reply(SmtpReplies.ReadyToStartTls);
-        await FlushAsync().ConfigureAwait(false);
+        await FlushAsync(_options.CommandTimeout).ConfigureAwait(false);
         var ssl = await HandshakeAsync(_transport, _certificate!, _options.CommandTimeout, _time, _aborted, _logger, _context.Id).ConfigureAwait(false);
         if (ssl is null)
         {

@@ -21,6 +21,9 @@ namespace SmarthostLab.Smtp.Server;
 /// </summary>
 public sealed partial class SmtpSession
 {
+    /// <summary>Refusals logged one by one per session; the rest are counted in one line at its end.</summary>
+    internal const int LoggedRefusalsPerSession = 10;
+
     private static readonly SmtpMetrics DefaultMetrics = new();
     private readonly SessionContext _context;
     private readonly ISmtpSessionHandler _handler;
@@ -41,12 +44,16 @@ public sealed partial class SmtpSession
     private SmtpDataDecoder? _decoder;
     private SmtpReply? _ehloReply;
     private int _badCommands;
+    private int _refusalsLogged;
+    private int _refusalsNotLogged;
     private bool _needMoreInput;
     private bool _unflushed;
     private ITimer? _timer;
     private volatile bool _timedOut;
     private volatile bool _stopping;
     private volatile bool _closed;
+    private int _flushing;
+    private bool _writeAborted;
     private CancellationToken _aborted;
 
     /// <summary>Creates a session over <paramref name="transport"/>; call <see cref="RunAsync"/> once.</summary>
@@ -74,6 +81,15 @@ public sealed partial class SmtpSession
         _host = HostNameOf(options);
     }
 
+    /// <summary>
+    /// Tears the connection down at once, unsent replies dropped (Kestrel: <c>ConnectionContext.Abort</c>), when the
+    /// client does not take its replies in time. Null (in-memory pipes): the pipes are only completed.
+    /// </summary>
+    internal Action? AbortTransport { get; init; }
+
+    /// <summary>The connection's place in the limiter's counts, moved to the refused budget when the handler refuses; null: no limiter.</summary>
+    internal SmtpConnectionSlot? Slot { get; init; }
+
     /// <summary>The name the server gives itself: <see cref="SmtpOptions.HostName"/> or the machine name.</summary>
     public static string HostNameOf(SmtpOptions options) =>
         string.IsNullOrWhiteSpace(options.HostName) ? Environment.MachineName : options.HostName;
@@ -94,11 +110,11 @@ public sealed partial class SmtpSession
         {
             if (await GreetAsync().ConfigureAwait(false))
                 await CommandLoopAsync().ConfigureAwait(false);
-            await FlushAsync().ConfigureAwait(false);
+            await FlushAsync(_state == SmtpState.Refused ? null : _options.CommandTimeout).ConfigureAwait(false);
         }
         catch (Exception ex) when (IsConnectionError(ex))
         {
-            SmtpLog.ConnectionLost(_logger, _context.Id, ex.GetType().Name + ": " + ex.Message);
+            if (!_writeAborted) SmtpLog.ConnectionLost(_logger, _context.Id, ex.GetType().Name + ": " + ex.Message);
         }
         catch (Exception ex)
         {
@@ -118,6 +134,7 @@ public sealed partial class SmtpSession
             {
                 SmtpLog.ConnectionLost(_logger, _context.Id, ex.GetType().Name + ": " + ex.Message);
             }
+            if (_refusalsNotLogged > 0) SmtpLog.RefusalsNotLogged(_logger, _context.Id, _refusalsNotLogged);
             SmtpLog.SessionEnded(_logger, _context.Id);
         }
     }
@@ -142,20 +159,33 @@ public sealed partial class SmtpSession
     {
         if (_closed) return;
         _timedOut = true;
-        _input.CancelPendingRead();
+        CancelPendingIo();
     }
 
     private void OnStopping()
     {
         _stopping = true;
         if (_closed) return;
+        CancelPendingIo();
+    }
+
+    /// <summary>
+    /// From the timer or the stopping token: wakes a pending read, and a flush the client is holding up (the
+    /// session then aborts the connection). The fence pairs with the one in <see cref="FlushAsync"/>, so a flush
+    /// that starts as the flag is set is either cancelled here or sees the flag there.
+    /// </summary>
+    private void CancelPendingIo()
+    {
+        Interlocked.MemoryBarrier();
         _input.CancelPendingRead();
+        if (Volatile.Read(ref _flushing) != 0) _output.CancelPendingFlush();
     }
 
     /// <summary>Sends the greeting, or the handler's refusal in its place (RFC 5321 3.1). False: close now.</summary>
     private async ValueTask<bool> GreetAsync()
     {
         SmtpReply? refusal;
+        _context.RefusalReason = null;
         try
         {
             refusal = await _handler.OnConnectAsync(_context, _aborted).ConfigureAwait(false);
@@ -170,10 +200,15 @@ public sealed partial class SmtpSession
         if (refusal is { IsPositive: false })
         {
             _context.Refused = true;
-            _metrics.Refusal("handler");
+            CountHandlerRefusal();
             Reply(refusal);
+            if (Slot is { } slot && !slot.TryMoveToRefused())
+            {
+                SmtpLog.RefusedBudgetFull(_logger, _context.Id, _options.MaxRefusedConnections);
+                return false; // past the refused budget: the refusal alone, then close at once
+            }
             _state = SmtpState.Refused;
-            _timer!.Change(_options.RefusedSessionTimeout, Timeout.InfiniteTimeSpan);
+            Arm(_options.RefusedSessionTimeout); // the whole life of the session, never re-armed
             return true;
         }
         Reply(refusal ?? SmtpReplies.Greeting(_host));
@@ -195,11 +230,22 @@ public sealed partial class SmtpSession
         RecordRefusal(stage, reply, reason);
     }
 
+    /// <summary>Counts a negative reply of the handler under the reason it gave (<see cref="SessionContext.RefusalReason"/>), else "handler".</summary>
+    private void CountHandlerRefusal() => _metrics.Refusal(_context.RefusalReason ?? "handler");
+
     /// <summary>Records a refusal of the SMTP layer: metrics, log and <see cref="ISmtpSessionHandler.OnRefused"/>.</summary>
     private void RecordRefusal(string stage, SmtpReply reply, string reason)
     {
         _metrics.Refusal(reason);
-        SmtpLog.Refused(_logger, _context.Id, stage, reply.ToString(), reason);
+        if (_refusalsLogged < LoggedRefusalsPerSession)
+        {
+            _refusalsLogged++;
+            SmtpLog.Refused(_logger, _context.Id, stage, reply.ToString(), reason);
+        }
+        else
+        {
+            _refusalsNotLogged++;
+        }
         try
         {
             _handler.OnRefused(_context, new SmtpRefusal(stage, reply, reason));
@@ -210,16 +256,59 @@ public sealed partial class SmtpSession
         }
     }
 
-    private async ValueTask FlushAsync()
+    /// <summary>
+    /// Flushes the queued replies. A client that does not take them is never waited for past the session's bound:
+    /// the timer (armed here with <paramref name="bound"/> if the flush has to wait; null: the caller armed it, or
+    /// the refused session's deadline runs) cancels the wait; once the session has timed out or the host is stopping,
+    /// a flush that cannot complete at once is not waited for at all. Either way the connection is aborted.
+    /// </summary>
+    private async ValueTask FlushAsync(TimeSpan? bound = null)
     {
         if (!_unflushed) return;
         _unflushed = false;
-        await _output.FlushAsync().ConfigureAwait(false);
+        var flush = _output.FlushAsync();
+        if (!flush.IsCompleted)
+        {
+            var over = _timedOut || _stopping;
+            if (!over && bound is { } b) Arm(b);
+            Interlocked.Exchange(ref _flushing, 1);
+            if (over || _timedOut || _stopping) _output.CancelPendingFlush();
+            FlushResult waited;
+            try
+            {
+                waited = await flush.ConfigureAwait(false);
+            }
+            finally
+            {
+                Volatile.Write(ref _flushing, 0);
+                if (!over && bound is not null) Disarm();
+            }
+            if (waited.IsCanceled) AbortBlockedWrite();
+            return;
+        }
+        if (flush.Result.IsCanceled) AbortBlockedWrite();
     }
+
+    /// <summary>The client is not reading its replies: abort the connection (log-and-close tier).</summary>
+    private void AbortBlockedWrite()
+    {
+        _writeAborted = true;
+        SmtpLog.WriteBlocked(_logger, _context.Id, _stopping && !_timedOut ? "the host is stopping" : "timeout");
+        AbortTransport?.Invoke();
+        throw new ConnectionAbortedException("the client did not read its replies");
+    }
+
+    private void Arm(TimeSpan timeout)
+    {
+        _timedOut = false;
+        _timer!.Change(timeout, Timeout.InfiniteTimeSpan);
+    }
+
+    private void Disarm() => _timer!.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
 
     /// <summary>
     /// Returns buffered input without waiting when there is some not yet examined (PIPELINING); otherwise
-    /// flushes pending replies and waits, bounded by <paramref name="timeout"/> (null: the timer is left as is).
+    /// flushes pending replies and waits, both bounded by <paramref name="timeout"/> (null: the timer is left as is).
     /// </summary>
     private async ValueTask<ReadResult> ReadAsync(TimeSpan? timeout)
     {
@@ -228,19 +317,15 @@ public sealed partial class SmtpSession
             if (!buffered.Buffer.IsEmpty || buffered.IsCompleted || buffered.IsCanceled) return buffered;
             _input.AdvanceTo(buffered.Buffer.Start);
         }
-        await FlushAsync().ConfigureAwait(false);
-        if (timeout is { } t)
-        {
-            _timedOut = false;
-            _timer!.Change(t, Timeout.InfiniteTimeSpan);
-        }
+        if (timeout is { } t) Arm(t);
         try
         {
+            await FlushAsync().ConfigureAwait(false);
             return await _input.ReadAsync().ConfigureAwait(false);
         }
         finally
         {
-            if (timeout is not null) _timer!.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            if (timeout is not null) Disarm();
         }
     }
 

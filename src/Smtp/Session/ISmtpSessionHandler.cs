@@ -12,8 +12,9 @@ public interface ISmtpSessionHandler
 {
     /// <summary>
     /// A connection arrived. Return null to greet with 220, or a refusal reply (e.g. 554 5.7.1) to send
-    /// in place of the greeting; the session then answers every command but QUIT with 503 5.7.1 and
-    /// closes after QUIT or a short timeout (RFC 5321 3.1).
+    /// in place of the greeting (and set <see cref="SessionContext.RefusalReason"/> to count it under a reason);
+    /// the session then answers every command but QUIT with 503 5.7.1 and closes after QUIT, after the first
+    /// burst of other commands, or a short timeout (RFC 5321 3.1).
     /// </summary>
     ValueTask<SmtpReply?> OnConnectAsync(SessionContext session, CancellationToken cancellationToken);
 

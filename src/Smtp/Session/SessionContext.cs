@@ -52,4 +52,10 @@ public sealed class SessionContext
 
     /// <summary>Set by the handler in <see cref="ISmtpSessionHandler.OnConnectAsync"/> to refuse the session.</summary>
     public bool Refused { get; set; }
+
+    /// <summary>
+    /// Set by the handler beside a refusal it returns: the short reason (e.g. "unregistered-ip") the SMTP layer
+    /// counts it under in <c>smtp.refusals</c>; "handler" when not set. Cleared before each handler call.
+    /// </summary>
+    public string? RefusalReason { get; set; }
 }

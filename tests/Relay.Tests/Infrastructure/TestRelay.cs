@@ -1,5 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Logging;
 using SmarthostLab.Relay.Api;
 using SmarthostLab.Relay.Api.Contracts;
 using SmarthostLab.Relay.Hosting;
@@ -50,8 +52,14 @@ public sealed class TestRelay : IAsyncDisposable
     /// <summary>Starts a relay; <paramref name="extra"/> are more arguments (override the defaults).</summary>
     public static async Task<TestRelay> StartAsync(params string[] extra) => await StartInAsync(null, extra);
 
+    /// <summary>Starts a relay whose logs (the levels the arguments let through) also go to <paramref name="logs"/>.</summary>
+    public static async Task<TestRelay> StartLoggingToAsync(ILoggerProvider logs, params string[] extra) =>
+        await StartInAsync(null, extra, builder => builder.Logging.AddProvider(logs));
+
     /// <summary>Starts a relay on <paramref name="dataFolder"/> (kept on dispose when given).</summary>
-    public static async Task<TestRelay> StartInAsync(string? dataFolder, params string[] extra)
+    public static async Task<TestRelay> StartInAsync(string? dataFolder, params string[] extra) => await StartInAsync(dataFolder, extra, null);
+
+    private static async Task<TestRelay> StartInAsync(string? dataFolder, string[] extra, Action<WebApplicationBuilder>? configure)
     {
         var owned = dataFolder is null ? new TempFolder() : null;
         dataFolder ??= owned!.Path;
@@ -68,7 +76,7 @@ public sealed class TestRelay : IAsyncDisposable
         ];
         try
         {
-            return new TestRelay(await RelayHost.StartAsync(args), dataFolder, owned);
+            return new TestRelay(await RelayHost.StartAsync(args, configure), dataFolder, owned);
         }
         catch
         {

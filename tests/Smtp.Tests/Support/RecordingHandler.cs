@@ -8,6 +8,8 @@ namespace SmarthostLab.Smtp.Tests.Support;
 public sealed class RecordingHandler : ISmtpSessionHandler
 {
     public SmtpReply? ConnectReply { get; set; }
+    /// <summary>When set, decides at connect in place of <see cref="ConnectReply"/> (e.g. by client address).</summary>
+    public Func<SessionContext, SmtpReply?>? ConnectReplyFor { get; set; }
     public Func<string, SmtpReply?>? RecipientReply { get; set; }
     public SmtpReply MessageReply { get; set; } = new(250, "2.0.0", "Queued as TEST");
 
@@ -19,7 +21,7 @@ public sealed class RecordingHandler : ISmtpSessionHandler
     public ValueTask<SmtpReply?> OnConnectAsync(SessionContext session, CancellationToken cancellationToken)
     {
         Sessions.Enqueue(session);
-        return ValueTask.FromResult(ConnectReply);
+        return ValueTask.FromResult(ConnectReplyFor is { } decide ? decide(session) : ConnectReply);
     }
 
     public ValueTask<SmtpReply?> OnMailFromAsync(SessionContext session, Envelope envelope, CancellationToken cancellationToken) =>

@@ -28,12 +28,35 @@ public sealed class SmtpTestHost : IAsyncDisposable
     public RecordingHandler Handler { get; }
     public int Port { get; }
     public int ImplicitTlsPort { get; }
+    public SmtpConnectionLimiter Limiter => _app.Services.GetRequiredService<SmtpConnectionLimiter>();
 
-    public static async Task<SmtpTestHost> StartAsync(Action<SmtpOptions>? configure = null, X509Certificate2? certificate = null, RecordingHandler? handler = null)
+    /// <summary>Waits until no connection is open (the limiter's count), false when some still are after <paramref name="limit"/>.</summary>
+    public async Task<bool> AllClosedAsync(TimeSpan limit)
+    {
+        var deadline = DateTime.UtcNow + limit;
+        while (Limiter.ActiveConnections > 0)
+        {
+            if (DateTime.UtcNow > deadline) return false;
+            await Task.Delay(50);
+        }
+        return true;
+    }
+
+    /// <summary>A graceful stop as on SIGTERM, with the host's own shutdown timeout (30 s) as its only bound.</summary>
+    public Task StopAsync() => _app.StopAsync(CancellationToken.None);
+
+    /// <param name="logs">Receives the host's logs (every level) when given; else nothing is logged.</param>
+    public static async Task<SmtpTestHost> StartAsync(Action<SmtpOptions>? configure = null, X509Certificate2? certificate = null, RecordingHandler? handler = null,
+        ILoggerProvider? logs = null)
     {
         handler ??= new RecordingHandler();
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
+        if (logs is not null)
+        {
+            builder.Logging.AddProvider(logs);
+            builder.Logging.SetMinimumLevel(LogLevel.Trace);
+        }
         builder.Services.AddSmtpServer();
         builder.Services.Configure<SmtpOptions>(o =>
         {
