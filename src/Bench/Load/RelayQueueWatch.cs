@@ -35,10 +35,20 @@ public sealed class RelayQueueWatch : IDisposable
     public async Task<(bool Drained, (long Delivered, long Failed, long Pending) State)> WaitDrainedAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
         var deadline = DateTime.UtcNow + timeout;
+        (long Delivered, long Failed, long Pending) state = default;
         while (true)
         {
-            var state = await ReadAsync(cancellationToken).ConfigureAwait(false);
-            if (state.Pending == 0) return (true, state);
+            try
+            {
+                state = await ReadAsync(cancellationToken).ConfigureAwait(false);
+                if (state.Pending == 0) return (true, state);
+            }
+            catch (HttpRequestException exception)
+            {
+                // The relay went away (stopped, crashed): the queue did not drain as far as anyone can tell.
+                await Console.Error.WriteLineAsync($"load: cannot read the relay's queue at {_http.BaseAddress}metrics: {exception.Message}").ConfigureAwait(false);
+                return (false, state);
+            }
             if (DateTime.UtcNow >= deadline) return (false, state);
             await Task.Delay(100, cancellationToken).ConfigureAwait(false);
         }
