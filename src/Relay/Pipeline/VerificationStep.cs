@@ -70,12 +70,13 @@ public sealed class VerificationStep : IMessageVerificationStep
             : Verifier.StartSpf(context.Session.RemoteIp, context.Session.Helo ?? "", context.Envelope.MailFrom, cancellationToken);
 
         VerificationResult result;
+        HeaderList? headers = null;
         byte[]? rewritten = null;
         if (!Signers.HasKeys(context.Account.Name)
             && await VerifyInPlaceAsync(context, spf, cancellationToken).ConfigureAwait(false) is { } inPlace)
         {
             // The usual case: nothing to sign or remove, the message was verified where it lies (no copy).
-            result = inPlace;
+            (result, headers) = inPlace;
         }
         else
         {
@@ -86,7 +87,6 @@ public sealed class VerificationStep : IMessageVerificationStep
             var stored = Sign(context, content) is { } signed ? signed : content;
             result = await Verifier.VerifyAsync(stored, spf, cancellationToken).ConfigureAwait(false);
             rewritten = AsArray(stored);
-            result = result with { Headers = null }; // they describe the rewritten bytes, not the message as sent
         }
 
         var decision = PolicyDecision.Decide(result, context.Account.Options.DmarcFailurePolicy);
@@ -101,7 +101,7 @@ public sealed class VerificationStep : IMessageVerificationStep
             Verdict = verdict,
             PrependHeaders = result.AuthenticationResults,
             RewrittenContent = rewritten,
-            Headers = result.Headers,
+            Headers = headers,
             Quarantine = decision.Action == VerdictAction.Quarantine,
         };
     }
@@ -110,11 +110,12 @@ public sealed class VerificationStep : IMessageVerificationStep
     /// Verifies the message in the session's pooled buffer; null when it holds an Authentication-Results
     /// claiming our authserv-id, which must be removed first (RFC 8601 5).
     /// </summary>
-    private async Task<VerificationResult?> VerifyInPlaceAsync(MessageVerificationContext context, SpfChecks spf, CancellationToken cancellationToken)
+    private async Task<(VerificationResult, HeaderList)?> VerifyInPlaceAsync(MessageVerificationContext context, SpfChecks spf, CancellationToken cancellationToken)
     {
         await using var stream = context.Content.OpenRead();
-        var result = await Verifier.VerifyAsync(stream, spf, cancellationToken).ConfigureAwait(false);
-        return result.Headers is { } headers && AuthenticationResultsFilter.ClaimsOwn(headers, Verifier.AuthServId) ? null : result;
+        HeaderSection.TryRead(stream, long.MaxValue, out var section);
+        if (AuthenticationResultsFilter.ClaimsOwn(section.Headers, Verifier.AuthServId)) return null;
+        return (await Verifier.VerifyAsync(section, stream, spf, cancellationToken).ConfigureAwait(false), section.Headers);
     }
 
     private byte[]? Sign(MessageVerificationContext context, ReadOnlyMemory<byte> content)
