@@ -137,13 +137,14 @@ public sealed class HeaderSection
             }
             if (!present)
             {
-                if (IsMboxSeparator(line))
-                {
-                    start = lineEnd;
-                }
-                else if (IsFieldStart(line))
+                // A field first ("From : x" is one, as MimeKit's parser reads it); else an mbox separator is skipped.
+                if (IsFieldStart(line))
                 {
                     present = true;
+                }
+                else if (IsMboxSeparator(line))
+                {
+                    start = lineEnd;
                 }
                 else
                 {

@@ -196,6 +196,70 @@ public sealed class SessionTranscriptTests
     }
 
     [Fact]
+    public async Task A_header_over_MaxHeaderSize_is_refused_after_DATA_and_the_session_goes_on()
+    {
+        var options = PipeHarness.DefaultOptions();
+        options.MaxHeaderSize = 1024;
+        await using var h = await PipeHarness.StartWithEhloAsync(options);
+        await h.SendAsync("MAIL FROM:<a@a.test>\r\nRCPT TO:<b@b.test>\r\nDATA\r\n");
+        await h.ReadRepliesAsync(3);
+        var folded = "X-Long: x\r\n" + string.Concat(Enumerable.Repeat(" folded line\r\n", 100));
+        await h.SendAsync(folded + "\r\nbody\r\n.\r\nNOOP\r\n");
+        Assert.Equal("552 5.3.4 Message header exceeds Smtp:MaxHeaderSize (1024 octets)", await h.ReadReplyAsync());
+        Assert.Equal("250 2.0.0 OK", await h.ReadReplyAsync());
+        Assert.Empty(h.Handler.Messages);
+        Assert.Contains(h.Handler.Refusals, r => r is { Stage: "data", Reason: "header-size" });
+        await h.SendAsync("RCPT TO:<b@b.test>\r\n");
+        Assert.StartsWith("503 5.5.1", await h.ReadReplyAsync()); // the transaction ended
+    }
+
+    [Fact]
+    public async Task A_header_of_exactly_MaxHeaderSize_and_a_long_body_pass()
+    {
+        var options = PipeHarness.DefaultOptions();
+        options.MaxHeaderSize = 1024;
+        await using var h = await PipeHarness.StartWithEhloAsync(options);
+        await h.SendAsync("MAIL FROM:<a@a.test>\r\nRCPT TO:<b@b.test>\r\nDATA\r\n");
+        await h.ReadRepliesAsync(3);
+        var header = string.Concat(Enumerable.Repeat("X-Fill: " + new string('f', 246) + "\r\n", 4));
+        Assert.Equal(1024, header.Length);
+        var body = string.Concat(Enumerable.Repeat(new string('b', 98) + "\r\n", 50));
+        await h.SendAsync(header + "\r\n" + body + ".\r\n");
+        Assert.Equal("250 2.0.0 Queued as TEST", await h.ReadReplyAsync());
+    }
+
+    [Fact]
+    public async Task A_body_only_message_has_no_header_to_measure()
+    {
+        var options = PipeHarness.DefaultOptions();
+        options.MaxHeaderSize = 1024;
+        await using var h = await PipeHarness.StartWithEhloAsync(options);
+        await h.SendAsync("MAIL FROM:<a@a.test>\r\nRCPT TO:<b@b.test>\r\nDATA\r\n");
+        await h.ReadRepliesAsync(3);
+        await h.SendAsync(string.Concat(Enumerable.Repeat("no header here, just text\r\n", 100)) + ".\r\n");
+        Assert.Equal("250 2.0.0 Queued as TEST", await h.ReadReplyAsync());
+    }
+
+    [Fact]
+    public async Task A_header_over_MaxHeaderSize_is_refused_at_the_BDAT_chunk_that_passes_it()
+    {
+        var options = PipeHarness.DefaultOptions();
+        options.MaxHeaderSize = 1024;
+        await using var h = await PipeHarness.StartWithEhloAsync(options);
+        await h.SendAsync("MAIL FROM:<a@a.test>\r\nRCPT TO:<b@b.test>\r\n");
+        await h.ReadRepliesAsync(2);
+        var first = "X-Long: x\r\n" + string.Concat(Enumerable.Repeat(" folded\r\n", 50));
+        var second = string.Concat(Enumerable.Repeat(" folded\r\n", 100));
+        await h.SendAsync($"BDAT {first.Length}\r\n{first}BDAT {second.Length}\r\n{second}BDAT 6 LAST\r\n\r\nbodyNOOP\r\n");
+        Assert.Equal($"250 2.0.0 {first.Length} octets received", await h.ReadReplyAsync());
+        Assert.Equal("552 5.3.4 Message header exceeds Smtp:MaxHeaderSize (1024 octets)", await h.ReadReplyAsync());
+        Assert.StartsWith("503 5.5.1", await h.ReadReplyAsync()); // the transaction ended; the chunk is still consumed
+        Assert.Equal("250 2.0.0 OK", await h.ReadReplyAsync());
+        Assert.Empty(h.Handler.Messages);
+        Assert.Contains(h.Handler.Refusals, r => r is { Stage: "bdat", Reason: "header-size" });
+    }
+
+    [Fact]
     public async Task A_refused_message_does_not_taint_the_next_one()
     {
         await using var h = await PipeHarness.StartWithEhloAsync();

@@ -33,6 +33,8 @@ public sealed class HeaderSectionTests
         "From: a@example.com\r\nX-Ctl: \x01 value\r\nX\x01Name: v\r\n\r\nb",
         "From: a@example.com\r\n \r\n\r\nthe line of one space continues From\r\n",
         "From: a@example.com\r\n\r\n\r\n",
+        "From : spaced, a field and not an mbox separator\r\nTo: b@example.com\r\n\r\n",
+        ">From: a field named >From\r\n\r\n",
     ];
 
     [Theory]

@@ -42,6 +42,12 @@ public sealed partial class SmtpSession
             ResetTransaction();
             return true;
         }
+        if (HeaderTooBig(content) is { } tooBig)
+        {
+            Refuse("data", tooBig, HeaderSizeReason);
+            ResetTransaction();
+            return true;
+        }
         await DeliverAsync(content).ConfigureAwait(false);
         return true;
     }
@@ -97,7 +103,17 @@ public sealed partial class SmtpSession
             }
             var take = Math.Min(remaining, buffer.Length);
             var chunk = buffer.Slice(0, take);
-            if (refusal is null) content.TryAppend(chunk);
+            if (refusal is null)
+            {
+                content.TryAppend(chunk);
+                if (HeaderTooBig(content) is { } tooBig)
+                {
+                    // Refused at the chunk that passes the limit; the rest of it is read and dropped.
+                    refusal = tooBig;
+                    reason = HeaderSizeReason;
+                    content.Clear();
+                }
+            }
             remaining -= take;
             _metrics.BytesReceived(take);
             Advance(buffer, chunk.End, needMore: take == buffer.Length && remaining > 0);
@@ -126,6 +142,12 @@ public sealed partial class SmtpSession
         await DeliverAsync(content).ConfigureAwait(false);
         return true;
     }
+
+    private const string HeaderSizeReason = "header-size";
+
+    /// <summary>552 5.3.4 when the header section received so far is over <see cref="SmtpOptions.MaxHeaderSize"/>, else null.</summary>
+    private SmtpReply? HeaderTooBig(MessageContent content) =>
+        content.HeaderSectionLength > _options.MaxHeaderSize ? SmtpReplies.HeaderTooBig(_options.MaxHeaderSize) : null;
 
     /// <summary>Hands the whole message to the handler and sends its reply; the transaction ends either way.</summary>
     private async ValueTask DeliverAsync(MessageContent content)

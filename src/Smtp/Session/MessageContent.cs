@@ -1,4 +1,5 @@
 using System.Buffers;
+using SmarthostLab.Smtp.Protocol;
 
 namespace SmarthostLab.Smtp.Session;
 
@@ -17,6 +18,7 @@ public sealed class MessageContent : IDisposable
     // allocated fresh ones per message and the heap grew with the garbage, not with the messages.
     private static readonly ArrayPool<byte> Pool = ArrayPool<byte>.Create(SegmentSize, maxArraysPerBucket: 16 * 1024);
     private readonly List<byte[]> _segments = [];
+    private readonly HeaderSectionMeter _headerSection = new();
     private int _lastUsed = SegmentSize;
 
     /// <summary>Creates an empty buffer that may grow to <paramref name="maxLength"/> octets.</summary>
@@ -28,10 +30,14 @@ public sealed class MessageContent : IDisposable
     /// <summary>Octets held.</summary>
     public long Length { get; private set; }
 
+    /// <summary>Octets of the header section so far (see <see cref="HeaderSectionMeter"/>): the session refuses past <c>Smtp:MaxHeaderSize</c>.</summary>
+    public long HeaderSectionLength => _headerSection.Length;
+
     /// <summary>Appends octets. Returns false (and appends nothing) when they would pass <see cref="MaxLength"/>.</summary>
     public bool TryAppend(ReadOnlySpan<byte> data)
     {
         if (Length + data.Length > MaxLength) return false;
+        _headerSection.Feed(data);
         while (!data.IsEmpty)
         {
             if (_lastUsed == SegmentSize)
@@ -63,6 +69,7 @@ public sealed class MessageContent : IDisposable
         _segments.Clear();
         _lastUsed = SegmentSize;
         Length = 0;
+        _headerSection.Reset();
     }
 
     /// <summary>Copies the content into <paramref name="destination"/>, which must be at least <see cref="Length"/> long.</summary>
