@@ -29,8 +29,8 @@ public sealed class SmtpOptionsValidator : IValidateOptions<SmtpOptions>
         Positive(options.DataTimeout, nameof(SmtpOptions.DataTimeout));
         Positive(options.RefusedSessionTimeout, nameof(SmtpOptions.RefusedSessionTimeout));
         Range(options.MaxMessageSize, 1024, long.MaxValue, nameof(SmtpOptions.MaxMessageSize));
-        // The relay reads a header section into one array to parse it: at most 64 MiB, and no more than a message.
-        Range(options.MaxHeaderSize, 1024, Math.Min(MaxHeaderSizeLimit, Math.Max(options.MaxMessageSize, 1024)), nameof(SmtpOptions.MaxHeaderSize));
+        // The relay reads a header section into one array to parse it (above Smtp:MaxMessageSize it is the size limit that applies).
+        Range(options.MaxHeaderSize, 1024, MaxHeaderSizeLimit, nameof(SmtpOptions.MaxHeaderSize));
         Range(options.MaxRecipients, 1, 100_000, nameof(SmtpOptions.MaxRecipients));
         Range(options.MaxBadCommands, 1, 10_000, nameof(SmtpOptions.MaxBadCommands));
         Range(options.MaxConnections, 1, 1_000_000, nameof(SmtpOptions.MaxConnections));

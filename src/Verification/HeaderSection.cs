@@ -17,11 +17,12 @@ public sealed class HeaderSection
 {
     private const int FirstRead = 4096;
 
-    private HeaderSection(HeaderList headers, long start, long bodyOffset, bool present)
+    private HeaderSection(HeaderList headers, long start, long bodyOffset, long length, bool present)
     {
         Headers = headers;
         Start = start;
         BodyOffset = bodyOffset;
+        Length = length;
         IsPresent = present;
     }
 
@@ -34,6 +35,9 @@ public sealed class HeaderSection
     /// <summary>Stream position of the body: after the empty line that ends the header section, the end of the message without one, <see cref="Start"/> without a header section.</summary>
     public long BodyOffset { get; }
 
+    /// <summary>The size a limit applies to: octets before the empty line that ends the section (all of them without one; 0 without a section), counted from where reading began.</summary>
+    public long Length { get; }
+
     /// <summary>False when the message has no header section: its first line is not a header field (no colon, white space in or before the name), so all of it is body.</summary>
     public bool IsPresent { get; }
 
@@ -41,7 +45,7 @@ public sealed class HeaderSection
     public HeaderSection WithHeaders(HeaderList headers)
     {
         ArgumentNullException.ThrowIfNull(headers);
-        return new HeaderSection(headers, Start, BodyOffset, IsPresent);
+        return new HeaderSection(headers, Start, BodyOffset, Length, IsPresent);
     }
 
     /// <summary>Parses the header section of <paramref name="message"/>, without a size limit.</summary>
@@ -127,7 +131,7 @@ public sealed class HeaderSection
             var line = message[pos..lineEnd];
             if (line.IsEmpty)
             {
-                bounds = new Bounds(start, pos, pos, present); // the end of the message
+                bounds = new Bounds(start, pos, present ? pos : 0, present); // the end of the message
                 return true;
             }
             if (line.SequenceEqual("\n"u8) || line.SequenceEqual("\r\n"u8))
@@ -178,7 +182,7 @@ public sealed class HeaderSection
             }
             if (end > fieldStart) fields.Add(Field(message[fieldStart..end]));
         }
-        return new HeaderSection(fields, origin + bounds.Start, origin + bounds.BodyOffset, bounds.Present);
+        return new HeaderSection(fields, origin + bounds.Start, origin + bounds.BodyOffset, bounds.Length, bounds.Present);
     }
 
     /// <summary>RFC 5322 3.6.8 (and 4.5's obsolete white space before the colon): 1*ftext *WSP ":".</summary>

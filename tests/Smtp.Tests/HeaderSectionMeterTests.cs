@@ -33,6 +33,11 @@ public sealed class HeaderSectionMeterTests
         { "Subject \r\n\r\n", 0 },
         { "\rX: y\r\n\r\n", 0 },
         { "", 0 },
+        { "abc", 0 },
+        { "From ", 0 },
+        { "From x\r\n", 0 },
+        { "From x\r\nabc", 0 },
+        { "A: b\r\n\r", 7 },
     };
 
     [Theory]
@@ -46,10 +51,12 @@ public sealed class HeaderSectionMeterTests
             meter.Reset();
             meter.Feed(bytes.AsSpan(0, split));
             meter.Feed(bytes.AsSpan(split));
+            meter.Finish();
             Assert.True(expected == meter.Length, $"split {split}: {meter.Length}, expected {expected}");
         }
         var oneByOne = new HeaderSectionMeter();
         foreach (var b in bytes) oneByOne.Feed([b]);
+        oneByOne.Finish();
         Assert.Equal(expected, oneByOne.Length);
     }
 
@@ -62,6 +69,16 @@ public sealed class HeaderSectionMeterTests
         Assert.Equal(11 + 9000, meter.Length);
         meter.Feed("\r\n body, not counted\r\n"u8);
         Assert.Equal(11 + 9000, meter.Length);
+    }
+
+    [Fact]
+    public void An_undecided_first_line_counts_nothing_until_its_colon()
+    {
+        var meter = new HeaderSectionMeter();
+        meter.Feed(Encoding.ASCII.GetBytes("From x\r\n" + new string('n', 5000)));
+        Assert.Equal(0, meter.Length); // it may yet be no field: then the message has no section at all
+        meter.Feed(": a field after all\r\n"u8);
+        Assert.Equal(5000 + 8 + 21, meter.Length);
     }
 
     [Fact]

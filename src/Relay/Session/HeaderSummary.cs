@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Text;
 using MimeKit;
-using SmarthostLab.Smtp.Session;
 
 namespace SmarthostLab.Relay.Session;
 
@@ -14,16 +13,7 @@ public sealed record HeaderSummary(string? Subject, string? MessageId, string? F
 {
     private const int MaxText = 64 * 1024;
 
-    /// <summary>Parses only the header block of <paramref name="content"/> (MimeKit HeaderList).</summary>
-    /// <exception cref="ParseException">The header block is malformed beyond recovery.</exception>
-    public static HeaderSummary Parse(MessageContent content)
-    {
-        ArgumentNullException.ThrowIfNull(content);
-        using var stream = content.OpenRead();
-        return Of(HeaderList.Load(ParserOptions.Default, stream));
-    }
-
-    /// <summary>The summary of header fields already parsed (e.g. by verification).</summary>
+    /// <summary>The summary of header fields parsed once for the message (see <c>HeaderSection</c>).</summary>
     public static HeaderSummary Of(HeaderList headers)
     {
         ArgumentNullException.ThrowIfNull(headers);

@@ -5,7 +5,9 @@ namespace SmarthostLab.Smtp.Protocol;
 /// empty line), so a header over <c>Smtp:MaxHeaderSize</c> is refused before anything parses it. The size is the
 /// octets before the empty line; without one yet, all octets so far. A message whose first line is not a header field
 /// (no colon, white space in or before the name) has no header section, size 0; leading mbox "From " lines count as
-/// part of the section. These are the rules of the relay's header parser. Pure and incremental; one per session.
+/// part of the section. These are the rules of the relay's header parser. While the first line is still undecided
+/// (it may yet turn out to be no field) the size is 0, so a size over a limit is final; <see cref="Finish"/> settles it
+/// when the message is whole. Pure and incremental; one per session.
 /// </summary>
 public sealed class HeaderSectionMeter
 {
@@ -31,12 +33,18 @@ public sealed class HeaderSectionMeter
 
     private State _state;
     private long _received;
+    private long _final;
     private long _lineStart;
     private int _nameLength;
     private int _mboxMatch; // octets of the first line matching "From" (1..4) or ">From" (-1..-5); 0: neither
 
-    /// <summary>Octets of the header section so far: before its empty line, all of them while it lasts, 0 without one.</summary>
-    public long Length { get; private set; }
+    /// <summary>Octets of the header section so far: before its empty line, all of them while it lasts, 0 without one (or while that is undecided).</summary>
+    public long Length => _state switch
+    {
+        State.Done => _final,
+        State.InLine or State.LineStart or State.LineStartCarriageReturn => _received,
+        _ => 0,
+    };
 
     /// <summary>Starts over for the next message.</summary>
     public void Reset()
@@ -46,7 +54,13 @@ public sealed class HeaderSectionMeter
         _lineStart = 0;
         _nameLength = 0;
         _mboxMatch = 0;
-        Length = 0;
+        _final = 0;
+    }
+
+    /// <summary>The message is whole: a first line still undecided is no header field, so there is no section.</summary>
+    public void Finish()
+    {
+        if (Length == 0) _state = NoSection();
     }
 
     /// <summary>Takes the next octets of the message.</summary>
@@ -115,7 +129,6 @@ public sealed class HeaderSectionMeter
             }
         }
         _received += data.Length;
-        if (_state != State.Done) Length = _received;
     }
 
     private bool IsMboxSeparator => _mboxMatch is 4 or -5;
@@ -161,13 +174,13 @@ public sealed class HeaderSectionMeter
 
     private State End()
     {
-        Length = _lineStart;
+        _final = _lineStart;
         return State.Done;
     }
 
     private State NoSection()
     {
-        Length = 0;
+        _final = 0;
         return State.Done;
     }
 }

@@ -42,6 +42,7 @@ public sealed partial class SmtpSession
             ResetTransaction();
             return true;
         }
+        content.Complete();
         if (HeaderTooBig(content) is { } tooBig)
         {
             Refuse("data", tooBig, HeaderSizeReason);
@@ -106,6 +107,7 @@ public sealed partial class SmtpSession
             if (refusal is null)
             {
                 content.TryAppend(chunk);
+                if (command.IsLast && remaining == take) content.Complete();
                 if (HeaderTooBig(content) is { } tooBig)
                 {
                     // Refused at the chunk that passes the limit; the rest of it is read and dropped.

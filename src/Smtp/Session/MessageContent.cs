@@ -33,6 +33,9 @@ public sealed class MessageContent : IDisposable
     /// <summary>Octets of the header section so far (see <see cref="HeaderSectionMeter"/>): the session refuses past <c>Smtp:MaxHeaderSize</c>.</summary>
     public long HeaderSectionLength => _headerSection.Length;
 
+    /// <summary>The message is whole: settles what <see cref="HeaderSectionLength"/> could not know while octets arrived.</summary>
+    public void Complete() => _headerSection.Finish();
+
     /// <summary>Appends octets. Returns false (and appends nothing) when they would pass <see cref="MaxLength"/>.</summary>
     public bool TryAppend(ReadOnlySpan<byte> data)
     {

@@ -71,10 +71,26 @@ public static class AuthenticationResultsFilter
         ArgumentException.ThrowIfNullOrWhiteSpace(authServId);
         foreach (var header in headers)
         {
-            if (header.Id == MimeKit.HeaderId.AuthenticationResults && ValueClaims(header.RawValue, authServId)) return true;
+            if (IsOwn(header, authServId)) return true;
         }
         return false;
     }
+
+    /// <summary>The fields of <paramref name="headers"/> but the Authentication-Results naming <paramref name="authServId"/> (those <see cref="RemoveOwn"/> removes).</summary>
+    public static MimeKit.HeaderList WithoutOwn(MimeKit.HeaderList headers, string authServId)
+    {
+        ArgumentNullException.ThrowIfNull(headers);
+        ArgumentException.ThrowIfNullOrWhiteSpace(authServId);
+        var kept = new MimeKit.HeaderList();
+        foreach (var header in headers)
+        {
+            if (!IsOwn(header, authServId)) kept.Add(header);
+        }
+        return kept;
+    }
+
+    private static bool IsOwn(MimeKit.Header header, string authServId) =>
+        header.Id == MimeKit.HeaderId.AuthenticationResults && ValueClaims(header.RawValue, authServId);
 
     /// <summary>True when a raw field (name, colon, value, folding) is an Authentication-Results naming <paramref name="authServId"/>.</summary>
     internal static bool Claims(ReadOnlySpan<byte> field, string authServId)

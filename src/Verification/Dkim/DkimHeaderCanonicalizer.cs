@@ -32,10 +32,12 @@ internal static class DkimHeaderCanonicalizer
         ArgumentNullException.ThrowIfNull(signedHeaders);
 
         var used = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+        var byName = signedHeaders.Count * headers.Count > IndexFrom ? ByName(headers) : null;
         foreach (var name in signedHeaders)
         {
             used.TryGetValue(name, out var skip);
-            var header = NthFromBottom(headers, name, skip);
+            var header = byName is null ? NthFromBottom(headers, name, skip)
+                : byName.TryGetValue(name, out var named) && skip < named.Count ? named[named.Count - 1 - skip] : null;
             if (header is null)
             {
                 continue;
@@ -63,6 +65,23 @@ internal static class DkimHeaderCanonicalizer
         {
             WriteSimple(output, signature.RawField, value);
         }
+    }
+
+    /// <summary>
+    /// Past this many name comparisons the fields are indexed by name first: a crafted h= of thousands of names over
+    /// thousands of fields would otherwise cost their product, and the work per message must stay linear in its size.
+    /// </summary>
+    private const int IndexFrom = 4096;
+
+    private static Dictionary<string, List<Header>> ByName(HeaderList headers)
+    {
+        var byName = new Dictionary<string, List<Header>>(StringComparer.OrdinalIgnoreCase);
+        foreach (var header in headers)
+        {
+            if (!byName.TryGetValue(header.Field, out var named)) byName[header.Field] = named = [];
+            named.Add(header);
+        }
+        return byName;
     }
 
     private static Header? NthFromBottom(HeaderList headers, string name, int skip)
