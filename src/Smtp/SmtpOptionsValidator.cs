@@ -31,6 +31,7 @@ public sealed class SmtpOptionsValidator : IValidateOptions<SmtpOptions>
         Range(options.MaxMessageSize, 1024, long.MaxValue, nameof(SmtpOptions.MaxMessageSize));
         // The relay reads a header section into one array to parse it (above Smtp:MaxMessageSize it is the size limit that applies).
         Range(options.MaxHeaderSize, 1024, MaxHeaderSizeLimit, nameof(SmtpOptions.MaxHeaderSize));
+        Range(options.SpoolThreshold, 0, long.MaxValue, nameof(SmtpOptions.SpoolThreshold));
         Range(options.MaxRecipients, 1, 100_000, nameof(SmtpOptions.MaxRecipients));
         Range(options.MaxBadCommands, 1, 10_000, nameof(SmtpOptions.MaxBadCommands));
         Range(options.MaxConnections, 1, 1_000_000, nameof(SmtpOptions.MaxConnections));

@@ -260,6 +260,46 @@ public sealed class SessionTranscriptTests
     }
 
     [Fact]
+    public async Task A_message_past_the_spool_threshold_reaches_the_handler_whole_over_DATA_and_BDAT()
+    {
+        using var folder = new SmarthostLab.Tests.Support.TempFolder();
+        var options = PipeHarness.DefaultOptions();
+        options.SpoolThreshold = 64 * 1024;
+        options.SpoolFolder = folder.Path;
+        await using var h = await PipeHarness.StartWithEhloAsync(options);
+        var body = "Subject: big\r\n\r\n" + string.Concat(Enumerable.Range(0, 10_000).Select(i => $"line {i:D6} of a message spooled to disk\r\n"));
+        await h.SendAsync("MAIL FROM:<a@a.test>\r\nRCPT TO:<b@b.test>\r\nDATA\r\n");
+        await h.ReadRepliesAsync(3);
+        await h.SendAsync(body + ".\r\n");
+        Assert.Equal("250 2.0.0 Queued as TEST", await h.ReadReplyAsync());
+        await h.SendAsync($"MAIL FROM:<a@a.test>\r\nRCPT TO:<b@b.test>\r\nBDAT {body.Length} LAST\r\n{body}");
+        Assert.Equal("250 2.0.0 Queued as TEST", (await h.ReadRepliesAsync(3))[2]);
+
+        Assert.All(h.Handler.Messages, m => Assert.Equal(body, Encoding.ASCII.GetString(m.Content)));
+        Assert.Equal(2, h.Handler.Messages.Count);
+        Assert.Empty(Directory.GetFiles(folder.Path));
+    }
+
+    [Fact]
+    public async Task A_message_that_cannot_be_spooled_gets_452_4_3_1_and_the_session_goes_on()
+    {
+        using var folder = new SmarthostLab.Tests.Support.TempFolder();
+        var file = Path.Combine(folder.Path, "not-a-folder");
+        await File.WriteAllTextAsync(file, "x");
+        var options = PipeHarness.DefaultOptions();
+        options.SpoolThreshold = 0;
+        options.SpoolFolder = Path.Combine(file, "spool");
+        await using var h = await PipeHarness.StartWithEhloAsync(options);
+        await h.SendAsync("MAIL FROM:<a@a.test>\r\nRCPT TO:<b@b.test>\r\nDATA\r\n");
+        await h.ReadRepliesAsync(3);
+        await h.SendAsync(string.Concat(Enumerable.Repeat(new string('y', 98) + "\r\n", 2000)) + ".\r\nNOOP\r\n");
+        Assert.Equal("452 4.3.1 Insufficient system storage, please try again later", await h.ReadReplyAsync());
+        Assert.Equal("250 2.0.0 OK", await h.ReadReplyAsync());
+        Assert.Empty(h.Handler.Messages);
+        Assert.Contains(h.Handler.Refusals, r => r is { Stage: "data", Reason: "spool-failure" });
+    }
+
+    [Fact]
     public async Task A_refused_message_does_not_taint_the_next_one()
     {
         await using var h = await PipeHarness.StartWithEhloAsync();

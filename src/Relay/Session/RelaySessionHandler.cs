@@ -146,8 +146,9 @@ public sealed class RelaySessionHandler : ISmtpSessionHandler
         written += Encoding.ASCII.GetBytes(outcome.InsertHeaders, raw.AsSpan(written));
         rewritten.CopyTo(raw.AsSpan(written));
         separator.CopyTo(raw.AsSpan(written + rewritten.Length));
-        var tail = content.ToSequence();
-        if (outcome.RewrittenHeaderSection is not null) tail = tail.Slice(section.BodyOffset);
+        await using var tail = content.OpenRead();
+        if (outcome.RewrittenHeaderSection is not null) tail.Position = section.BodyOffset;
+        section = null!; // the parsed fields need not stay alive while the store commits
 
         var verdict = outcome.Verdict;
         var metadata = new StoredMessage
@@ -162,7 +163,7 @@ public sealed class RelaySessionHandler : ISmtpSessionHandler
             MailFromParameters = string.Join(' ', envelope.MailFromParameters.Select(p => p.Value is null ? p.Key : $"{p.Key}={p.Value}")),
             Recipients = [.. envelope.Recipients],
             RecipientParameters = [.. envelope.Recipients.Select((_, i) => envelope.ParametersOf(i))],
-            Size = raw.LongLength + tail.Length,
+            Size = raw.LongLength + tail.Length - tail.Position,
             ReceivedAt = now,
             Subject = headers.Subject,
             MessageId = headers.MessageId,

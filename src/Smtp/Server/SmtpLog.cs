@@ -44,4 +44,7 @@ internal static partial class SmtpLog
 
     [LoggerMessage(1013, LogLevel.Error, "SMTP session {SessionId}: OnRefused handler threw")]
     public static partial void RefusalHandlerFailed(ILogger logger, string sessionId, Exception exception);
+
+    [LoggerMessage(1014, LogLevel.Error, "SMTP session {SessionId}: the message could not be spooled to disk; answered 452 4.3.1")]
+    public static partial void SpoolFailed(ILogger logger, string sessionId, Exception exception);
 }

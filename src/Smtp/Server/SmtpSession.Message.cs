@@ -13,7 +13,7 @@ public sealed partial class SmtpSession
     private async ValueTask<bool> ReceiveDataAsync()
     {
         Reply(SmtpReplies.StartMailInput);
-        var content = _content ??= new MessageContent(_options.MaxMessageSize);
+        var content = Content();
         content.Clear();
         var decoder = _decoder ??= new SmtpDataDecoder(_options.BareLineFeed);
         decoder.Reset();
@@ -43,9 +43,9 @@ public sealed partial class SmtpSession
             return true;
         }
         content.Complete();
-        if (HeaderTooBig(content) is { } tooBig)
+        if (ContentRefusal(content) is { } refused)
         {
-            Refuse("data", tooBig, HeaderSizeReason);
+            Refuse("data", refused.Reply, refused.Reason);
             ResetTransaction();
             return true;
         }
@@ -78,7 +78,7 @@ public sealed partial class SmtpSession
             refusal = SmtpReplies.BadSequence;
             reason = "bad-sequence";
         }
-        var content = _content ??= new MessageContent(_options.MaxMessageSize);
+        var content = Content();
         if (refusal is null)
         {
             if (_state != SmtpState.Chunking) content.Clear();
@@ -108,11 +108,10 @@ public sealed partial class SmtpSession
             {
                 content.TryAppend(chunk);
                 if (command.IsLast && remaining == take) content.Complete();
-                if (HeaderTooBig(content) is { } tooBig)
+                if (ContentRefusal(content) is { } refused)
                 {
-                    // Refused at the chunk that passes the limit; the rest of it is read and dropped.
-                    refusal = tooBig;
-                    reason = HeaderSizeReason;
+                    // Refused at the chunk that passes the limit (or could not be spooled); the rest of it is read and dropped.
+                    (refusal, reason) = refused;
                     content.Clear();
                 }
             }
@@ -145,11 +144,21 @@ public sealed partial class SmtpSession
         return true;
     }
 
-    private const string HeaderSizeReason = "header-size";
+    /// <summary>The session's message buffer: up to Smtp:SpoolThreshold octets in memory, the rest in a spool file.</summary>
+    private MessageContent Content() => _content ??= new MessageContent(_options.MaxMessageSize, _options.SpoolThreshold,
+        string.IsNullOrEmpty(_options.SpoolFolder) ? Path.GetTempPath() : _options.SpoolFolder);
 
-    /// <summary>552 5.3.4 when the header section received so far is over <see cref="SmtpOptions.MaxHeaderSize"/>, else null.</summary>
-    private SmtpReply? HeaderTooBig(MessageContent content) =>
-        content.HeaderSectionLength > _options.MaxHeaderSize ? SmtpReplies.HeaderTooBig(_options.MaxHeaderSize) : null;
+    /// <summary>
+    /// A refusal of the content received so far: 552 5.3.4 for a header section over <see cref="SmtpOptions.MaxHeaderSize"/>,
+    /// 452 4.3.1 when the message could not be written to its spool file (logged); else null.
+    /// </summary>
+    private (SmtpReply Reply, string Reason)? ContentRefusal(MessageContent content)
+    {
+        if (content.HeaderSectionLength > _options.MaxHeaderSize) return (SmtpReplies.HeaderTooBig(_options.MaxHeaderSize), "header-size");
+        if (content.SpoolFailure is not { } failure) return null;
+        SmtpLog.SpoolFailed(_logger, _context.Id, failure);
+        return (SmtpReplies.SpoolFailed, "spool-failure");
+    }
 
     /// <summary>Hands the whole message to the handler and sends its reply; the transaction ends either way.</summary>
     private async ValueTask DeliverAsync(MessageContent content)

@@ -131,4 +131,26 @@ public sealed class MessageShapeEndToEndTests
         Assert.Equal(DmarcResult.PermError, verdict.Dmarc.Result);
         Assert.Contains("no header section", verdict.Dmarc.Reason);
     }
+
+    [Fact]
+    public async Task A_message_past_the_spool_threshold_is_signed_verified_and_stored_byte_exact_from_its_spool_file()
+    {
+        await using var lab = await VerificationLab.StartAsync("--Smtp:SpoolThreshold=65536");
+        var body = string.Concat(Enumerable.Range(0, 40_000).Select(i => $"line {i:D6} of a two megabyte report\r\n"));
+        var sent = VerificationLab.Message("alice@contoso.test", "spooled").Replace("Hello.\r\n", body, StringComparison.Ordinal);
+
+        var reply = await lab.SendRawAsync("alice@contoso.test", sent);
+
+        Assert.StartsWith("250 2.0.0", reply);
+        var id = Mail.QueueIdOf(reply);
+        var raw = await lab.RawTextAsync(id);
+        Assert.EndsWith("\r\n" + sent, raw);
+        Assert.Contains("\r\nDKIM-Signature: v=1; a=rsa-sha256; d=contoso.test; s=s1;", raw);
+        var verdict = await lab.VerdictAsync(id);
+        Assert.Equal("pass", verdict.GetProperty("dkim")[0].GetProperty("result").GetString());
+        Assert.Equal("pass", verdict.GetProperty("dmarc").GetProperty("result").GetString());
+        var spool = Path.Combine(lab.Relay.DataFolder, "spool");
+        Assert.True(Directory.Exists(spool));
+        Assert.Empty(Directory.GetFiles(spool));
+    }
 }
