@@ -165,29 +165,15 @@ public sealed class SessionTranscriptTests
     [Fact]
     public async Task Message_size_is_enforced_while_reading_DATA()
     {
-        var options = PipeHarness.DefaultOptions();
-        options.MaxMessageSize = 2048;
-        await using var h = await PipeHarness.StartWithEhloAsync(options);
-        await h.SendAsync("MAIL FROM:<a@a.test>\r\nRCPT TO:<b@b.test>\r\nDATA\r\n");
-        await h.ReadRepliesAsync(3);
-        var body = string.Concat(Enumerable.Repeat(new string('y', 98) + "\r\n", 30));
-        await h.SendAsync(body + ".\r\nNOOP\r\n");
-        Assert.Equal("552 5.3.4 Message size exceeds fixed maximum message size", await h.ReadReplyAsync());
-        Assert.Equal("250 2.0.0 OK", await h.ReadReplyAsync());
-        Assert.Empty(h.Handler.Messages);
-        Assert.Contains(h.Handler.Refusals, r => r is { Stage: "data", Reason: "message-size" });
-        await h.SendAsync("RCPT TO:<b@b.test>\r\n");
-        Assert.StartsWith("503 5.5.1", await h.ReadReplyAsync()); // the transaction ended
+        await using var h = await InDataAsync(o => o.MaxMessageSize = 2048);
+        await h.SendAsync(string.Concat(Enumerable.Repeat(new string('y', 98) + "\r\n", 30)) + ".\r\nNOOP\r\n");
+        await AssertRefusedAndTransactionEndedAsync(h, "552 5.3.4 Message size exceeds fixed maximum message size", "data", "message-size");
     }
 
     [Fact]
     public async Task Message_size_is_enforced_across_BDAT_chunks()
     {
-        var options = PipeHarness.DefaultOptions();
-        options.MaxMessageSize = 2048;
-        await using var h = await PipeHarness.StartWithEhloAsync(options);
-        await h.SendAsync("MAIL FROM:<a@a.test>\r\nRCPT TO:<b@b.test>\r\n");
-        await h.ReadRepliesAsync(2);
+        await using var h = await InTransactionAsync(o => o.MaxMessageSize = 2048);
         await h.SendAsync("BDAT 1500\r\n" + new string('a', 1500) + "BDAT 1000 LAST\r\n" + new string('b', 1000) + "NOOP\r\n");
         Assert.Equal("250 2.0.0 1500 octets received", await h.ReadReplyAsync());
         Assert.Equal("552 5.3.4 Message size exceeds fixed maximum message size", await h.ReadReplyAsync());
@@ -198,56 +184,27 @@ public sealed class SessionTranscriptTests
     [Fact]
     public async Task A_header_over_MaxHeaderSize_is_refused_after_DATA_and_the_session_goes_on()
     {
-        var options = PipeHarness.DefaultOptions();
-        options.MaxHeaderSize = 1024;
-        await using var h = await PipeHarness.StartWithEhloAsync(options);
-        await h.SendAsync("MAIL FROM:<a@a.test>\r\nRCPT TO:<b@b.test>\r\nDATA\r\n");
-        await h.ReadRepliesAsync(3);
-        var folded = "X-Long: x\r\n" + string.Concat(Enumerable.Repeat(" folded line\r\n", 100));
-        await h.SendAsync(folded + "\r\nbody\r\n.\r\nNOOP\r\n");
-        Assert.Equal("552 5.3.4 Message header exceeds Smtp:MaxHeaderSize (1024 octets)", await h.ReadReplyAsync());
-        Assert.Equal("250 2.0.0 OK", await h.ReadReplyAsync());
-        Assert.Empty(h.Handler.Messages);
-        Assert.Contains(h.Handler.Refusals, r => r is { Stage: "data", Reason: "header-size" });
-        await h.SendAsync("RCPT TO:<b@b.test>\r\n");
-        Assert.StartsWith("503 5.5.1", await h.ReadReplyAsync()); // the transaction ended
+        await using var h = await InDataAsync(o => o.MaxHeaderSize = 1024);
+        await h.SendAsync("X-Long: x\r\n" + string.Concat(Enumerable.Repeat(" folded line\r\n", 100)) + "\r\nbody\r\n.\r\nNOOP\r\n");
+        await AssertRefusedAndTransactionEndedAsync(h, "552 5.3.4 Message header exceeds Smtp:MaxHeaderSize (1024 octets)", "data", "header-size");
     }
 
-    [Fact]
-    public async Task A_header_of_exactly_MaxHeaderSize_and_a_long_body_pass()
+    [Theory]
+    [InlineData("X-Fill: 4 lines of 256 octets, 1024 in all", true)]
+    [InlineData("no header here, just text", false)]
+    public async Task A_header_of_exactly_MaxHeaderSize_or_none_at_all_passes(string text, bool header)
     {
-        var options = PipeHarness.DefaultOptions();
-        options.MaxHeaderSize = 1024;
-        await using var h = await PipeHarness.StartWithEhloAsync(options);
-        await h.SendAsync("MAIL FROM:<a@a.test>\r\nRCPT TO:<b@b.test>\r\nDATA\r\n");
-        await h.ReadRepliesAsync(3);
-        var header = string.Concat(Enumerable.Repeat("X-Fill: " + new string('f', 246) + "\r\n", 4));
-        Assert.Equal(1024, header.Length);
-        var body = string.Concat(Enumerable.Repeat(new string('b', 98) + "\r\n", 50));
-        await h.SendAsync(header + "\r\n" + body + ".\r\n");
-        Assert.Equal("250 2.0.0 Queued as TEST", await h.ReadReplyAsync());
-    }
-
-    [Fact]
-    public async Task A_body_only_message_has_no_header_to_measure()
-    {
-        var options = PipeHarness.DefaultOptions();
-        options.MaxHeaderSize = 1024;
-        await using var h = await PipeHarness.StartWithEhloAsync(options);
-        await h.SendAsync("MAIL FROM:<a@a.test>\r\nRCPT TO:<b@b.test>\r\nDATA\r\n");
-        await h.ReadRepliesAsync(3);
-        await h.SendAsync(string.Concat(Enumerable.Repeat("no header here, just text\r\n", 100)) + ".\r\n");
+        await using var h = await InDataAsync(o => o.MaxHeaderSize = 1024);
+        var line = text + new string('.', 254 - text.Length) + "\r\n";
+        var message = string.Concat(Enumerable.Repeat(line, header ? 4 : 40)) + "\r\n" + string.Concat(Enumerable.Repeat(new string('b', 98) + "\r\n", 50));
+        await h.SendAsync(message + ".\r\n");
         Assert.Equal("250 2.0.0 Queued as TEST", await h.ReadReplyAsync());
     }
 
     [Fact]
     public async Task A_header_over_MaxHeaderSize_is_refused_at_the_BDAT_chunk_that_passes_it()
     {
-        var options = PipeHarness.DefaultOptions();
-        options.MaxHeaderSize = 1024;
-        await using var h = await PipeHarness.StartWithEhloAsync(options);
-        await h.SendAsync("MAIL FROM:<a@a.test>\r\nRCPT TO:<b@b.test>\r\n");
-        await h.ReadRepliesAsync(2);
+        await using var h = await InTransactionAsync(o => o.MaxHeaderSize = 1024);
         var first = "X-Long: x\r\n" + string.Concat(Enumerable.Repeat(" folded\r\n", 50));
         var second = string.Concat(Enumerable.Repeat(" folded\r\n", 100));
         await h.SendAsync($"BDAT {first.Length}\r\n{first}BDAT {second.Length}\r\n{second}BDAT 6 LAST\r\n\r\nbodyNOOP\r\n");
@@ -263,13 +220,8 @@ public sealed class SessionTranscriptTests
     public async Task A_message_past_the_spool_threshold_reaches_the_handler_whole_over_DATA_and_BDAT()
     {
         using var folder = new SmarthostLab.Tests.Support.TempFolder();
-        var options = PipeHarness.DefaultOptions();
-        options.SpoolThreshold = 64 * 1024;
-        options.SpoolFolder = folder.Path;
-        await using var h = await PipeHarness.StartWithEhloAsync(options);
+        await using var h = await InDataAsync(o => (o.SpoolThreshold, o.SpoolFolder) = (64 * 1024, folder.Path));
         var body = "Subject: big\r\n\r\n" + string.Concat(Enumerable.Range(0, 10_000).Select(i => $"line {i:D6} of a message spooled to disk\r\n"));
-        await h.SendAsync("MAIL FROM:<a@a.test>\r\nRCPT TO:<b@b.test>\r\nDATA\r\n");
-        await h.ReadRepliesAsync(3);
         await h.SendAsync(body + ".\r\n");
         Assert.Equal("250 2.0.0 Queued as TEST", await h.ReadReplyAsync());
         await h.SendAsync($"MAIL FROM:<a@a.test>\r\nRCPT TO:<b@b.test>\r\nBDAT {body.Length} LAST\r\n{body}");
@@ -286,17 +238,40 @@ public sealed class SessionTranscriptTests
         using var folder = new SmarthostLab.Tests.Support.TempFolder();
         var file = Path.Combine(folder.Path, "not-a-folder");
         await File.WriteAllTextAsync(file, "x");
-        var options = PipeHarness.DefaultOptions();
-        options.SpoolThreshold = 0;
-        options.SpoolFolder = Path.Combine(file, "spool");
-        await using var h = await PipeHarness.StartWithEhloAsync(options);
-        await h.SendAsync("MAIL FROM:<a@a.test>\r\nRCPT TO:<b@b.test>\r\nDATA\r\n");
-        await h.ReadRepliesAsync(3);
+        await using var h = await InDataAsync(o => (o.SpoolThreshold, o.SpoolFolder) = (0, Path.Combine(file, "spool")));
         await h.SendAsync(string.Concat(Enumerable.Repeat(new string('y', 98) + "\r\n", 2000)) + ".\r\nNOOP\r\n");
-        Assert.Equal("452 4.3.1 Insufficient system storage, please try again later", await h.ReadReplyAsync());
+        await AssertRefusedAndTransactionEndedAsync(h, "452 4.3.1 Insufficient system storage, please try again later", "data", "spool-failure");
+    }
+
+    /// <summary>A session past EHLO, MAIL FROM and RCPT TO, ready for DATA or BDAT.</summary>
+    private static async Task<PipeHarness> InTransactionAsync(Action<SmtpOptions> configure)
+    {
+        var options = PipeHarness.DefaultOptions();
+        configure(options);
+        var h = await PipeHarness.StartWithEhloAsync(options);
+        await h.SendAsync("MAIL FROM:<a@a.test>\r\nRCPT TO:<b@b.test>\r\n");
+        await h.ReadRepliesAsync(2);
+        return h;
+    }
+
+    /// <summary>A session past DATA (354) as well, ready for the message text.</summary>
+    private static async Task<PipeHarness> InDataAsync(Action<SmtpOptions> configure)
+    {
+        var h = await InTransactionAsync(configure);
+        await h.SendAsync("DATA\r\n");
+        await h.ReadReplyAsync();
+        return h;
+    }
+
+    /// <summary>The message (followed by NOOP) got <paramref name="reply"/>, was recorded and stored nowhere, and its transaction ended.</summary>
+    private static async Task AssertRefusedAndTransactionEndedAsync(PipeHarness h, string reply, string stage, string reason)
+    {
+        Assert.Equal(reply, await h.ReadReplyAsync());
         Assert.Equal("250 2.0.0 OK", await h.ReadReplyAsync());
         Assert.Empty(h.Handler.Messages);
-        Assert.Contains(h.Handler.Refusals, r => r is { Stage: "data", Reason: "spool-failure" });
+        Assert.Contains(h.Handler.Refusals, r => r.Stage == stage && r.Reason == reason);
+        await h.SendAsync("RCPT TO:<b@b.test>\r\n");
+        Assert.StartsWith("503 5.5.1", await h.ReadReplyAsync());
     }
 
     [Fact]
