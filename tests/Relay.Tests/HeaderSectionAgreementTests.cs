@@ -38,7 +38,6 @@ public sealed class HeaderSectionAgreementTests
     {
         var meter = new HeaderSectionMeter();
         meter.Feed(message);
-        meter.Finish();
         var section = HeaderSection.Parse(message);
         Assert.True(meter.Length == section.Length, $"meter {meter.Length}, parser {section.Length}: {Convert.ToHexString(message)}");
     }

@@ -51,12 +51,10 @@ public sealed class HeaderSectionMeterTests
             meter.Reset();
             meter.Feed(bytes.AsSpan(0, split));
             meter.Feed(bytes.AsSpan(split));
-            meter.Finish();
             Assert.True(expected == meter.Length, $"split {split}: {meter.Length}, expected {expected}");
         }
         var oneByOne = new HeaderSectionMeter();
         foreach (var b in bytes) oneByOne.Feed([b]);
-        oneByOne.Finish();
         Assert.Equal(expected, oneByOne.Length);
     }
 
@@ -76,7 +74,7 @@ public sealed class HeaderSectionMeterTests
     {
         var meter = new HeaderSectionMeter();
         meter.Feed(Encoding.ASCII.GetBytes("From x\r\n" + new string('n', 5000)));
-        Assert.Equal(0, meter.Length); // it may yet be no field: then the message has no section at all
+        Assert.Equal(0, meter.Length); // it may yet be no field: then the message has no section at all, size 0
         meter.Feed(": a field after all\r\n"u8);
         Assert.Equal(5000 + 8 + 21, meter.Length);
     }

@@ -6,8 +6,8 @@ namespace SmarthostLab.Smtp.Protocol;
 /// octets before the empty line; without one yet, all octets so far. A message whose first line is not a header field
 /// (no colon, white space in or before the name) has no header section, size 0; leading mbox "From " lines count as
 /// part of the section. These are the rules of the relay's header parser. While the first line is still undecided
-/// (it may yet turn out to be no field) the size is 0, so a size over a limit is final; <see cref="Finish"/> settles it
-/// when the message is whole. Pure and incremental; one per session.
+/// (it may yet turn out to be no field) the size is 0: so the size never shrinks, one over a limit is final, and when the
+/// message ends the size is the parser's. Pure and incremental; one per session.
 /// </summary>
 public sealed class HeaderSectionMeter
 {
@@ -57,11 +57,6 @@ public sealed class HeaderSectionMeter
         _final = 0;
     }
 
-    /// <summary>The message is whole: a first line still undecided is no header field, so there is no section.</summary>
-    public void Finish()
-    {
-        if (Length == 0) _state = NoSection();
-    }
 
     /// <summary>Takes the next octets of the message.</summary>
     public void Feed(ReadOnlySpan<byte> data)

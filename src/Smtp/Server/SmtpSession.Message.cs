@@ -42,7 +42,6 @@ public sealed partial class SmtpSession
             ResetTransaction();
             return true;
         }
-        content.Complete();
         if (ContentRefusal(content) is { } refused)
         {
             Refuse("data", refused.Reply, refused.Reason);
@@ -107,7 +106,6 @@ public sealed partial class SmtpSession
             if (refusal is null)
             {
                 content.TryAppend(chunk);
-                if (command.IsLast && remaining == take) content.Complete();
                 if (ContentRefusal(content) is { } refused)
                 {
                     // Refused at the chunk that passes the limit (or could not be spooled); the rest of it is read and dropped.

@@ -65,9 +65,6 @@ public sealed class MessageContent : IDisposable
     /// <summary>Octets of the header section so far (see <see cref="HeaderSectionMeter"/>): the session refuses past <c>Smtp:MaxHeaderSize</c>.</summary>
     public long HeaderSectionLength => _headerSection.Length;
 
-    /// <summary>The message is whole: settles what <see cref="HeaderSectionLength"/> could not know while octets arrived.</summary>
-    public void Complete() => _headerSection.Finish();
-
     /// <summary>
     /// Appends octets. Returns false (and appends nothing) when they would pass <see cref="MaxLength"/>. When the spool
     /// file cannot be written, the octets are dropped (true) and <see cref="SpoolFailure"/> says why.
