@@ -54,7 +54,7 @@ internal static class MessageParsing
 internal sealed record ParsedMessage(HeaderSection Section, Stream Bytes)
 {
     /// <summary>Every header field, in order (Content-* included).</summary>
-    public HeaderList Headers => Section.Headers;
+    public IReadOnlyList<Header> Headers => Section.Headers;
 
     /// <summary>Where the body starts in <see cref="Bytes"/>: after the empty line that ends the headers.</summary>
     public long BodyOffset => Section.BodyOffset;

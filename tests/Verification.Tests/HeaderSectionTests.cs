@@ -174,7 +174,7 @@ public sealed class HeaderSectionTests
     private static string Describe(HeaderSection section) =>
         $"{section.IsPresent} {section.Start} {section.BodyOffset}\n{Describe(section.Headers)}";
 
-    private static string Describe(HeaderList headers) =>
+    private static string Describe(IEnumerable<Header> headers) =>
         string.Join("\n", headers.Select(h => $"{h.Id} {h.Field} [{Convert.ToHexString(h.RawField)}] [{Convert.ToHexString(h.RawValue)}]"));
 
     /// <summary>A stream whose reads return 1 to <c>cycle</c> octets in turn.</summary>

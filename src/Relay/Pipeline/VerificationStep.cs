@@ -103,7 +103,7 @@ public sealed class VerificationStep : IMessageVerificationStep
     /// The header section without Authentication-Results fields claiming our authserv-id (RFC 8601 5): its octets
     /// (at most <c>Smtp:MaxHeaderSize</c>) and its fields.
     /// </summary>
-    private byte[] RemoveForged(MessageVerificationContext context, Stream message, out HeaderList kept)
+    private byte[] RemoveForged(MessageVerificationContext context, Stream message, out IReadOnlyList<Header> kept)
     {
         var section = new byte[context.Headers.BodyOffset];
         message.Position = 0;
@@ -131,10 +131,6 @@ public sealed class VerificationStep : IMessageVerificationStep
     }
 
     /// <summary>The fields as stored: <paramref name="field"/> (one whole field, CRLF included) above <paramref name="headers"/>.</summary>
-    private static HeaderList Prepend(string field, HeaderList headers)
-    {
-        var list = new HeaderList { HeaderSection.Parse(Encoding.ASCII.GetBytes(field)).Headers[0] };
-        foreach (var header in headers) list.Add(header);
-        return list;
-    }
+    private static Header[] Prepend(string field, IReadOnlyList<Header> headers) =>
+        [HeaderSection.Parse(Encoding.ASCII.GetBytes(field)).Headers[0], .. headers];
 }

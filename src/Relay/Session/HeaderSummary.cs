@@ -14,11 +14,22 @@ public sealed record HeaderSummary(string? Subject, string? MessageId, string? F
     private const int MaxText = 64 * 1024;
 
     /// <summary>The summary of header fields parsed once for the message (see <c>HeaderSection</c>).</summary>
-    public static HeaderSummary Of(HeaderList headers)
+    public static HeaderSummary Of(IReadOnlyList<Header> headers)
     {
         ArgumentNullException.ThrowIfNull(headers);
         var capacity = 0;
-        foreach (var header in headers) capacity += header.Field.Length + header.RawValue.Length + 3;
+        Header? subject = null, messageId = null, from = null;
+        foreach (var header in headers)
+        {
+            capacity += header.Field.Length + header.RawValue.Length + 3;
+            // The first of each, as MimeKit's HeaderList answers headers[id].
+            switch (header.Id)
+            {
+                case HeaderId.Subject: subject ??= header; break;
+                case HeaderId.MessageId: messageId ??= header; break;
+                case HeaderId.From: from ??= header; break;
+            }
+        }
         var text = new StringBuilder(Math.Min(capacity, MaxText + 1024));
         foreach (var header in headers)
         {
@@ -27,11 +38,7 @@ public sealed record HeaderSummary(string? Subject, string? MessageId, string? F
             AppendValue(text, header);
             text.Append('\n');
         }
-        return new HeaderSummary(
-            headers[HeaderId.Subject]?.Trim(),
-            headers[HeaderId.MessageId]?.Trim(),
-            headers[HeaderId.From]?.Trim(),
-            text.ToString());
+        return new HeaderSummary(subject?.Value.Trim(), messageId?.Value.Trim(), from?.Value.Trim(), text.ToString());
     }
 
     /// <summary>

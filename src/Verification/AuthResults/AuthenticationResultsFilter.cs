@@ -65,7 +65,7 @@ public static class AuthenticationResultsFilter
     }
 
     /// <summary>True when <paramref name="headers"/> hold an Authentication-Results field naming <paramref name="authServId"/> (one <see cref="RemoveOwn"/> would remove).</summary>
-    public static bool ClaimsOwn(MimeKit.HeaderList headers, string authServId)
+    public static bool ClaimsOwn(IEnumerable<MimeKit.Header> headers, string authServId)
     {
         ArgumentNullException.ThrowIfNull(headers);
         ArgumentException.ThrowIfNullOrWhiteSpace(authServId);
@@ -77,16 +77,11 @@ public static class AuthenticationResultsFilter
     }
 
     /// <summary>The fields of <paramref name="headers"/> but the Authentication-Results naming <paramref name="authServId"/> (those <see cref="RemoveOwn"/> removes).</summary>
-    public static MimeKit.HeaderList WithoutOwn(MimeKit.HeaderList headers, string authServId)
+    public static IReadOnlyList<MimeKit.Header> WithoutOwn(IEnumerable<MimeKit.Header> headers, string authServId)
     {
         ArgumentNullException.ThrowIfNull(headers);
         ArgumentException.ThrowIfNullOrWhiteSpace(authServId);
-        var kept = new MimeKit.HeaderList();
-        foreach (var header in headers)
-        {
-            if (!IsOwn(header, authServId)) kept.Add(header);
-        }
-        return kept;
+        return [.. headers.Where(h => !IsOwn(h, authServId))];
     }
 
     private static bool IsOwn(MimeKit.Header header, string authServId) =>

@@ -39,7 +39,7 @@ internal static class DkimCrypto
     /// </summary>
     /// <exception cref="FormatException">b= is not base64.</exception>
     /// <exception cref="InvalidOperationException">The key cannot check this algorithm (the caller compares k= and a= first).</exception>
-    public static bool CheckSignature(HeaderList headers, Header header, DkimSignatureHeader sig, DkimKeyRecord key)
+    public static bool CheckSignature(IReadOnlyList<Header> headers, Header header, DkimSignatureHeader sig, DkimKeyRecord key)
     {
         var signature = Convert.FromBase64String(sig.Signature);
         Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
@@ -55,12 +55,12 @@ internal static class DkimCrypto
     }
 
     /// <summary>The hash (SHA-1 for rsa-sha1, else SHA-256) of the header input of <paramref name="header"/> over <paramref name="headers"/>; returns its length.</summary>
-    internal static int HeaderHash(HeaderList headers, Header header, DkimSignatureHeader sig, Span<byte> destination) =>
+    internal static int HeaderHash(IReadOnlyList<Header> headers, Header header, DkimSignatureHeader sig, Span<byte> destination) =>
         HeaderHash(headers, header, sig.SignedHeaders, sig.HeaderCanonicalization,
             sig.Algorithm == DkimSignatureAlgorithm.RsaSha1 ? HashAlgorithmName.SHA1 : HashAlgorithmName.SHA256, destination);
 
     /// <summary>The hash of the header input (RFC 6376 3.7 steps 2 and 3) for signing or verifying; returns its length.</summary>
-    internal static int HeaderHash(HeaderList headers, Header header, IReadOnlyList<string> signedHeaders, DkimCanonicalizationAlgorithm canonicalization,
+    internal static int HeaderHash(IReadOnlyList<Header> headers, Header header, IReadOnlyList<string> signedHeaders, DkimCanonicalizationAlgorithm canonicalization,
         HashAlgorithmName algorithm, Span<byte> destination)
     {
         var input = new ArrayBufferWriter<byte>(1024);

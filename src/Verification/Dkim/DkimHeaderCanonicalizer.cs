@@ -24,7 +24,7 @@ internal static class DkimHeaderCanonicalizer
     /// <param name="signature">The DKIM-Signature field being verified.</param>
     /// <param name="signedHeaders">Its h= names.</param>
     /// <param name="canonicalization">Its header canonicalization.</param>
-    public static void Write(IBufferWriter<byte> output, HeaderList headers, Header signature, IReadOnlyList<string> signedHeaders, DkimCanonicalizationAlgorithm canonicalization)
+    public static void Write(IBufferWriter<byte> output, IReadOnlyList<Header> headers, Header signature, IReadOnlyList<string> signedHeaders, DkimCanonicalizationAlgorithm canonicalization)
     {
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(headers);
@@ -73,7 +73,7 @@ internal static class DkimHeaderCanonicalizer
     /// </summary>
     private const int IndexFrom = 4096;
 
-    private static Dictionary<string, List<Header>> ByName(HeaderList headers)
+    private static Dictionary<string, List<Header>> ByName(IReadOnlyList<Header> headers)
     {
         var byName = new Dictionary<string, List<Header>>(StringComparer.OrdinalIgnoreCase);
         foreach (var header in headers)
@@ -84,7 +84,7 @@ internal static class DkimHeaderCanonicalizer
         return byName;
     }
 
-    private static Header? NthFromBottom(HeaderList headers, string name, int skip)
+    private static Header? NthFromBottom(IReadOnlyList<Header> headers, string name, int skip)
     {
         for (var i = headers.Count - 1; i >= 0; i--)
         {

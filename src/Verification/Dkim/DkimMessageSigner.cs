@@ -80,12 +80,13 @@ public sealed class DkimMessageSigner
     private string Sign(ParsedMessage message)
     {
         var headers = message.Headers;
-        if (!headers.Contains(HeaderId.From))
+        var names = headers.Select(h => h.Field).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        if (!names.Contains("From"))
         {
             throw new FormatException("a message without a From header cannot be DKIM-signed (RFC 6376 5.4)");
         }
 
-        var present = DefaultHeaders.Where(headers.Contains).Select(h => h.ToLowerInvariant()).ToList(); // lower case, as MimeKit's signer writes h=
+        var present = DefaultHeaders.Where(names.Contains).Select(h => h.ToLowerInvariant()).ToList(); // lower case, as MimeKit's signer writes h=
         Span<byte> bodyHash = stackalloc byte[SHA256.HashSizeInBytes];
         DkimBodyHash.Compute(message.Bytes, message.BodyOffset, DkimCanonicalizationAlgorithm.Relaxed, -1, HashAlgorithmName.SHA256, bodyHash);
 

@@ -68,7 +68,7 @@ public sealed class DkimHeaderCanonicalizerTests
         Assert.True(DkimSignatureHeader.TryParse(header.Value, out var sig, out _, out var error), error);
 
         var ours = new ArrayBufferWriter<byte>();
-        DkimHeaderCanonicalizer.Write(ours, block, header, sig!.SignedHeaders, canonicalization);
+        DkimHeaderCanonicalizer.Write(ours, [.. block], header, sig!.SignedHeaders, canonicalization);
 
         Assert.Equal(Encoding.ASCII.GetString(capture.Data.ToArray()), Encoding.ASCII.GetString(ours.WrittenSpan));
     }
