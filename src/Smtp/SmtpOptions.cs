@@ -31,6 +31,25 @@ public sealed class SmtpOptions
     [Range(1024, long.MaxValue)]
     public long MaxMessageSize { get; set; } = 35L * 1024 * 1024;
 
+    /// <summary>
+    /// Largest header section, in octets before the empty line that ends it (a message without one counts whole):
+    /// 552 5.3.4 past it, before anything parses the header. Default 256 KiB, as Exchange's receive connectors and
+    /// Exchange Online. Bounds the time and memory one message's header costs the relay.
+    /// </summary>
+    [Range(1024, long.MaxValue)]
+    public long MaxHeaderSize { get; set; } = 256 * 1024;
+
+    /// <summary>
+    /// Octets of one message held in memory (rounded up to 64 KiB); the rest is written to a file in
+    /// <see cref="SpoolFolder"/> as it arrives and read from there, so a session holds about this much of its message
+    /// whatever the message's size. Default 256 KiB.
+    /// </summary>
+    [Range(0, long.MaxValue)]
+    public long SpoolThreshold { get; set; } = 256 * 1024;
+
+    /// <summary>Folder of the spool files of messages larger than <see cref="SpoolThreshold"/>. Empty: the system's temporary folder (the relay uses its data folder).</summary>
+    public string? SpoolFolder { get; set; }
+
     /// <summary>Recipients per message; the one past it gets 452 4.5.3.</summary>
     [Range(1, 100_000)]
     public int MaxRecipients { get; set; } = 500;

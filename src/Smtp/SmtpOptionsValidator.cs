@@ -9,6 +9,9 @@ namespace SmarthostLab.Smtp;
 /// </summary>
 public sealed class SmtpOptionsValidator : IValidateOptions<SmtpOptions>
 {
+    /// <summary>The largest <see cref="SmtpOptions.MaxHeaderSize"/> accepted (64 MiB).</summary>
+    public const long MaxHeaderSizeLimit = 64L * 1024 * 1024;
+
     /// <inheritdoc />
     public ValidateOptionsResult Validate(string? name, SmtpOptions options)
     {
@@ -26,6 +29,9 @@ public sealed class SmtpOptionsValidator : IValidateOptions<SmtpOptions>
         Positive(options.DataTimeout, nameof(SmtpOptions.DataTimeout));
         Positive(options.RefusedSessionTimeout, nameof(SmtpOptions.RefusedSessionTimeout));
         Range(options.MaxMessageSize, 1024, long.MaxValue, nameof(SmtpOptions.MaxMessageSize));
+        // The relay reads a header section into one array to parse it (above Smtp:MaxMessageSize it is the size limit that applies).
+        Range(options.MaxHeaderSize, 1024, MaxHeaderSizeLimit, nameof(SmtpOptions.MaxHeaderSize));
+        Range(options.SpoolThreshold, 0, long.MaxValue, nameof(SmtpOptions.SpoolThreshold));
         Range(options.MaxRecipients, 1, 100_000, nameof(SmtpOptions.MaxRecipients));
         Range(options.MaxBadCommands, 1, 10_000, nameof(SmtpOptions.MaxBadCommands));
         Range(options.MaxConnections, 1, 1_000_000, nameof(SmtpOptions.MaxConnections));

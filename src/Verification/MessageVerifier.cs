@@ -15,7 +15,7 @@ namespace SmarthostLab.Verification;
 /// Composes SPF (RFC 7208), DKIM (RFC 6376/8463), DMARC (RFC 7489) and the Authentication-Results
 /// header (RFC 8601) for one message. SPF starts at MAIL FROM (<see cref="StartSpf"/>); at end of
 /// data <see cref="VerifyAsync(Stream, SpfChecks, CancellationToken)"/> parses the
-/// message once, runs DKIM key lookups and DMARC discovery concurrently, awaits SPF and evaluates.
+/// message's header section once (or takes it parsed), runs DKIM key lookups and DMARC discovery concurrently, awaits SPF and evaluates.
 /// All waiting is asynchronous; one instance serves all sessions concurrently.
 /// </summary>
 /// <remarks>
@@ -101,8 +101,8 @@ public sealed partial class MessageVerifier
 
     /// <summary>
     /// Verifies a complete message read from a seekable stream (e.g. the relay's pooled buffer) without
-    /// copying it: the message is parsed once and MIME parts refer to the stream, which must stay open until
-    /// the returned task completes. The result carries the parsed <see cref="VerificationResult.Headers"/>.
+    /// copying it: its header section is parsed once (time linear in its size) and the body is read where it lies
+    /// from the stream, which must stay open until the returned task completes.
     /// </summary>
     /// <exception cref="ArgumentException"><paramref name="message"/> cannot seek.</exception>
     public Task<VerificationResult> VerifyAsync(Stream message, SpfChecks spf, CancellationToken cancellationToken = default)
@@ -110,28 +110,34 @@ public sealed partial class MessageVerifier
         ArgumentNullException.ThrowIfNull(message);
         ArgumentNullException.ThrowIfNull(spf);
         if (!message.CanSeek) throw new ArgumentException("The message stream must be seekable.", nameof(message));
-        ParsedMessage? parsed = null;
-        try
-        {
-            parsed = MessageParsing.Parse(message);
-        }
-        catch (FormatException e)
-        {
-            LogUnparseable(_logger, e.Message);
-        }
-        return VerifyParsedAsync(parsed, spf, cancellationToken);
+        return VerifyParsedAsync(MessageParsing.Parse(message), spf, cancellationToken);
     }
 
-    private async Task<VerificationResult> VerifyParsedAsync(ParsedMessage? parsed, SpfChecks spf, CancellationToken cancellationToken)
+    /// <summary>
+    /// Verifies a message whose header section the caller parsed already (the relay parses each message once and may
+    /// add or remove fields, e.g. its own DKIM-Signature): the body is read from <paramref name="message"/> at
+    /// <see cref="HeaderSection.BodyOffset"/>; the stream must stay open until the returned task completes.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="message"/> cannot seek.</exception>
+    public Task<VerificationResult> VerifyAsync(HeaderSection headers, Stream message, SpfChecks spf, CancellationToken cancellationToken = default)
     {
-        using var disposeParsed = parsed; // the header list handed out stays readable
+        ArgumentNullException.ThrowIfNull(headers);
+        ArgumentNullException.ThrowIfNull(message);
+        ArgumentNullException.ThrowIfNull(spf);
+        if (!message.CanSeek) throw new ArgumentException("The message stream must be seekable.", nameof(message));
+        return VerifyParsedAsync(new ParsedMessage(headers, message), spf, cancellationToken);
+    }
+
+    private async Task<VerificationResult> VerifyParsedAsync(ParsedMessage parsed, SpfChecks spf, CancellationToken cancellationToken)
+    {
         IReadOnlyList<DkimVerdict> dkim = [];
         IReadOnlyList<string?> prefixes = [];
         AuthorDomain author;
         DmarcLookup? lookup = null;
-        if (parsed is null)
+        if (!parsed.Section.IsPresent)
         {
-            author = new AuthorDomain(null, "message could not be parsed");
+            LogNoHeaderSection(_logger);
+            author = new AuthorDomain(null, "no header section (the first line is not a header field)");
         }
         else
         {
@@ -147,7 +153,7 @@ public sealed partial class MessageVerifier
         var helo = spf.HeloCheck is null ? null : await spf.HeloCheck.ConfigureAwait(false);
         var dmarc = Dmarc.Evaluate(author, lookup, egress, dkim);
         var header = AuthenticationResultsHeader.Build(AuthServId, egress, client, dkim, prefixes, dmarc);
-        return new VerificationResult(egress, client, helo, dkim, dmarc, AuthServId, header) { Headers = parsed?.Headers };
+        return new VerificationResult(egress, client, helo, dkim, dmarc, AuthServId, header);
     }
 
     /// <summary>
@@ -180,6 +186,6 @@ public sealed partial class MessageVerifier
     [LoggerMessage(EventId = 3101, Level = LogLevel.Error, Message = "SPF evaluation for {Ip} failed unexpectedly")]
     private static partial void LogSpfFault(ILogger logger, string ip, Exception exception);
 
-    [LoggerMessage(EventId = 3102, Level = LogLevel.Information, Message = "Message could not be parsed for verification: {Error}")]
-    private static partial void LogUnparseable(ILogger logger, string error);
+    [LoggerMessage(EventId = 3102, Level = LogLevel.Information, Message = "Message has no header section (its first line is not a header field): no From domain, no DKIM signature")]
+    private static partial void LogNoHeaderSection(ILogger logger);
 }

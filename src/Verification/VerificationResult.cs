@@ -20,9 +20,6 @@ public sealed record VerificationResult(
     string AuthServId,
     string AuthenticationResults)
 {
-    /// <summary>The message's header fields as verification parsed them (null when it could not parse them), so callers need not parse again.</summary>
-    public MimeKit.HeaderList? Headers { get; init; }
-
     /// <summary>The verdict to store and return, with the action the account's policy chose.</summary>
     public Verdict ToVerdict(VerdictAction action) => new(Spf, SpfClient, SpfHelo, Dkim, Dmarc, action);
 

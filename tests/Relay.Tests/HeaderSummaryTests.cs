@@ -26,7 +26,7 @@ public sealed class HeaderSummaryTests
     {
         var headers = HeaderList.Load(new MemoryStream(Encoding.UTF8.GetBytes(Headers)));
 
-        var summary = HeaderSummary.Of(headers);
+        var summary = HeaderSummary.Of([.. headers]);
 
         var expected = string.Concat(headers.Select(h => $"{h.Field}: {h.Value.Trim()}\n"));
         Assert.Equal(expected, summary.Text);

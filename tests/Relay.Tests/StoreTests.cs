@@ -57,14 +57,17 @@ public sealed class StoreTests : IAsyncLifetime
             new Random(n).NextBytes(tail);
             return tail;
         }).ToArray();
-        // Tails held as the session holds a message: pooled 64 KiB segments, so the larger ones span several.
+        // Tails held as the session holds a message: pooled 64 KiB segments, so the larger ones span several, and every
+        // third one past 64 KiB in a spool file.
+        using var spool = new TempFolder();
         var contents = tails.Select((tail, n) =>
         {
-            var content = new MessageContent(long.MaxValue);
+            var content = n % 3 == 0 ? new MessageContent(long.MaxValue, 64 * 1024, spool.Path) : new MessageContent(long.MaxValue);
             Assert.True(content.TryAppend(tail.AsSpan(n % 2)));
             return content;
         }).ToArray();
-        await Task.WhenAll(contents.Select((content, n) => store.AddMessageAsync(Message(n) with { RawTail = content.ToSequence() })));
+        Assert.Contains(contents, c => c.IsSpooled);
+        await Task.WhenAll(contents.Select((content, n) => store.AddMessageAsync(Message(n) with { RawTail = content.OpenRead() })));
         foreach (var content in contents) content.Dispose();
         await store.AddMessageAsync(Message(100));
         for (var n = 0; n < tails.Length; n++)

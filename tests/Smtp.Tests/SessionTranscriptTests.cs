@@ -165,34 +165,113 @@ public sealed class SessionTranscriptTests
     [Fact]
     public async Task Message_size_is_enforced_while_reading_DATA()
     {
-        var options = PipeHarness.DefaultOptions();
-        options.MaxMessageSize = 2048;
-        await using var h = await PipeHarness.StartWithEhloAsync(options);
-        await h.SendAsync("MAIL FROM:<a@a.test>\r\nRCPT TO:<b@b.test>\r\nDATA\r\n");
-        await h.ReadRepliesAsync(3);
-        var body = string.Concat(Enumerable.Repeat(new string('y', 98) + "\r\n", 30));
-        await h.SendAsync(body + ".\r\nNOOP\r\n");
-        Assert.Equal("552 5.3.4 Message size exceeds fixed maximum message size", await h.ReadReplyAsync());
-        Assert.Equal("250 2.0.0 OK", await h.ReadReplyAsync());
-        Assert.Empty(h.Handler.Messages);
-        Assert.Contains(h.Handler.Refusals, r => r is { Stage: "data", Reason: "message-size" });
-        await h.SendAsync("RCPT TO:<b@b.test>\r\n");
-        Assert.StartsWith("503 5.5.1", await h.ReadReplyAsync()); // the transaction ended
+        await using var h = await InDataAsync(o => o.MaxMessageSize = 2048);
+        await h.SendAsync(string.Concat(Enumerable.Repeat(new string('y', 98) + "\r\n", 30)) + ".\r\nNOOP\r\n");
+        await AssertRefusedAndTransactionEndedAsync(h, "552 5.3.4 Message size exceeds fixed maximum message size", "data", "message-size");
     }
 
     [Fact]
     public async Task Message_size_is_enforced_across_BDAT_chunks()
     {
-        var options = PipeHarness.DefaultOptions();
-        options.MaxMessageSize = 2048;
-        await using var h = await PipeHarness.StartWithEhloAsync(options);
-        await h.SendAsync("MAIL FROM:<a@a.test>\r\nRCPT TO:<b@b.test>\r\n");
-        await h.ReadRepliesAsync(2);
+        await using var h = await InTransactionAsync(o => o.MaxMessageSize = 2048);
         await h.SendAsync("BDAT 1500\r\n" + new string('a', 1500) + "BDAT 1000 LAST\r\n" + new string('b', 1000) + "NOOP\r\n");
         Assert.Equal("250 2.0.0 1500 octets received", await h.ReadReplyAsync());
         Assert.Equal("552 5.3.4 Message size exceeds fixed maximum message size", await h.ReadReplyAsync());
         Assert.Equal("250 2.0.0 OK", await h.ReadReplyAsync()); // the chunk was consumed, not read as commands
         Assert.Empty(h.Handler.Messages);
+    }
+
+    [Fact]
+    public async Task A_header_over_MaxHeaderSize_is_refused_after_DATA_and_the_session_goes_on()
+    {
+        await using var h = await InDataAsync(o => o.MaxHeaderSize = 1024);
+        await h.SendAsync("X-Long: x\r\n" + string.Concat(Enumerable.Repeat(" folded line\r\n", 100)) + "\r\nbody\r\n.\r\nNOOP\r\n");
+        await AssertRefusedAndTransactionEndedAsync(h, "552 5.3.4 Message header exceeds Smtp:MaxHeaderSize (1024 octets)", "data", "header-size");
+    }
+
+    [Theory]
+    [InlineData("X-Fill: 4 lines of 256 octets, 1024 in all", true)]
+    [InlineData("no header here, just text", false)]
+    public async Task A_header_of_exactly_MaxHeaderSize_or_none_at_all_passes(string text, bool header)
+    {
+        await using var h = await InDataAsync(o => o.MaxHeaderSize = 1024);
+        var line = text + new string('.', 254 - text.Length) + "\r\n";
+        var message = string.Concat(Enumerable.Repeat(line, header ? 4 : 40)) + "\r\n" + string.Concat(Enumerable.Repeat(new string('b', 98) + "\r\n", 50));
+        await h.SendAsync(message + ".\r\n");
+        Assert.Equal("250 2.0.0 Queued as TEST", await h.ReadReplyAsync());
+    }
+
+    [Fact]
+    public async Task A_header_over_MaxHeaderSize_is_refused_at_the_BDAT_chunk_that_passes_it()
+    {
+        await using var h = await InTransactionAsync(o => o.MaxHeaderSize = 1024);
+        var first = "X-Long: x\r\n" + string.Concat(Enumerable.Repeat(" folded\r\n", 50));
+        var second = string.Concat(Enumerable.Repeat(" folded\r\n", 100));
+        await h.SendAsync($"BDAT {first.Length}\r\n{first}BDAT {second.Length}\r\n{second}BDAT 6 LAST\r\n\r\nbodyNOOP\r\n");
+        Assert.Equal($"250 2.0.0 {first.Length} octets received", await h.ReadReplyAsync());
+        Assert.Equal("552 5.3.4 Message header exceeds Smtp:MaxHeaderSize (1024 octets)", await h.ReadReplyAsync());
+        Assert.StartsWith("503 5.5.1", await h.ReadReplyAsync()); // the transaction ended; the chunk is still consumed
+        Assert.Equal("250 2.0.0 OK", await h.ReadReplyAsync());
+        Assert.Empty(h.Handler.Messages);
+        Assert.Contains(h.Handler.Refusals, r => r is { Stage: "bdat", Reason: "header-size" });
+    }
+
+    [Fact]
+    public async Task A_message_past_the_spool_threshold_reaches_the_handler_whole_over_DATA_and_BDAT()
+    {
+        using var folder = new SmarthostLab.Tests.Support.TempFolder();
+        await using var h = await InDataAsync(o => (o.SpoolThreshold, o.SpoolFolder) = (64 * 1024, folder.Path));
+        var body = "Subject: big\r\n\r\n" + string.Concat(Enumerable.Range(0, 10_000).Select(i => $"line {i:D6} of a message spooled to disk\r\n"));
+        await h.SendAsync(body + ".\r\n");
+        Assert.Equal("250 2.0.0 Queued as TEST", await h.ReadReplyAsync());
+        await h.SendAsync($"MAIL FROM:<a@a.test>\r\nRCPT TO:<b@b.test>\r\nBDAT {body.Length} LAST\r\n{body}");
+        Assert.Equal("250 2.0.0 Queued as TEST", (await h.ReadRepliesAsync(3))[2]);
+
+        Assert.All(h.Handler.Messages, m => Assert.Equal(body, Encoding.ASCII.GetString(m.Content)));
+        Assert.Equal(2, h.Handler.Messages.Count);
+        Assert.Empty(Directory.GetFiles(folder.Path));
+    }
+
+    [Fact]
+    public async Task A_message_that_cannot_be_spooled_gets_452_4_3_1_and_the_session_goes_on()
+    {
+        using var folder = new SmarthostLab.Tests.Support.TempFolder();
+        var file = Path.Combine(folder.Path, "not-a-folder");
+        await File.WriteAllTextAsync(file, "x");
+        await using var h = await InDataAsync(o => (o.SpoolThreshold, o.SpoolFolder) = (0, Path.Combine(file, "spool")));
+        await h.SendAsync(string.Concat(Enumerable.Repeat(new string('y', 98) + "\r\n", 2000)) + ".\r\nNOOP\r\n");
+        await AssertRefusedAndTransactionEndedAsync(h, "452 4.3.1 Insufficient system storage, please try again later", "data", "spool-failure");
+    }
+
+    /// <summary>A session past EHLO, MAIL FROM and RCPT TO, ready for DATA or BDAT.</summary>
+    private static async Task<PipeHarness> InTransactionAsync(Action<SmtpOptions> configure)
+    {
+        var options = PipeHarness.DefaultOptions();
+        configure(options);
+        var h = await PipeHarness.StartWithEhloAsync(options);
+        await h.SendAsync("MAIL FROM:<a@a.test>\r\nRCPT TO:<b@b.test>\r\n");
+        await h.ReadRepliesAsync(2);
+        return h;
+    }
+
+    /// <summary>A session past DATA (354) as well, ready for the message text.</summary>
+    private static async Task<PipeHarness> InDataAsync(Action<SmtpOptions> configure)
+    {
+        var h = await InTransactionAsync(configure);
+        await h.SendAsync("DATA\r\n");
+        await h.ReadReplyAsync();
+        return h;
+    }
+
+    /// <summary>The message (followed by NOOP) got <paramref name="reply"/>, was recorded and stored nowhere, and its transaction ended.</summary>
+    private static async Task AssertRefusedAndTransactionEndedAsync(PipeHarness h, string reply, string stage, string reason)
+    {
+        Assert.Equal(reply, await h.ReadReplyAsync());
+        Assert.Equal("250 2.0.0 OK", await h.ReadReplyAsync());
+        Assert.Empty(h.Handler.Messages);
+        Assert.Contains(h.Handler.Refusals, r => r.Stage == stage && r.Reason == reason);
+        await h.SendAsync("RCPT TO:<b@b.test>\r\n");
+        Assert.StartsWith("503 5.5.1", await h.ReadReplyAsync());
     }
 
     [Fact]

@@ -168,6 +168,5 @@ public sealed class MessageVerifierTests
         Assert.Equal(inMemory.Dmarc.Result, fromStream.Dmarc.Result);
         Assert.Equal(inMemory.Dkim.Select(d => d.Result), fromStream.Dkim.Select(d => d.Result));
         Assert.Equal(kind == "signed" ? DkimResult.Pass : kind == "tampered" ? DkimResult.Fail : (DkimResult?)null, fromStream.Dkim.SingleOrDefault()?.Result);
-        if (kind != "garbage") Assert.Equal("quarterly report", fromStream.Headers![MimeKit.HeaderId.Subject]);
     }
 }

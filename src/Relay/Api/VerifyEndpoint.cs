@@ -40,8 +40,13 @@ public static class VerifyEndpoint
         await http.Request.Body.CopyToAsync(body, cancellationToken).ConfigureAwait(false);
         if (body.Length == 0) return ApiErrors.BadRequest("body: the raw message (message/rfc822) is required");
 
-        var result = await verifier.VerifyAsync(ip, helo, mailFrom,
-            body.GetBuffer().AsMemory(0, (int)body.Length), cancellationToken).ConfigureAwait(false);
+        // As the SMTP session does: a header section over the limit is refused before any field is parsed.
+        body.Position = 0;
+        var maxHeader = smtp.Value.MaxHeaderSize;
+        if (!HeaderSection.TryRead(body, maxHeader, out var headers))
+            return ApiErrors.Error(StatusCodes.Status413PayloadTooLarge, $"the message header is larger than Smtp:MaxHeaderSize ({maxHeader} octets)");
+        var spf = verifier.StartSpf(ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip, helo, mailFrom, cancellationToken);
+        var result = await verifier.VerifyAsync(headers, body, spf, cancellationToken).ConfigureAwait(false);
         return TypedResults.Json(result.ToVerdict(PolicyDecision.Decide(result, policy).Action), RelayJson.Context.Verdict);
     }
 }

@@ -25,7 +25,13 @@ public static class RelayServiceCollectionExtensions
     /// <summary>Registers the relay's services bound to <paramref name="configuration"/>.</summary>
     public static IServiceCollection AddRelay(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<SmtpOptions>().Bind(configuration.GetSection(SmtpOptions.Section)).ValidateOnStart();
+        services.AddOptions<SmtpOptions>().Bind(configuration.GetSection(SmtpOptions.Section))
+            .PostConfigure<IOptions<StoreOptions>>((o, store) =>
+            {
+                // Large messages spool to the data folder (the disk the store writes to), not to /tmp.
+                if (string.IsNullOrWhiteSpace(o.SpoolFolder)) o.SpoolFolder = Path.GetFullPath(Path.Combine(store.Value.DataFolder, "spool"));
+            })
+            .ValidateOnStart();
         services.AddOptions<ApiOptions>().Bind(configuration.GetSection(ApiOptions.Section)).ValidateOnStart();
         services.AddOptions<StoreOptions>().Bind(configuration.GetSection(StoreOptions.Section)).ValidateOnStart();
         services.AddOptions<HostingOptions>().Bind(configuration.GetSection(HostingOptions.Section)).ValidateOnStart();

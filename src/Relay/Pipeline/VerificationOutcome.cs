@@ -12,14 +12,18 @@ public sealed record VerificationOutcome
     /// <summary>The verdict stored with the message, or null.</summary>
     public Verdict? Verdict { get; init; }
 
-    /// <summary>Header lines (each ending in CRLF) prepended above the Received header: Authentication-Results, DKIM-Signature.</summary>
+    /// <summary>Header lines (each ending in CRLF) prepended above the Received header: Authentication-Results.</summary>
     public string PrependHeaders { get; init; } = "";
 
-    /// <summary>When set, replaces the message bytes as sent (e.g. after removing a forged Authentication-Results); the Received and prepended headers still go on top.</summary>
-    public byte[]? RewrittenContent { get; init; }
+    /// <summary>Header lines (each ending in CRLF) stored below the Received header, right above the message: DKIM-Signature.</summary>
+    public string InsertHeaders { get; init; } = "";
 
-    /// <summary>The header fields of the message as sent, when verification parsed them (so they are not parsed again).</summary>
-    public MimeKit.HeaderList? Headers { get; init; }
+    /// <summary>
+    /// When set, the message's header section as stored, in place of the octets sent before its body
+    /// (<see cref="HeaderSection.BodyOffset"/>), e.g. without a forged Authentication-Results; the body follows as
+    /// sent. Never larger than the header section, so a rewrite costs no copy of the message.
+    /// </summary>
+    public byte[]? RewrittenHeaderSection { get; init; }
 
     /// <summary>Store the message flagged as quarantined.</summary>
     public bool Quarantine { get; init; }

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using MimeKit;
@@ -69,25 +68,19 @@ public sealed class VerificationStep : IMessageVerificationStep
             ? transaction.Spf
             : Verifier.StartSpf(context.Session.RemoteIp, context.Session.Helo ?? "", context.Envelope.MailFrom, cancellationToken);
 
-        VerificationResult result;
+        // The message is read where it lies (the session's buffer); its header section was parsed once, and what the
+        // relay changes (a forged Authentication-Results removed, its DKIM-Signature added) changes only that section.
+        await using var message = context.Content.OpenRead();
+        var headers = context.Headers;
         byte[]? rewritten = null;
-        if (!Signers.HasKeys(context.Account.Name)
-            && await VerifyInPlaceAsync(context, spf, cancellationToken).ConfigureAwait(false) is { } inPlace)
+        if (AuthenticationResultsFilter.ClaimsOwn(headers.Headers, Verifier.AuthServId))
         {
-            // The usual case: nothing to sign or remove, the message was verified where it lies (no copy).
-            result = inPlace;
+            rewritten = RemoveForged(context, message, out var kept);
+            headers = headers.WithHeaders(kept);
         }
-        else
-        {
-            // Signing or removing a forged Authentication-Results rewrites the bytes: one contiguous copy.
-            var received = context.Content.ToArray();
-            var content = AuthenticationResultsFilter.RemoveOwn(received, Verifier.AuthServId, out var removed);
-            if (removed > 0) VerificationLog.ForgedRemoved(_logger, context.QueueId, removed, Verifier.AuthServId);
-            var stored = Sign(context, content) is { } signed ? signed : content;
-            result = await Verifier.VerifyAsync(stored, spf, cancellationToken).ConfigureAwait(false);
-            rewritten = AsArray(stored);
-            result = result with { Headers = null }; // they describe the rewritten bytes, not the message as sent
-        }
+        var signature = Sign(context, headers, message);
+        var verified = signature is null ? headers : headers.WithHeaders(Prepend(signature, headers.Headers));
+        var result = await Verifier.VerifyAsync(verified, message, spf, cancellationToken).ConfigureAwait(false);
 
         var decision = PolicyDecision.Decide(result, context.Account.Options.DmarcFailurePolicy);
         var verdict = result.ToVerdict(decision.Action);
@@ -100,40 +93,35 @@ public sealed class VerificationStep : IMessageVerificationStep
         {
             Verdict = verdict,
             PrependHeaders = result.AuthenticationResults,
-            RewrittenContent = rewritten,
-            Headers = result.Headers,
+            InsertHeaders = signature ?? "",
+            RewrittenHeaderSection = rewritten,
             Quarantine = decision.Action == VerdictAction.Quarantine,
         };
     }
 
     /// <summary>
-    /// Verifies the message in the session's pooled buffer; null when it holds an Authentication-Results
-    /// claiming our authserv-id, which must be removed first (RFC 8601 5).
+    /// The header section without Authentication-Results fields claiming our authserv-id (RFC 8601 5): its octets
+    /// (at most <c>Smtp:MaxHeaderSize</c>) and its fields.
     /// </summary>
-    private async Task<VerificationResult?> VerifyInPlaceAsync(MessageVerificationContext context, SpfChecks spf, CancellationToken cancellationToken)
+    private byte[] RemoveForged(MessageVerificationContext context, Stream message, out IReadOnlyList<Header> kept)
     {
-        await using var stream = context.Content.OpenRead();
-        var result = await Verifier.VerifyAsync(stream, spf, cancellationToken).ConfigureAwait(false);
-        return result.Headers is { } headers && AuthenticationResultsFilter.ClaimsOwn(headers, Verifier.AuthServId) ? null : result;
+        var section = new byte[context.Headers.BodyOffset];
+        message.Position = 0;
+        message.ReadExactly(section);
+        var cleaned = AuthenticationResultsFilter.RemoveOwn(section, Verifier.AuthServId, out var removed);
+        if (removed > 0) VerificationLog.ForgedRemoved(_logger, context.QueueId, removed, Verifier.AuthServId);
+        kept = AuthenticationResultsFilter.WithoutOwn(context.Headers.Headers, Verifier.AuthServId);
+        return cleaned.ToArray();
     }
 
-    private byte[]? Sign(MessageVerificationContext context, ReadOnlyMemory<byte> content)
+    /// <summary>The DKIM-Signature field (ending in CRLF) of the account's key for the From domain, or null.</summary>
+    private string? Sign(MessageVerificationContext context, HeaderSection headers, Stream message)
     {
         if (!Signers.HasKeys(context.Account.Name)) return null;
-        string? fromDomain;
+        if (Signers.Find(context.Account.Name, AuthorDomain.From(headers.Headers).Domain) is not { } signer) return null;
         try
         {
-            using var stream = Open(content);
-            fromDomain = AuthorDomain.From(new MimeParser(stream, MimeFormat.Entity).ParseHeaders()).Domain;
-        }
-        catch (FormatException)
-        {
-            return null; // no header section: nothing to sign for; verification reports it.
-        }
-        if (Signers.Find(context.Account.Name, fromDomain) is not { } signer) return null;
-        try
-        {
-            return signer.SignAndPrepend(content);
+            return signer.Sign(headers, message);
         }
         catch (FormatException exception)
         {
@@ -142,14 +130,7 @@ public sealed class VerificationStep : IMessageVerificationStep
         }
     }
 
-    /// <summary>The array behind <paramref name="memory"/> when it spans all of one (always, here), else a copy.</summary>
-    private static byte[] AsArray(ReadOnlyMemory<byte> memory) =>
-        MemoryMarshal.TryGetArray(memory, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length
-            ? segment.Array
-            : memory.ToArray();
-
-    private static MemoryStream Open(ReadOnlyMemory<byte> memory) =>
-        MemoryMarshal.TryGetArray(memory, out var segment)
-            ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
-            : new MemoryStream(memory.ToArray(), writable: false);
+    /// <summary>The fields as stored: <paramref name="field"/> (one whole field, CRLF included) above <paramref name="headers"/>.</summary>
+    private static Header[] Prepend(string field, IReadOnlyList<Header> headers) =>
+        [HeaderSection.Parse(Encoding.ASCII.GetBytes(field)).Headers[0], .. headers];
 }

@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Text;
 using MimeKit;
-using SmarthostLab.Smtp.Session;
 
 namespace SmarthostLab.Relay.Session;
 
@@ -14,21 +13,23 @@ public sealed record HeaderSummary(string? Subject, string? MessageId, string? F
 {
     private const int MaxText = 64 * 1024;
 
-    /// <summary>Parses only the header block of <paramref name="content"/> (MimeKit HeaderList).</summary>
-    /// <exception cref="ParseException">The header block is malformed beyond recovery.</exception>
-    public static HeaderSummary Parse(MessageContent content)
-    {
-        ArgumentNullException.ThrowIfNull(content);
-        using var stream = content.OpenRead();
-        return Of(HeaderList.Load(ParserOptions.Default, stream));
-    }
-
-    /// <summary>The summary of header fields already parsed (e.g. by verification).</summary>
-    public static HeaderSummary Of(HeaderList headers)
+    /// <summary>The summary of header fields parsed once for the message (see <c>HeaderSection</c>).</summary>
+    public static HeaderSummary Of(IReadOnlyList<Header> headers)
     {
         ArgumentNullException.ThrowIfNull(headers);
         var capacity = 0;
-        foreach (var header in headers) capacity += header.Field.Length + header.RawValue.Length + 3;
+        Header? subject = null, messageId = null, from = null;
+        foreach (var header in headers)
+        {
+            capacity += header.Field.Length + header.RawValue.Length + 3;
+            // The first of each, as MimeKit's HeaderList answers headers[id].
+            switch (header.Id)
+            {
+                case HeaderId.Subject: subject ??= header; break;
+                case HeaderId.MessageId: messageId ??= header; break;
+                case HeaderId.From: from ??= header; break;
+            }
+        }
         var text = new StringBuilder(Math.Min(capacity, MaxText + 1024));
         foreach (var header in headers)
         {
@@ -37,11 +38,7 @@ public sealed record HeaderSummary(string? Subject, string? MessageId, string? F
             AppendValue(text, header);
             text.Append('\n');
         }
-        return new HeaderSummary(
-            headers[HeaderId.Subject]?.Trim(),
-            headers[HeaderId.MessageId]?.Trim(),
-            headers[HeaderId.From]?.Trim(),
-            text.ToString());
+        return new HeaderSummary(subject?.Value.Trim(), messageId?.Value.Trim(), from?.Value.Trim(), text.ToString());
     }
 
     /// <summary>

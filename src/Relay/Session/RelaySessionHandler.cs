@@ -2,14 +2,15 @@ using System.Buffers;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using MimeKit;
 using SmarthostLab.Relay.Admission;
 using SmarthostLab.Relay.Configuration;
 using SmarthostLab.Relay.Delivery;
 using SmarthostLab.Relay.Pipeline;
 using SmarthostLab.Relay.Storage;
+using SmarthostLab.Smtp;
 using SmarthostLab.Smtp.Protocol;
 using SmarthostLab.Smtp.Session;
+using SmarthostLab.Verification;
 
 namespace SmarthostLab.Relay.Session;
 
@@ -31,6 +32,7 @@ public sealed class RelaySessionHandler : ISmtpSessionHandler
     private readonly ILogger<RelaySessionHandler> _logger;
     private readonly DeliveryRouter _router;
     private readonly string _hostName;
+    private readonly long _maxHeaderSize;
 
     /// <summary>Creates the handler.</summary>
     public RelaySessionHandler(
@@ -41,8 +43,10 @@ public sealed class RelaySessionHandler : ISmtpSessionHandler
         IMessageVerificationStep verification,
         TimeProvider time,
         ILogger<RelaySessionHandler> logger,
-        DeliveryRouter router)
+        DeliveryRouter router,
+        IOptions<SmtpOptions> smtp)
     {
+        _maxHeaderSize = smtp.Value.MaxHeaderSize;
         _router = router;
         _accounts = accounts;
         _admission = admission.Value;
@@ -110,32 +114,44 @@ public sealed class RelaySessionHandler : ISmtpSessionHandler
         }
         var now = _time.GetUtcNow();
         var queueId = QueueId.New(now);
+
+        // The header section is parsed here, once, for everything that reads it (summary, signing, verification).
+        // The SMTP layer has refused a section over Smtp:MaxHeaderSize already; a handler must not rely on it.
+        HeaderSection section;
+        await using (var stream = content.OpenRead())
+        {
+            if (!HeaderSection.TryRead(stream, _maxHeaderSize, out section))
+            {
+                var tooBig = SmtpReplies.HeaderTooBig(_maxHeaderSize);
+                Record(session, "data", tooBig, "header-size");
+                return tooBig;
+            }
+        }
         var outcome = await _verification.OnMessageAsync(
-            new MessageVerificationContext(session, envelope, content, account, queueId, _hostName), cancellationToken).ConfigureAwait(false);
+            new MessageVerificationContext(session, envelope, content, section, account, queueId, _hostName), cancellationToken).ConfigureAwait(false);
         if (outcome.Reject is { } reject)
         {
             Record(session, "policy", reject, outcome.RejectReason ?? "policy");
             return reject;
         }
+        var headers = HeaderSummary.Of(section.Headers);
 
-        HeaderSummary headers;
-        try
-        {
-            headers = outcome.Headers is { } parsed ? HeaderSummary.Of(parsed) : HeaderSummary.Parse(content);
-        }
-        catch (ParseException exception)
-        {
-            SessionLog.HeaderParseFailed(_logger, queueId, exception);
-            headers = new HeaderSummary(null, null, null, "");
-        }
-
-        // No whole-message copy: the store writes the prepended headers, then the message where it lies (the
-        // session's pooled buffer, valid until this method returns) or the verification step's rewritten bytes.
+        // No whole-message copy: the store writes the relay's headers (and a rewritten header section), then the message
+        // where it lies (the session's buffer, valid until this method returns). A message without a header section gets
+        // the empty line that ends the relay's headers, so all of it stays body, as it was sent.
         var received = ReceivedHeader.Format(session, envelope, _hostName, queueId, now);
-        var raw = new byte[Encoding.UTF8.GetByteCount(outcome.PrependHeaders) + Encoding.UTF8.GetByteCount(received)];
+        var rewritten = outcome.RewrittenHeaderSection ?? [];
+        var separator = section.IsPresent ? ""u8 : "\r\n"u8;
+        var raw = new byte[Encoding.UTF8.GetByteCount(outcome.PrependHeaders) + Encoding.UTF8.GetByteCount(received)
+            + Encoding.ASCII.GetByteCount(outcome.InsertHeaders) + rewritten.Length + separator.Length];
         var written = Encoding.UTF8.GetBytes(outcome.PrependHeaders, raw);
-        Encoding.UTF8.GetBytes(received, raw.AsSpan(written));
-        var tail = outcome.RewrittenContent is { } rewritten ? new ReadOnlySequence<byte>(rewritten) : content.ToSequence();
+        written += Encoding.UTF8.GetBytes(received, raw.AsSpan(written));
+        written += Encoding.ASCII.GetBytes(outcome.InsertHeaders, raw.AsSpan(written));
+        rewritten.CopyTo(raw.AsSpan(written));
+        separator.CopyTo(raw.AsSpan(written + rewritten.Length));
+        await using var tail = content.OpenRead();
+        if (outcome.RewrittenHeaderSection is not null) tail.Position = section.BodyOffset;
+        section = null!; // the parsed fields need not stay alive while the store commits
 
         var verdict = outcome.Verdict;
         var metadata = new StoredMessage
@@ -150,7 +166,7 @@ public sealed class RelaySessionHandler : ISmtpSessionHandler
             MailFromParameters = string.Join(' ', envelope.MailFromParameters.Select(p => p.Value is null ? p.Key : $"{p.Key}={p.Value}")),
             Recipients = [.. envelope.Recipients],
             RecipientParameters = [.. envelope.Recipients.Select((_, i) => envelope.ParametersOf(i))],
-            Size = raw.LongLength + tail.Length,
+            Size = raw.LongLength + tail.Length - tail.Position,
             ReceivedAt = now,
             Subject = headers.Subject,
             MessageId = headers.MessageId,

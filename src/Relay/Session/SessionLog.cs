@@ -14,9 +14,6 @@ internal static partial class SessionLog
     [LoggerMessage(1202, LogLevel.Error, "Could not store {QueueId} from {ClientIp}; answered 451")]
     public static partial void StoreFailed(ILogger logger, string queueId, string clientIp, Exception exception);
 
-    [LoggerMessage(1203, LogLevel.Warning, "Header parse of {QueueId} failed; stored without subject/Message-ID/From")]
-    public static partial void HeaderParseFailed(ILogger logger, string queueId, Exception exception);
-
     [LoggerMessage(1204, LogLevel.Information, "Refused {ClientIp} {Count} times in one session; its further refusals are recorded but not logged")]
     public static partial void RefusalsNoLongerLogged(ILogger logger, string clientIp, int count);
 }

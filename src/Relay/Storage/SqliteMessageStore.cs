@@ -431,6 +431,7 @@ public sealed partial class SqliteMessageStore : IMessageStore, IAsyncDisposable
         private const int InitialBuffer = 16 * 1024;
         private const int MaxKeptBuffer = 1024 * 1024;
         private byte[] _utf8 = new byte[InitialBuffer];
+        private readonly byte[] _blobBuffer = new byte[64 * 1024];
 
         public MessageInsert(SqliteConnection connection)
         {
@@ -486,7 +487,7 @@ public sealed partial class SqliteMessageStore : IMessageStore, IAsyncDisposable
             try
             {
                 Check(raw.sqlite3_bind_int64(c, 1, seq));
-                if (tail.IsEmpty)
+                if (tail is null)
                 {
                     // An empty span would bind NULL; the zeroblob arm then stores the same empty value.
                     Check(raw.sqlite3_bind_blob(c, 2, message.Raw));
@@ -506,7 +507,11 @@ public sealed partial class SqliteMessageStore : IMessageStore, IAsyncDisposable
                 raw.sqlite3_clear_bindings(c); // SQLite would keep its copy of the message until the next one
             }
 
-            if (!tail.IsEmpty) WriteBlob(seq, message.Raw, tail);
+            if (tail is not null)
+            {
+                tail.Position = message.RawTailStart;
+                WriteBlob(seq, message.Raw, tail);
+            }
             foreach (var job in message.Outbound) InsertDeliveries(seq, job);
             if (_utf8.Length > MaxKeptBuffer) _utf8 = new byte[InitialBuffer]; // one huge header need not stay allocated
         }
@@ -543,7 +548,7 @@ public sealed partial class SqliteMessageStore : IMessageStore, IAsyncDisposable
             _delivery.Dispose();
         }
 
-        private void WriteBlob(long seq, byte[] head, System.Buffers.ReadOnlySequence<byte> tail)
+        private void WriteBlob(long seq, byte[] head, Stream tail)
         {
             Check(raw.sqlite3_blob_open(_db, utf8z.FromSpan("main\0"u8), utf8z.FromSpan("message_content\0"u8), utf8z.FromSpan("raw\0"u8), seq, 1, out var blob));
             using (blob)
@@ -551,10 +556,12 @@ public sealed partial class SqliteMessageStore : IMessageStore, IAsyncDisposable
                 var offset = 0;
                 Check(raw.sqlite3_blob_write(blob, head, offset));
                 offset += head.Length;
-                foreach (var part in tail)
+                // The tail in pieces of one reused buffer: a message spooled to disk is never whole in memory.
+                int read;
+                while ((read = tail.Read(_blobBuffer)) > 0)
                 {
-                    Check(raw.sqlite3_blob_write(blob, part.Span, offset));
-                    offset += part.Length;
+                    Check(raw.sqlite3_blob_write(blob, _blobBuffer.AsSpan(0, read), offset));
+                    offset += read;
                 }
                 Check(raw.sqlite3_blob_close(blob));
             }

@@ -70,6 +70,10 @@ public static class SmtpReplies
     public static SmtpReply TooManyConnections(string host) => new(421, "4.7.0", $"{host} too many connections, try again later");
     /// <summary>421 4.7.0 per-IP connection limit.</summary>
     public static SmtpReply TooManyConnectionsFrom(string host, string ip) => new(421, "4.7.0", $"{host} too many connections from {ip}, try again later");
+    /// <summary>552 5.3.4: the header section passed Smtp:MaxHeaderSize (RFC 3463 5.3.4, as Exchange answers its MaxHeaderSize).</summary>
+    public static SmtpReply HeaderTooBig(long maxHeaderSize) => new(552, "5.3.4", $"Message header exceeds Smtp:MaxHeaderSize ({maxHeaderSize} octets)");
+    /// <summary>452 4.3.1: the message could not be written to the spool (RFC 3463 4.3.1 mail system full).</summary>
+    public static readonly SmtpReply SpoolFailed = new(452, "4.3.1", "Insufficient system storage, please try again later");
     /// <summary>421 4.3.0 greeting when the handler failed at connect.</summary>
     public static SmtpReply ConnectFailure(string host) => new(421, "4.3.0", $"{host} temporary server error, closing connection");
 }

@@ -56,4 +56,7 @@ internal static partial class SmtpLog
 
     [LoggerMessage(1017, LogLevel.Debug, "SMTP session {SessionId}: refused, and {Budget} refused sessions are open (Smtp:MaxRefusedConnections): closed at once")]
     public static partial void RefusedBudgetFull(ILogger logger, string sessionId, int budget);
+
+    [LoggerMessage(1018, LogLevel.Error, "SMTP session {SessionId}: the message could not be spooled to disk; answered 452 4.3.1")]
+    public static partial void SpoolFailed(ILogger logger, string sessionId, Exception exception);
 }

@@ -13,7 +13,7 @@ public sealed partial class SmtpSession
     private async ValueTask<bool> ReceiveDataAsync()
     {
         Reply(SmtpReplies.StartMailInput);
-        var content = _content ??= new MessageContent(_options.MaxMessageSize);
+        var content = Content();
         content.Clear();
         var decoder = _decoder ??= new SmtpDataDecoder(_options.BareLineFeed);
         decoder.Reset();
@@ -39,6 +39,12 @@ public sealed partial class SmtpSession
         if (decoder.FailureReply is { } failure)
         {
             Refuse("data", failure, decoder.FailureReason!);
+            ResetTransaction();
+            return true;
+        }
+        if (ContentRefusal(content) is { } refused)
+        {
+            Refuse("data", refused.Reply, refused.Reason);
             ResetTransaction();
             return true;
         }
@@ -71,7 +77,7 @@ public sealed partial class SmtpSession
             refusal = SmtpReplies.BadSequence;
             reason = "bad-sequence";
         }
-        var content = _content ??= new MessageContent(_options.MaxMessageSize);
+        var content = Content();
         if (refusal is null)
         {
             if (_state != SmtpState.Chunking) content.Clear();
@@ -97,7 +103,16 @@ public sealed partial class SmtpSession
             }
             var take = Math.Min(remaining, buffer.Length);
             var chunk = buffer.Slice(0, take);
-            if (refusal is null) content.TryAppend(chunk);
+            if (refusal is null)
+            {
+                content.TryAppend(chunk);
+                if (ContentRefusal(content) is { } refused)
+                {
+                    // Refused at the chunk that passes the limit (or could not be spooled); the rest of it is read and dropped.
+                    (refusal, reason) = refused;
+                    content.Clear();
+                }
+            }
             remaining -= take;
             _metrics.BytesReceived(take);
             Advance(buffer, chunk.End, needMore: take == buffer.Length && remaining > 0);
@@ -125,6 +140,22 @@ public sealed partial class SmtpSession
         }
         await DeliverAsync(content).ConfigureAwait(false);
         return true;
+    }
+
+    /// <summary>The session's message buffer: up to Smtp:SpoolThreshold octets in memory, the rest in a spool file.</summary>
+    private MessageContent Content() => _content ??= new MessageContent(_options.MaxMessageSize, _options.SpoolThreshold,
+        string.IsNullOrEmpty(_options.SpoolFolder) ? Path.GetTempPath() : _options.SpoolFolder);
+
+    /// <summary>
+    /// A refusal of the content received so far: 552 5.3.4 for a header section over <see cref="SmtpOptions.MaxHeaderSize"/>,
+    /// 452 4.3.1 when the message could not be written to its spool file (logged); else null.
+    /// </summary>
+    private (SmtpReply Reply, string Reason)? ContentRefusal(MessageContent content)
+    {
+        if (content.HeaderSectionLength > _options.MaxHeaderSize) return (SmtpReplies.HeaderTooBig(_options.MaxHeaderSize), "header-size");
+        if (content.SpoolFailure is not { } failure) return null;
+        SmtpLog.SpoolFailed(_logger, _context.Id, failure);
+        return (SmtpReplies.SpoolFailed, "spool-failure");
     }
 
     /// <summary>Hands the whole message to the handler and sends its reply; the transaction ends either way.</summary>

@@ -65,16 +65,27 @@ public static class AuthenticationResultsFilter
     }
 
     /// <summary>True when <paramref name="headers"/> hold an Authentication-Results field naming <paramref name="authServId"/> (one <see cref="RemoveOwn"/> would remove).</summary>
-    public static bool ClaimsOwn(MimeKit.HeaderList headers, string authServId)
+    public static bool ClaimsOwn(IEnumerable<MimeKit.Header> headers, string authServId)
     {
         ArgumentNullException.ThrowIfNull(headers);
         ArgumentException.ThrowIfNullOrWhiteSpace(authServId);
         foreach (var header in headers)
         {
-            if (header.Id == MimeKit.HeaderId.AuthenticationResults && ValueClaims(header.RawValue, authServId)) return true;
+            if (IsOwn(header, authServId)) return true;
         }
         return false;
     }
+
+    /// <summary>The fields of <paramref name="headers"/> but the Authentication-Results naming <paramref name="authServId"/> (those <see cref="RemoveOwn"/> removes).</summary>
+    public static IReadOnlyList<MimeKit.Header> WithoutOwn(IEnumerable<MimeKit.Header> headers, string authServId)
+    {
+        ArgumentNullException.ThrowIfNull(headers);
+        ArgumentException.ThrowIfNullOrWhiteSpace(authServId);
+        return [.. headers.Where(h => !IsOwn(h, authServId))];
+    }
+
+    private static bool IsOwn(MimeKit.Header header, string authServId) =>
+        header.Id == MimeKit.HeaderId.AuthenticationResults && ValueClaims(header.RawValue, authServId);
 
     /// <summary>True when a raw field (name, colon, value, folding) is an Authentication-Results naming <paramref name="authServId"/>.</summary>
     internal static bool Claims(ReadOnlySpan<byte> field, string authServId)

@@ -2,26 +2,18 @@ using System.Buffers;
 using System.Security.Cryptography;
 using MimeKit;
 using MimeKit.Cryptography;
-using Org.BouncyCastle.Crypto;
+using Org.BouncyCastle.Crypto.Parameters;
+using Org.BouncyCastle.Math.EC.Rfc8032;
 
 namespace SmarthostLab.Verification.Dkim;
 
 /// <summary>
-/// MimeKit's DKIM canonicalization and signature checks (RFC 6376 3.4, 3.7), split so the body hash
-/// and the header signature report separately. Keys come from our own DNS path, so the locator is unused.
-/// Stateless apart from the enabled algorithms; safe to share.
+/// The DKIM checks (RFC 6376 3.7; RFC 8463 for Ed25519), split so the body hash and the header signature report
+/// separately: the body hashed from the bytes (<see cref="DkimBodyHash"/>), the header hash input from
+/// <see cref="DkimHeaderCanonicalizer"/>, RSA through the platform and Ed25519 through BouncyCastle. Stateless.
 /// </summary>
-internal sealed class DkimCrypto : DkimVerifierBase
+internal static class DkimCrypto
 {
-    public DkimCrypto()
-        : base(NoLocator.Instance)
-    {
-        Enable(DkimSignatureAlgorithm.RsaSha1);
-        Enable(DkimSignatureAlgorithm.RsaSha256);
-        Enable(DkimSignatureAlgorithm.Ed25519Sha256);
-        MinimumRsaKeyLength = 512;
-    }
-
     /// <summary>True when the canonical body (its first l= octets when the signature has l=) hashes to bh=.</summary>
     /// <exception cref="FormatException">bh= is not base64.</exception>
     public static bool CheckBodyHash(ParsedMessage message, DkimSignatureHeader sig)
@@ -42,49 +34,37 @@ internal sealed class DkimCrypto : DkimVerifierBase
     }
 
     /// <summary>
-    /// True when b= verifies over the signed headers and the signature header itself. RSA goes
-    /// through the platform RSA (MimeKit's verify context is internal, so the header hash input
-    /// comes from <see cref="DkimHeaderCanonicalizer"/>); Ed25519 through MimeKit and BouncyCastle.
+    /// True when b= verifies over the signed headers and the signature header itself: the RFC 6376 3.7 hash of
+    /// the header input, then RSASSA-PKCS1-v1_5 with the platform RSA, or Ed25519 over the SHA-256 hash (RFC 8463 3).
     /// </summary>
     /// <exception cref="FormatException">b= is not base64.</exception>
-    public bool CheckSignature(ParsedMessage message, Header header, DkimSignatureHeader sig, DkimKeyRecord key)
-    {
-        if (sig.Algorithm is DkimSignatureAlgorithm.RsaSha256 or DkimSignatureAlgorithm.RsaSha1 && key.PlatformRsa is { } rsa)
-        {
-            return CheckRsaSignature(message.Headers, header, sig, rsa);
-        }
-
-        // MimeKit verifies against its own parse of the message: hand it that parse's copy of the field.
-        var full = message.Message;
-        var same = full.Headers.First(h => h.Id == HeaderId.DkimSignature && h.RawValue.AsSpan().SequenceEqual(header.RawValue));
-        return VerifySignature(MessageParsing.CrlfFormat, full, same, sig.Algorithm, key.PublicKey!, sig.SignedHeaders, sig.HeaderCanonicalization, sig.Signature);
-    }
-
-    /// <summary>RFC 6376 3.7 hash of the header input, then RSASSA-PKCS1-v1_5 verification with the platform RSA.</summary>
-    internal static bool CheckRsaSignature(HeaderList headers, Header header, DkimSignatureHeader sig, PlatformRsaKey key)
+    /// <exception cref="InvalidOperationException">The key cannot check this algorithm (the caller compares k= and a= first).</exception>
+    public static bool CheckSignature(IReadOnlyList<Header> headers, Header header, DkimSignatureHeader sig, DkimKeyRecord key)
     {
         var signature = Convert.FromBase64String(sig.Signature);
-        var input = new ArrayBufferWriter<byte>(1024);
-        DkimHeaderCanonicalizer.Write(input, headers, header, sig.SignedHeaders, sig.HeaderCanonicalization);
         Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
-        if (sig.Algorithm == DkimSignatureAlgorithm.RsaSha1)
+        var length = HeaderHash(headers, header, sig, hash);
+        return sig.Algorithm switch
         {
-            var length = SHA1.HashData(input.WrittenSpan, hash);
-            return key.VerifyHash(hash[..length], signature, HashAlgorithmName.SHA1);
-        }
-
-        SHA256.HashData(input.WrittenSpan, hash);
-        return key.VerifyHash(hash, signature, HashAlgorithmName.SHA256);
+            DkimSignatureAlgorithm.Ed25519Sha256 when key.PublicKey is Ed25519PublicKeyParameters ed =>
+                signature.Length == Ed25519.SignatureSize && ed.Verify(Ed25519.Algorithm.Ed25519, null, hash.ToArray(), 0, length, signature, 0),
+            DkimSignatureAlgorithm.RsaSha1 when key.PlatformRsa is { } rsa => rsa.VerifyHash(hash[..length], signature, HashAlgorithmName.SHA1),
+            DkimSignatureAlgorithm.RsaSha256 when key.PlatformRsa is { } rsa => rsa.VerifyHash(hash[..length], signature, HashAlgorithmName.SHA256),
+            _ => throw new InvalidOperationException($"no {sig.AlgorithmText} key"),
+        };
     }
 
-    private sealed class NoLocator : DkimPublicKeyLocatorBase
+    /// <summary>The hash (SHA-1 for rsa-sha1, else SHA-256) of the header input of <paramref name="header"/> over <paramref name="headers"/>; returns its length.</summary>
+    internal static int HeaderHash(IReadOnlyList<Header> headers, Header header, DkimSignatureHeader sig, Span<byte> destination) =>
+        HeaderHash(headers, header, sig.SignedHeaders, sig.HeaderCanonicalization,
+            sig.Algorithm == DkimSignatureAlgorithm.RsaSha1 ? HashAlgorithmName.SHA1 : HashAlgorithmName.SHA256, destination);
+
+    /// <summary>The hash of the header input (RFC 6376 3.7 steps 2 and 3) for signing or verifying; returns its length.</summary>
+    internal static int HeaderHash(IReadOnlyList<Header> headers, Header header, IReadOnlyList<string> signedHeaders, DkimCanonicalizationAlgorithm canonicalization,
+        HashAlgorithmName algorithm, Span<byte> destination)
     {
-        public static readonly NoLocator Instance = new();
-
-        public override AsymmetricKeyParameter LocatePublicKey(string methods, string domain, string selector, CancellationToken cancellationToken = default) =>
-            throw new NotSupportedException("Keys are located through IDnsResolver.");
-
-        public override Task<AsymmetricKeyParameter> LocatePublicKeyAsync(string methods, string domain, string selector, CancellationToken cancellationToken = default) =>
-            throw new NotSupportedException("Keys are located through IDnsResolver.");
+        var input = new ArrayBufferWriter<byte>(1024);
+        DkimHeaderCanonicalizer.Write(input, headers, header, signedHeaders, canonicalization);
+        return algorithm == HashAlgorithmName.SHA1 ? SHA1.HashData(input.WrittenSpan, destination) : SHA256.HashData(input.WrittenSpan, destination);
     }
 }

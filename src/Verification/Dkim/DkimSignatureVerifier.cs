@@ -31,7 +31,6 @@ public sealed class DkimSignatureVerifier
 
     private readonly DkimKeyLookup _keys;
     private readonly TimeProvider _time;
-    private readonly DkimCrypto _crypto = new();
 
     /// <summary>Creates a verifier.</summary>
     /// <param name="dns">Where keys come from.</param>
@@ -46,7 +45,7 @@ public sealed class DkimSignatureVerifier
     /// <summary>Verifies a raw message (parsed with MimeKit, CRLF or LF line ends).</summary>
     public async Task<IReadOnlyList<DkimVerdict>> VerifyAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken = default)
     {
-        using var parsed = MessageParsing.Parse(message);
+        var parsed = MessageParsing.Parse(message);
         return (await VerifyWithPrefixesAsync(parsed, cancellationToken).ConfigureAwait(false)).Verdicts;
     }
 
@@ -57,7 +56,7 @@ public sealed class DkimSignatureVerifier
     public async Task<IReadOnlyList<DkimVerdict>> VerifyAsync(MimeMessage message, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(message);
-        using var parsed = MessageParsing.Serialize(message);
+        var parsed = MessageParsing.Serialize(message);
         return (await VerifyWithPrefixesAsync(parsed, cancellationToken).ConfigureAwait(false)).Verdicts;
     }
 
@@ -168,7 +167,7 @@ public sealed class DkimSignatureVerifier
                 return Verdict(sig, DkimResult.Fail, "body hash mismatch");
             }
 
-            return _crypto.CheckSignature(message, header, sig, key)
+            return DkimCrypto.CheckSignature(message.Headers, header, sig, key)
                 ? Verdict(sig, DkimResult.Pass, null)
                 : Verdict(sig, DkimResult.Fail, "signature did not verify");
         }

@@ -22,7 +22,7 @@ public sealed record AuthorDomain(string? Domain, string? Error)
     }
 
     /// <summary>Extracts the From domain from a parsed header section.</summary>
-    public static AuthorDomain From(HeaderList headers)
+    public static AuthorDomain From(IEnumerable<Header> headers)
     {
         ArgumentNullException.ThrowIfNull(headers);
         var froms = headers.Where(h => h.Id == HeaderId.From).ToList();
