@@ -37,6 +37,9 @@ public sealed class StoreTests : IAsyncLifetime
         },
         "0123456789"u8.ToArray(), "S: 220\r\n", $"Subject: message {n}\nX-Token: tok{n}\n");
 
+    /// <summary><see cref="Message"/> with a probe-style token (<c>shl-NNNNNN-a1b2c3d4</c>) in a header of its own.</summary>
+    private static NewMessage Tokened(int n) => Message(n) with { HeaderText = $"Subject: message {n}\nX-Probe-Token: shl-{n:D6}-a1b2c3d4\n" };
+
     [Fact]
     public async Task Concurrent_writes_commit_in_batches_and_all_complete()
     {
@@ -212,11 +215,70 @@ public sealed class StoreTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_duplicate_id_fails_only_its_own_write()
+    public async Task A_token_search_reads_the_index_candidates_by_key_and_finds_what_LIKE_finds()
     {
         var store = await OpenAsync();
-        await store.AddMessageAsync(Message(1));
-        var results = await Task.WhenAll(new[] { Message(1), Message(2), Message(3) }.Select(async m =>
+        await Task.WhenAll(Enumerable.Range(0, 150).Select(n => store.AddMessageAsync(Tokened(n))));
+        Assert.Contains("SCAN messages", await store.ExplainFindAsync(new MessageQuery { Token = "shl-000042-a1b2" })); // asks for the index
+        await Task.WhenAll(Enumerable.Range(150, 150).Select(n => store.AddMessageAsync(Tokened(n))));
+        await store.TokenIndexLoaded;
+
+        var plan = await store.ExplainFindAsync(new MessageQuery { Token = "shl-000042-a1b2" });
+        Assert.Contains("SEARCH messages USING INTEGER PRIMARY KEY (rowid=?)", plan);
+        Assert.DoesNotContain(plan, step => step.StartsWith("SCAN messages", StringComparison.Ordinal));
+        Assert.Equal("ID000042", (await store.FindMessageAsync(new MessageQuery { Token = "SHL-000042-A1B2" }))!.Id);
+        Assert.Equal(["ID000109", "ID000108"], (await store.QueryMessagesAsync(new MessageQuery { Token = "shl-00010", Limit = 2 })).Messages.Select(m => m.Id));
+        Assert.Equal(10, (await store.QueryMessagesAsync(new MessageQuery { Token = "shl-00010" })).Total);
+        Assert.Null(await store.FindMessageAsync(new MessageQuery { Token = "shl-000300-a1b2" }));
+        Assert.Equal(300, (await store.QueryMessagesAsync(new MessageQuery { Token = "-a1b2c3d4" })).Total);
+        // Under 8 characters a token has no window of trigrams to look up: LIKE scans every row.
+        Assert.Contains("SCAN messages", await store.ExplainFindAsync(new MessageQuery { Token = "42-a1b2" }));
+        Assert.Equal(3, (await store.QueryMessagesAsync(new MessageQuery { Token = "42-A1B2" })).Total);
+        // Given ids, the rows are read by id.
+        Assert.Contains("SEARCH messages USING INDEX sqlite_autoindex_messages_1 (id=?)", await store.ExplainFindAsync(new MessageQuery { Token = "shl-000042-a1b2" }, ["ID000042"]));
+    }
+
+    [Fact]
+    public async Task The_token_index_costs_nothing_until_a_search_asks_for_it_then_covers_every_message()
+    {
+        var store = await OpenAsync();
+        await Task.WhenAll(Enumerable.Range(0, 100).Select(n => store.AddMessageAsync(Tokened(n))));
+        Assert.Equal(0, store.TokenIndexEntries);
+        Assert.Equal("ID000007", (await store.FindMessageAsync(new MessageQuery { Token = "shl-000007-a1b2" }))!.Id); // a scan
+        await Task.WhenAll(Enumerable.Range(100, 100).Select(n => store.AddMessageAsync(Tokened(n))));
+        await store.TokenIndexLoaded;
+        Assert.Equal(200, store.TokenIndexEntries);
+
+        // The writer added the rows stored since the search asked; the load the 100 before (and perhaps some of those).
+        foreach (var n in new[] { 0, 7, 99, 100, 150, 199 })
+            Assert.Equal($"ID{n:D6}", (await store.FindMessageAsync(new MessageQuery { Token = $"shl-{n:D6}-a1b2" }))!.Id);
+        Assert.Null(await store.FindMessageAsync(new MessageQuery { Token = "shl-000200-a1b2" }));
+    }
+
+    [Fact]
+    public async Task A_commit_wakes_only_the_waits_whose_token_it_stored()
+    {
+        var store = await OpenAsync();
+        using var matching = store.Waiters.Add("SHL-000007-A1B2");
+        using var other = store.Waiters.Add("shl-999999-a1b2");
+        var woken = matching.NextAsync(CancellationToken.None);
+        var notWoken = other.NextAsync(CancellationToken.None);
+
+        await Task.WhenAll(Enumerable.Range(0, 20).Select(n => store.AddMessageAsync(Tokened(n))));
+
+        Assert.Equal(["ID000007"], await woken.WaitAsync(TimeSpan.FromSeconds(10)));
+        await store.AddMessageAsync(Tokened(21));
+        Assert.False(notWoken.IsCompleted);
+        Assert.Equal(2, store.Waiters.Count);
+    }
+
+    [Fact]
+    public async Task A_duplicate_id_fails_only_its_own_write_and_the_others_are_found_by_token()
+    {
+        var store = await OpenAsync();
+        await store.AddMessageAsync(Tokened(1));
+        // Likely one batch: it fails, and is committed again one write at a time, reusing the rolled-back rows.
+        var results = await Task.WhenAll(new[] { Tokened(1), Tokened(2), Tokened(3) }.Select(async m =>
         {
             try
             {
@@ -229,6 +291,8 @@ public sealed class StoreTests : IAsyncLifetime
             }
         }));
         Assert.Equal([false, true, true], results);
+        foreach (var n in new[] { 1, 2, 3 })
+            Assert.Equal($"ID{n:D6}", (await store.FindMessageAsync(new MessageQuery { Token = $"shl-{n:D6}-a1b2c3d4" }))!.Id);
     }
 
     public Task InitializeAsync() => Task.CompletedTask;

@@ -34,6 +34,15 @@ public static class LoadCommand
 
         var api = options.RelayApi ?? (relay is not null && options.NextHop is not null ? relay.HttpBaseAddress : null);
         using var queue = api is null ? null : new RelayQueueWatch(api);
+        if (options.Prefill > 0)
+        {
+            var prefill = LoadOptions.Parse(args);
+            prefill.Messages = options.Prefill;
+            prefill.Duration = TimeSpan.FromMinutes(30);
+            var filled = await new LoadRunner(prefill, message).RunAsync(interrupt.Token).ConfigureAwait(false);
+            await Console.Error.WriteLineAsync($"load: prefilled {filled.Accepted} messages in {filled.Elapsed.TotalSeconds:0.0} s").ConfigureAwait(false);
+            if (queue is not null) await queue.WaitDrainedAsync(options.DrainTimeout, interrupt.Token).ConfigureAwait(false);
+        }
         if (options.Warmup > 0)
         {
             var warmup = LoadOptions.Parse(args);
@@ -43,6 +52,9 @@ public static class LoadCommand
             // The measured run starts with an empty queue, so its delivered figure is its own.
             if (queue is not null) await queue.WaitDrainedAsync(options.DrainTimeout, interrupt.Token).ConfigureAwait(false);
         }
+        await using var waiters = options.Waiters == 0 ? null
+            : await IdleWaiters.StartAsync(options.RelayApi ?? relay!.HttpBaseAddress, options.Waiters, interrupt.Token).ConfigureAwait(false);
+        var waiterAnswersBefore = waiters?.Answers ?? 0;
         var deliveredBefore = queue is null ? 0 : (await queue.ReadAsync(interrupt.Token).ConfigureAwait(false)).Delivered;
         var cpuSelf = ProcessCpu.Read();
         var cpuPid = options.RelayPid is { } relayPid ? ProcessCpu.Read(relayPid) : null;
@@ -63,6 +75,7 @@ public static class LoadCommand
             // The relay's CPU per message then covers accepting and delivering it.
             if (options.RelayPid is { } relayAfterDrain) result.CpuPerMessagePidUs = ProcessCpu.PerMessage(cpuPid, ProcessCpu.Read(relayAfterDrain), result.Accepted);
         }
+        if (waiters is not null) (result.Waiters, result.WaiterAnswers, result.WaiterErrors) = (options.Waiters, waiters.Answers - waiterAnswersBefore, waiters.Errors);
         result.PeakMemorySelf = PeakMemory.Read();
         if (options.RelayPid is { } pid) result.PeakMemoryPid = PeakMemory.Read(pid);
         Console.WriteLine(options.Json ? result.ToJson() : result.ToText());

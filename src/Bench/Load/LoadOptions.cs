@@ -45,6 +45,18 @@ public sealed class LoadOptions
     /// <summary>Messages sent (and not counted) before the measured run, so a fresh server's JIT and caches are warm.</summary>
     public int Warmup { get; set; }
 
+    /// <summary>
+    /// Messages sent before the measured run (and before <see cref="Warmup"/>), not counted and not capped at 10 s
+    /// like the warm-up, so the store holds that many (a large store, e.g. 100,000, for <see cref="Waiters"/>).
+    /// </summary>
+    public int Prefill { get; set; }
+
+    /// <summary>
+    /// <c>GET /api/v1/wait</c> requests with tokens that never match, kept open at the relay's API during the
+    /// measured run (a CI fleet waiting for its probes while the relay is under load).
+    /// </summary>
+    public int Waiters { get; set; }
+
     /// <summary>Print the report as JSON.</summary>
     public bool Json { get; set; }
 
@@ -97,6 +109,9 @@ public sealed class LoadOptions
                                  run (and after the warm-up) and report delivered messages per second
           --http HOST:PORT       relay-args: the relay's HTTP endpoint (default port 0)
           --drain-timeout S      longest wait for the queue to drain (default 120)
+          --prefill P            send P messages before the warm-up, not counted and not capped at 10 s (a large store)
+          --waiters W            keep W /api/v1/wait requests with never-matching tokens open at the relay's API
+                                 during the measured run (--start-relay or --relay-api)
           --json                 machine-readable report
         """;
 
@@ -136,9 +151,12 @@ public sealed class LoadOptions
                 case "--relay-api": o.RelayApi = ParseApi(Value(), flag); break;
                 case "--http": o.Http = ParseEndPoint(Value(), flag); break;
                 case "--drain-timeout": o.DrainTimeout = TimeSpan.FromSeconds(ParsePositive(Value(), flag)); break;
+                case "--prefill": o.Prefill = ParseNonNegative(Value(), flag); break;
+                case "--waiters": o.Waiters = ParseNonNegative(Value(), flag); break;
                 default: throw new ArgumentException($"unknown option {flag}");
             }
         }
+        if (o.Waiters > 0 && !o.StartRelay && o.RelayApi is null) throw new ArgumentException("--waiters needs the relay's API: --start-relay or --relay-api");
         return o;
     }
 

@@ -64,6 +64,15 @@ public sealed class LoadResult
     /// <summary>Delivered recipients per second, accept to the next hop's 250 (end to end).</summary>
     public double? DeliveredPerSecond => Delivered is { } n && DeliveryElapsed is { } t && t > TimeSpan.Zero ? n / t.TotalSeconds : null;
 
+    /// <summary>Never-matching <c>/api/v1/wait</c> requests kept open during the measured run (null when none).</summary>
+    public int? Waiters { get; set; }
+
+    /// <summary>Of those, answers during the run (408 at their timeout; they are asked again).</summary>
+    public long WaiterAnswers { get; set; }
+
+    /// <summary>Waits that failed during the whole run.</summary>
+    public long WaiterErrors { get; set; }
+
     /// <summary>Peak resident memory of this process (which hosts the relay with --start-relay).</summary>
     public long? PeakMemorySelf { get; set; }
 
@@ -112,7 +121,7 @@ public sealed class LoadResult
         var c = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
         sb.AppendLine(c, $"target       {Options.Target}{(Options.StartRelay ? " (relay in-process)" : string.Empty)}  bind {Options.Bind?.ToString() ?? "-"}");
-        sb.AppendLine(c, $"load         {Options.Connections} connections, {Options.Messages} messages of {MessageOctets} octets, {Mode}, {Options.PerSession} per session, limit {Options.Duration.TotalSeconds:0} s");
+        sb.AppendLine(c, $"load         {Options.Connections} connections, {Options.Messages} messages of {MessageOctets} octets, {Mode}, {Options.PerSession} per session, limit {Options.Duration.TotalSeconds:0} s{(Options.Prefill > 0 ? $", after {Options.Prefill} prefilled" : string.Empty)}");
         sb.AppendLine(c, $"elapsed      {Elapsed.TotalSeconds:0.00} s{(TimedOut ? " (time limit reached)" : string.Empty)}, {Sessions} sessions");
         sb.AppendLine(c, $"accepted     {Accepted}  ({MessagesPerSecond:0.0} msg/s, {MegabytesPerSecond:0.00} MB/s)");
         sb.AppendLine(c, $"latency ms   p50 {LatencyMs.P50:0.00}  p90 {LatencyMs.P90:0.00}  p99 {LatencyMs.P99:0.00}  max {LatencyMs.Max:0.00}  (end of data to final reply)");
@@ -122,6 +131,7 @@ public sealed class LoadResult
         foreach (var (k, v) in Errors.OrderByDescending(p => p.Value)) sb.AppendLine(c, $"  {v,8}  {k}");
         if (Delivered is { } delivered)
             sb.AppendLine(c, $"delivered    {delivered}  ({DeliveredPerSecond:0.0} msg/s end to end, {DeliveryElapsed?.TotalSeconds:0.00} s to {(Drained == true ? "an empty queue" : "the drain timeout: NOT drained")}; {DeliveryFailures} failed attempts)");
+        if (Waiters is { } waiters) sb.AppendLine(c, $"waiters      {waiters} open /api/v1/wait requests (never matching): {WaiterAnswers} answered during the run, {WaiterErrors} errors");
         if (PeakMemorySelf is { } self) sb.AppendLine(c, $"peak memory  {self / 1048576.0:0.0} MiB (this process{(Options.StartRelay ? ", relay included" : string.Empty)})");
         if (PeakMemoryPid is { } pid) sb.AppendLine(c, $"peak memory  {pid / 1048576.0:0.0} MiB (pid {Options.RelayPid})");
         if (CpuPerMessageSelfUs is { } cpuSelf) sb.AppendLine(c, $"cpu/message  {cpuSelf:0} us (this process{(Options.StartRelay ? ", relay included" : string.Empty)})");
@@ -144,6 +154,7 @@ public sealed class LoadResult
             w.WriteNumber("messageOctets", MessageOctets);
             w.WriteString("mode", Mode);
             w.WriteNumber("perSession", Options.PerSession);
+            w.WriteNumber("prefill", Options.Prefill);
             w.WriteNumber("durationLimitSeconds", Options.Duration.TotalSeconds);
             w.WriteNumber("elapsedSeconds", Math.Round(Elapsed.TotalSeconds, 3));
             w.WriteBoolean("timedOut", TimedOut);
@@ -182,6 +193,12 @@ public sealed class LoadResult
                 w.WriteNumber("deliveryElapsedSeconds", Math.Round(DeliveryElapsed?.TotalSeconds ?? 0, 3));
                 w.WriteBoolean("drained", Drained == true);
                 w.WriteNumber("deliveryFailures", DeliveryFailures ?? 0);
+            }
+            if (Waiters is { } waiters)
+            {
+                w.WriteNumber("waiters", waiters);
+                w.WriteNumber("waiterAnswers", WaiterAnswers);
+                w.WriteNumber("waiterErrors", WaiterErrors);
             }
             if (PeakMemorySelf is { } self) w.WriteNumber("peakMemorySelfBytes", self); else w.WriteNull("peakMemorySelfBytes");
             if (PeakMemoryPid is { } pid) w.WriteNumber("peakMemoryPidBytes", pid); else w.WriteNull("peakMemoryPidBytes");

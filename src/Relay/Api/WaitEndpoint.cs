@@ -9,9 +9,11 @@ using SmarthostLab.Relay.Storage;
 namespace SmarthostLab.Relay.Api;
 
 /// <summary>
-/// GET /api/v1/wait?token=…&amp;timeout=30: long-poll for a message matching the token. Checks the store,
-/// then sleeps on the store's change notification (taken before the check, so nothing committed in
-/// between is missed) and checks again; never polls in a loop.
+/// GET /api/v1/wait?token=…&amp;timeout=30: long-poll for a message matching the token. Registers with the store's
+/// <see cref="MessageWaiters"/> first, then looks through the store once (the token index narrows that to a few
+/// rows). From then on the writer wakes it only for a commit that stored a message containing the token or changed
+/// the delivery of the message it watches, and it reads just those messages by id: an open wait costs a commit an
+/// in-memory test per new message (<see cref="MessageWaiters"/>), never a query, and nothing is polled.
 /// </summary>
 public static class WaitEndpoint
 {
@@ -27,28 +29,42 @@ public static class WaitEndpoint
         var seconds = parameters.Seconds("timeout", Math.Min(30, max), max);
         if (parameters.Error is { } error) return ApiErrors.BadRequest(error);
         if (MessagesEndpoints.ParseQuery(request.Query, out error) is not { } query) return ApiErrors.BadRequest(error!);
-        if (query.Token is null) return ApiErrors.BadRequest("token: required");
+        if (query.Token is not { } token) return ApiErrors.BadRequest("token: required");
         // delivery=STATE waits for the message, then for every recipient to reach that state or a final one.
         var delivery = query.Delivery;
-        query = query with { Limit = 1, Offset = 0, Delivery = null };
+        query = query with { Delivery = null };
 
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(seconds), time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken, lifetime.ApplicationStopping);
+        using var waiter = store.Waiters.Add(token); // before the first look: a commit in between is seen by one or the other
+        StoredMessage? found = null;
+        IReadOnlyCollection<string>? among = null; // null: look through the whole store
         while (true)
         {
-            var changed = store.MessagesChanged;
-            var page = await store.QueryMessagesAsync(query, cancellationToken).ConfigureAwait(false);
-            if (page.Messages.Count > 0 && Reached(page.Messages[0], delivery))
-                return TypedResults.Json(page.Messages[0].ToResponse(), RelayJson.Context.MessageResponse);
+            var next = await store.FindMessageAsync(query, among, cancellationToken).ConfigureAwait(false);
+            // The message it watched is gone (deleted): look through the store again, as at the start.
+            if (next is null && found is not null) next = await store.FindMessageAsync(query, null, cancellationToken).ConfigureAwait(false);
+            found = next;
+            if (found is not null)
+            {
+                if (Reached(found, delivery)) return TypedResults.Json(found.ToResponse(), RelayJson.Context.MessageResponse);
+                if (waiter.Watch(found))
+                {
+                    // A delivery change committed before the watch took effect woke nobody: read the message once more.
+                    among = [found.Id];
+                    continue;
+                }
+            }
             try
             {
-                await changed.WaitAsync(linked.Token).ConfigureAwait(false);
+                var woken = await waiter.NextAsync(linked.Token).ConfigureAwait(false);
+                among = found is null ? woken : [.. woken, found.Id];
             }
             catch (OperationCanceledException) when (timeout.IsCancellationRequested)
             {
-                return ApiErrors.Error(StatusCodes.Status408RequestTimeout, delivery is null || page.Messages.Count == 0
-                    ? $"no message matching '{query.Token}' within {seconds:0.###} s"
-                    : $"message {page.Messages[0].Id} matching '{query.Token}' did not reach delivery state '{delivery}' within {seconds:0.###} s (now: {string.Join(", ", page.Messages[0].Delivery.Select(d => d.State))})");
+                return ApiErrors.Error(StatusCodes.Status408RequestTimeout, delivery is null || found is null
+                    ? $"no message matching '{token}' within {seconds:0.###} s"
+                    : $"message {found.Id} matching '{token}' did not reach delivery state '{delivery}' within {seconds:0.###} s (now: {string.Join(", ", found.Delivery.Select(d => d.State))})");
             }
             catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested)
             {

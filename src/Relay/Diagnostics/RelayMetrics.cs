@@ -14,6 +14,8 @@ public sealed class RelayMetrics
     private readonly Counter<long> _storeFailures;
     private readonly Histogram<double> _commitDuration;
     private readonly Histogram<long> _batchSize;
+    private readonly UpDownCounter<long> _waits;
+    private readonly Counter<long> _tokenQueries;
 
     /// <summary>Creates the instruments on a meter of <paramref name="meterFactory"/>.</summary>
     public RelayMetrics(IMeterFactory meterFactory)
@@ -27,6 +29,9 @@ public sealed class RelayMetrics
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5] });
         _batchSize = meter.CreateHistogram<long>("smarthostlab.relay.store.batch.size", "{write}", "Writes committed in one transaction",
             advice: new InstrumentAdvice<long> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512] });
+        _waits = meter.CreateUpDownCounter<long>("smarthostlab.relay.waits.active", "{request}", "Open GET /api/v1/wait requests");
+        _tokenQueries = meter.CreateCounter<long>("smarthostlab.relay.token.queries", "{query}",
+            "Token searches over the stored messages (listings, a wait's first look), by plan: the token index or a scan of every row");
     }
 
     /// <summary>A message was committed.</summary>
@@ -42,6 +47,15 @@ public sealed class RelayMetrics
 
     /// <summary>A write failed.</summary>
     public void StoreFailed() => _storeFailures.Add(1);
+
+    /// <summary>A wait request started waiting.</summary>
+    public void WaitOpened() => _waits.Add(1);
+
+    /// <summary>A wait request ended.</summary>
+    public void WaitClosed() => _waits.Add(-1);
+
+    /// <summary>A token search ran, through the token index (<paramref name="indexed"/>) or as a scan of every row.</summary>
+    public void TokenQuery(bool indexed) => _tokenQueries.Add(1, new KeyValuePair<string, object?>("plan", indexed ? "index" : "scan"));
 
     /// <summary>A batch was committed.</summary>
     public void BatchCommitted(int size, TimeSpan duration)

@@ -9,8 +9,11 @@ public interface IMessageStore
     /// <summary>True once the store is open and migrated.</summary>
     bool IsOpen { get; }
 
-    /// <summary>A task that completes the next time messages are committed or deleted (take it before querying, then await it).</summary>
-    Task MessagesChanged { get; }
+    /// <summary>
+    /// The open waits (<c>GET /api/v1/wait</c>): after each commit the writer checks what it stored, and whose
+    /// delivery it changed, against them and wakes the ones concerned.
+    /// </summary>
+    MessageWaiters Waiters { get; }
 
     /// <summary>Stores a message; completes once it is committed durably (fsync).</summary>
     Task AddMessageAsync(NewMessage message, CancellationToken cancellationToken = default);
@@ -26,6 +29,12 @@ public interface IMessageStore
 
     /// <summary>A page of messages, newest first.</summary>
     Task<MessagePage> QueryMessagesAsync(MessageQuery query, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The newest message matching <paramref name="query"/>'s filters (its paging ignored, nothing counted), only among
+    /// the messages with an id in <paramref name="among"/> when given; null when none.
+    /// </summary>
+    Task<StoredMessage?> FindMessageAsync(MessageQuery query, IReadOnlyCollection<string>? among = null, CancellationToken cancellationToken = default);
 
     /// <summary>The stored bytes of a message, or null.</summary>
     Task<byte[]?> GetRawAsync(string id, CancellationToken cancellationToken = default);

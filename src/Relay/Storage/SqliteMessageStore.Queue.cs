@@ -14,13 +14,18 @@ public sealed partial class SqliteMessageStore
     /// <inheritdoc />
     public Task RecordDeliveryAsync(IReadOnlyList<DeliveryUpdate> updates, IReadOnlyList<NewMessage> reports, CancellationToken cancellationToken = default)
     {
+        var signatures = reports.Select(r => _tokens.Wanted ? Signature(r) : null).ToArray();
         var write = new StoreWrite(StoreWriteKind.Delivery, (connection, transaction, self) =>
         {
             if (updates.Count > 0) ApplyUpdates(connection, transaction, updates);
-            foreach (var report in reports) (_messageInsert ??= new MessageInsert(connection)).Insert(connection, report);
+            for (var i = 0; i < reports.Count; i++) Indexed((_messageInsert ??= new MessageInsert(connection)).Insert(connection, reports[i]), reports[i], signatures[i]);
             self.RowsChanged = reports.Count;
         }, reports.Sum(r => r.RawLength))
-        { Outbound = [.. reports.SelectMany(r => r.Outbound)] };
+        {
+            Outbound = [.. reports.SelectMany(r => r.Outbound)],
+            Messages = [.. reports.Select((report, i) => new CommittedMessage(report, signatures[i]))],
+            DeliveryChanged = [.. updates.Where(u => !u.Claim).Select(u => u.Seq)], // a claim changes no state
+        };
         return EnqueueAndWait(write, cancellationToken);
     }
 
@@ -48,6 +53,7 @@ public sealed partial class SqliteMessageStore
                 Execute(connection, "DELETE FROM deliveries WHERE seq = $s", transaction, ("$s", seq));
                 var insert = _messageInsert ??= new MessageInsert(connection);
                 foreach (var job in jobs) insert.InsertDeliveries(seq, job);
+                self.DeliveryChanged = [seq];
             }
             result = QueueResult.Queued;
         });

@@ -29,6 +29,60 @@ public sealed partial class SqliteMessageStore
     {
         await using var connection = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
         await using var command = connection.CreateCommand();
+        var where = Where(command, query, among: null);
+        command.CommandText = $"SELECT COUNT(*) FROM messages {where}";
+        var total = (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        command.CommandText = $"SELECT {MessageColumns} FROM messages {where} ORDER BY seq DESC LIMIT $limit OFFSET $offset";
+        command.Parameters.AddWithValue("$limit", query.Limit);
+        command.Parameters.AddWithValue("$offset", query.Offset);
+        var messages = new List<StoredMessage>();
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) messages.Add(ReadMessage(reader));
+        }
+        return new MessagePage(await WithDeliveriesAsync(connection, messages, cancellationToken).ConfigureAwait(false), (int)total);
+    }
+
+    /// <inheritdoc />
+    public async Task<StoredMessage?> FindMessageAsync(MessageQuery query, IReadOnlyCollection<string>? among = null, CancellationToken cancellationToken = default)
+    {
+        if (among is { Count: 0 }) return null;
+        await using var connection = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = FindCommand(connection, query, among);
+        StoredMessage? message = null;
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) message = ReadMessage(reader);
+        }
+        return message is null ? null : (await WithDeliveriesAsync(connection, [message], cancellationToken).ConfigureAwait(false))[0];
+    }
+
+    /// <summary>SQLite's plan of <see cref="FindMessageAsync"/>'s statement, one line per step (tests: that it reads rows by key).</summary>
+    internal async Task<IReadOnlyList<string>> ExplainFindAsync(MessageQuery query, IReadOnlyCollection<string>? among = null)
+    {
+        await using var connection = await OpenReaderAsync(CancellationToken.None).ConfigureAwait(false);
+        await using var command = FindCommand(connection, query, among);
+        command.CommandText = "EXPLAIN QUERY PLAN " + command.CommandText;
+        var plan = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync().ConfigureAwait(false);
+        while (await reader.ReadAsync().ConfigureAwait(false)) plan.Add(reader.GetString(3));
+        return plan;
+    }
+
+    /// <summary>The newest row matching <paramref name="query"/>, among <paramref name="among"/> when given; no count.</summary>
+    private SqliteCommand FindCommand(SqliteConnection connection, MessageQuery query, IReadOnlyCollection<string>? among)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = $"SELECT {MessageColumns} FROM messages {Where(command, query, among)} ORDER BY seq DESC LIMIT 1";
+        return command;
+    }
+
+    /// <summary>
+    /// The WHERE clause of <paramref name="query"/>'s filters (paging aside), their parameters added to
+    /// <paramref name="command"/>; only the messages with an id in <paramref name="among"/> when given.
+    /// </summary>
+    private string Where(SqliteCommand command, MessageQuery query, IReadOnlyCollection<string>? among)
+    {
         var where = new StringBuilder("WHERE 1=1");
         void Like(string? value, string name, params string[] columns)
         {
@@ -46,6 +100,8 @@ public sealed partial class SqliteMessageStore
         Like(query.To, "$to", "recipients");
         Like(query.Subject, "$subject", "subject");
         Like(query.Token, "$token", "subject", "message_id", "headers");
+        // Without given rows, the token index narrows a token search to its candidate rows; LIKE above decides.
+        if (query.Token is { Length: > 0 } token && among is null) NarrowToToken(command, where, token);
         Equal(query.Account, "$account", "account");
         Equal(query.Dmarc, "$dmarc", "dmarc");
         Equal(query.Spf, "$spf", "spf");
@@ -75,17 +131,13 @@ public sealed partial class SqliteMessageStore
             where.Append(" AND quarantined = $q");
             command.Parameters.AddWithValue("$q", quarantined ? 1 : 0);
         }
-        command.CommandText = $"SELECT COUNT(*) FROM messages {where}";
-        var total = (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
-        command.CommandText = $"SELECT {MessageColumns} FROM messages {where} ORDER BY seq DESC LIMIT $limit OFFSET $offset";
-        command.Parameters.AddWithValue("$limit", query.Limit);
-        command.Parameters.AddWithValue("$offset", query.Offset);
-        var messages = new List<StoredMessage>();
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        if (among is not null)
         {
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) messages.Add(ReadMessage(reader));
+            where.Append(" AND id IN (").AppendJoin(", ", among.Select((_, i) => $"$id{i}")).Append(')');
+            var i = 0;
+            foreach (var id in among) command.Parameters.AddWithValue($"$id{i++}", id);
         }
-        return new MessagePage(await WithDeliveriesAsync(connection, messages, cancellationToken).ConfigureAwait(false), (int)total);
+        return where.ToString();
     }
 
     /// <inheritdoc />

@@ -27,7 +27,11 @@ public sealed partial class SqliteMessageStore : IMessageStore, IAsyncDisposable
     private string _readConnectionString = "";
     private Task _writerLoop = Task.CompletedTask;
     private ITimer? _retentionTimer;
-    private TaskCompletionSource _messagesChanged = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TokenIndex _tokens;
+    private readonly CancellationTokenSource _closing = new();
+    private readonly TaskCompletionSource _tokenIndexLoaded = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Task _tokenLoad = Task.CompletedTask; // the load of the token index; set by the writer
+    private bool _indexing; // the writer adds every row it inserts to the token index; writer thread only
     private MessageInsert? _messageInsert; // the writer's prepared statements, used by the writer thread only
     private long _messageCount;
     private long _refusalCount;
@@ -43,7 +47,13 @@ public sealed partial class SqliteMessageStore : IMessageStore, IAsyncDisposable
         _metrics = metrics;
         _logger = logger;
         DatabasePath = Path.GetFullPath(Path.Combine(_options.DataFolder, _options.FileName));
+        Waiters = new MessageWaiters(metrics);
+        // Room for every message retention keeps, its 1 % steps and two batches beyond; without a limit, the newest 100,000.
+        _tokens = new TokenIndex(_options.MaxMessages > 0 ? _options.MaxMessages + TrimStep(_options.MaxMessages) + 2 * _options.MaxBatchSize : UnlimitedTokenIndex);
     }
+
+    /// <summary>Messages the token index covers when <see cref="StoreOptions.MaxMessages"/> is 0 (no limit); older ones are scanned.</summary>
+    internal const int UnlimitedTokenIndex = 100_000;
 
     /// <summary>Full path of the SQLite file.</summary>
     public string DatabasePath { get; }
@@ -52,7 +62,7 @@ public sealed partial class SqliteMessageStore : IMessageStore, IAsyncDisposable
     public bool IsOpen => _open;
 
     /// <inheritdoc />
-    public Task MessagesChanged => Volatile.Read(ref _messagesChanged).Task;
+    public MessageWaiters Waiters { get; }
 
     /// <summary>Creates the data folder and file if needed, applies migrations and starts the writer. Idempotent.</summary>
     public async Task OpenAsync(CancellationToken cancellationToken = default)
@@ -101,9 +111,11 @@ public sealed partial class SqliteMessageStore : IMessageStore, IAsyncDisposable
     /// <inheritdoc />
     public Task AddMessageAsync(NewMessage message, CancellationToken cancellationToken = default)
     {
+        // Made on the caller's thread once the token index is in use: the writer, the relay's serial step, only copies it.
+        var signature = _tokens.Wanted ? Signature(message) : null;
         var write = new StoreWrite(StoreWriteKind.Message, (connection, _, _) =>
-            (_messageInsert ??= new MessageInsert(connection)).Insert(connection, message), message.RawLength)
-        { Outbound = message.Outbound };
+            Indexed((_messageInsert ??= new MessageInsert(connection)).Insert(connection, message), message, signature), message.RawLength)
+        { Outbound = message.Outbound, Messages = [new CommittedMessage(message, signature)] };
         return EnqueueAndWait(write, cancellationToken);
     }
 
@@ -219,6 +231,7 @@ public sealed partial class SqliteMessageStore : IMessageStore, IAsyncDisposable
         var writer = _writer!;
         var started = Stopwatch.GetTimestamp();
         var retention = batch.Any(w => w.Kind == StoreWriteKind.Retention) || _time.GetElapsedTime(_lastAgeRetention) >= _options.RetentionInterval;
+        var deleted = false;
         try
         {
             // Once per retention interval, recount: rows deleted or added by something other than this relay (an
@@ -239,11 +252,11 @@ public sealed partial class SqliteMessageStore : IMessageStore, IAsyncDisposable
                         case StoreWriteKind.Delivery: added += write.RowsChanged; break;
                     }
                 }
-                ApplyRetention(writer, transaction, retention, added, refused);
+                deleted = ApplyRetention(writer, transaction, retention, added, refused) > 0;
                 transaction.Commit();
             }
             _metrics.BatchCommitted(batch.Count, Stopwatch.GetElapsedTime(started));
-            Completed(batch);
+            Completed(batch, deleted);
         }
         catch (SqliteException exception)
         {
@@ -262,7 +275,7 @@ public sealed partial class SqliteMessageStore : IMessageStore, IAsyncDisposable
                 write.Apply(writer, transaction);
                 transaction.Commit();
             }
-            Completed([write]);
+            Completed([write], deleted: false);
         }
         catch (SqliteException exception)
         {
@@ -273,34 +286,46 @@ public sealed partial class SqliteMessageStore : IMessageStore, IAsyncDisposable
         }
     }
 
-    private void Completed(IReadOnlyList<StoreWrite> batch)
+    /// <summary>After a commit: counts, metrics, the queue, the writes' tasks, then the open waits (<paramref name="deleted"/>: retention deleted messages).</summary>
+    private void Completed(IReadOnlyList<StoreWrite> batch, bool deleted)
     {
-        var messagesChanged = false;
         foreach (var write in batch)
         {
             if (write.Outbound.Count > 0) OutboundCommitted(write.Outbound);
+            write.AfterCommit?.Invoke();
             switch (write.Kind)
             {
                 case StoreWriteKind.Message:
                     _messageCount++;
                     _metrics.MessageStored(write.Bytes);
-                    messagesChanged = true;
                     break;
                 case StoreWriteKind.Refusal:
                     _refusalCount++;
                     break;
                 case StoreWriteKind.Delete:
                     _messageCount -= write.RowsChanged;
-                    messagesChanged = true;
+                    deleted |= write.RowsChanged > 0;
                     break;
                 case StoreWriteKind.Delivery:
                     _messageCount += write.RowsChanged; // the DSNs it stored
-                    messagesChanged = true;
                     break;
             }
             write.Done.TrySetResult();
         }
-        if (messagesChanged) SignalMessagesChanged();
+        if (!Waiters.IsEmpty) NotifyWaiters(batch, deleted);
+    }
+
+    /// <summary>Hands the open waits what the batch stored and whose delivery it changed (only when a wait is open).</summary>
+    private void NotifyWaiters(IReadOnlyList<StoreWrite> batch, bool deleted)
+    {
+        var stored = new List<CommittedMessage>();
+        var deliveryChanged = new HashSet<long>();
+        foreach (var write in batch)
+        {
+            stored.AddRange(write.Messages);
+            deliveryChanged.UnionWith(write.DeliveryChanged);
+        }
+        Waiters.Committed(stored, deliveryChanged, deleted);
     }
 
     /// <summary>
@@ -309,9 +334,9 @@ public sealed partial class SqliteMessageStore : IMessageStore, IAsyncDisposable
     /// <paramref name="netMessages"/> and <paramref name="newRefusals"/> are the batch's own changes, which
     /// <see cref="Completed"/> adds to the counts after the commit. The counts are exact (read at open, after a
     /// failed batch and once per retention interval, kept since), so a full store, the steady state of a
-    /// long-running relay, costs one DELETE by rowid per batch instead of counting every row.
+    /// long-running relay, costs one DELETE by rowid per batch instead of counting every row. Returns the messages deleted.
     /// </summary>
-    private void ApplyRetention(SqliteConnection connection, SqliteTransaction transaction, bool byAge, int netMessages, int newRefusals)
+    private int ApplyRetention(SqliteConnection connection, SqliteTransaction transaction, bool byAge, int netMessages, int newRefusals)
     {
         int messages = 0, refusals = 0;
         var messagesOver = _messageCount + netMessages - _options.MaxMessages;
@@ -333,8 +358,8 @@ public sealed partial class SqliteMessageStore : IMessageStore, IAsyncDisposable
             // Rows of this batch deleted by age are counted here too, and added back by Completed: the net is right.
             _messageCount -= messages;
             _refusalCount -= refusals;
-            if (messages > 0) SignalMessagesChanged();
         }
+        return messages;
     }
 
     /// <summary>Retention never deletes a message that still has recipients to deliver (m = the messages row).</summary>
@@ -347,10 +372,6 @@ public sealed partial class SqliteMessageStore : IMessageStore, IAsyncDisposable
     /// messages that was ≈ 30 % of the bytes written and ≈ 8 µs of relay CPU per message). Limits under 100 stay exact.
     /// </summary>
     internal static int TrimStep(int limit) => limit / 100;
-
-    /// <summary>Completes the current <see cref="MessagesChanged"/> task and arms a new one.</summary>
-    private void SignalMessagesChanged() =>
-        Interlocked.Exchange(ref _messagesChanged, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
 
     private void RefreshCounts(SqliteConnection connection)
     {
@@ -381,10 +402,12 @@ public sealed partial class SqliteMessageStore : IMessageStore, IAsyncDisposable
         if (_disposed) return;
         _disposed = true;
         _writes.Writer.TryComplete();
+        await _closing.CancelAsync().ConfigureAwait(false);
         if (_retentionTimer is not null) await _retentionTimer.DisposeAsync().ConfigureAwait(false);
         try
         {
             await _writerLoop.ConfigureAwait(false);
+            await _tokenLoad.ConfigureAwait(false); // started by the writer, if at all
         }
         finally
         {
@@ -399,6 +422,7 @@ public sealed partial class SqliteMessageStore : IMessageStore, IAsyncDisposable
                 StoreLog.Closed(_logger);
             }
             _openLock.Dispose();
+            _closing.Dispose();
         }
     }
 
@@ -442,8 +466,8 @@ public sealed partial class SqliteMessageStore : IMessageStore, IAsyncDisposable
             _delivery = Prepare(_db, DeliverySql);
         }
 
-        /// <summary>Inserts <paramref name="message"/> inside the connection's open transaction.</summary>
-        public void Insert(SqliteConnection on, NewMessage message)
+        /// <summary>Inserts <paramref name="message"/> inside the connection's open transaction; returns its row (seq).</summary>
+        public long Insert(SqliteConnection on, NewMessage message)
         {
             if (!ReferenceEquals(on, _connection)) throw new InvalidOperationException("The prepared insert belongs to another connection.");
             var m = message.Metadata;
@@ -514,6 +538,7 @@ public sealed partial class SqliteMessageStore : IMessageStore, IAsyncDisposable
             }
             foreach (var job in message.Outbound) InsertDeliveries(seq, job);
             if (_utf8.Length > MaxKeptBuffer) _utf8 = new byte[InitialBuffer]; // one huge header need not stay allocated
+            return seq;
         }
 
         /// <summary>Inserts the queue rows of <paramref name="job"/> for the message at <paramref name="seq"/> (state queued) and sets its seq.</summary>

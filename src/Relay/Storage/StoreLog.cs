@@ -28,4 +28,10 @@ internal static partial class StoreLog
 
     [LoggerMessage(1107, LogLevel.Error, "The delivery queue failed to take committed queue entries")]
     public static partial void OutboundListenerFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(1108, LogLevel.Information, "Token index built: {Messages} stored messages loaded in {Milliseconds} ms; rows below {Floor} are searched by scan")]
+    public static partial void TokenIndexLoaded(ILogger logger, int messages, long milliseconds, long floor);
+
+    [LoggerMessage(1109, LogLevel.Warning, "Token index: the stored messages could not be loaded; token searches scan every row")]
+    public static partial void TokenIndexFailed(ILogger logger, Exception exception);
 }

@@ -28,6 +28,15 @@ internal sealed class StoreWrite
     /// <summary>Queue entries this write creates; handed to the delivery queue after the commit.</summary>
     public IReadOnlyList<OutboundJob> Outbound { get; init; } = [];
 
+    /// <summary>Messages this write stores, with their signatures; checked against the open waits after the commit.</summary>
+    public IReadOnlyList<CommittedMessage> Messages { get; init; } = [];
+
+    /// <summary>Rows whose delivery state this write changes (set up front or by the apply step); wakes the waits watching them.</summary>
+    public IReadOnlyCollection<long> DeliveryChanged { get; set; } = [];
+
+    /// <summary>Runs on the writer's thread after the commit of this write, before its task completes; must not block.</summary>
+    public Action? AfterCommit { get; init; }
+
     /// <summary>Completed after the batch holding this write is committed, or faulted.</summary>
     public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 

@@ -1,7 +1,9 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Logging;
+using System.Text.RegularExpressions;
 using SmarthostLab.Relay.Api;
 using SmarthostLab.Relay.Api.Contracts;
 using SmarthostLab.Relay.Hosting;
@@ -98,6 +100,14 @@ public sealed class TestRelay : IAsyncDisposable
         var response = await Http.GetAsync("/api/v1/messages" + query);
         response.EnsureSuccessStatusCode();
         return (await response.Content.ReadFromJsonAsync(RelayJson.Context.MessageListResponse))!;
+    }
+
+    /// <summary>The value of one series of <c>/metrics</c>, e.g. <c>name{label="x"}</c>; 0 when it is not there (yet).</summary>
+    public async Task<double> MetricAsync(string series)
+    {
+        var text = await Http.GetStringAsync("/metrics");
+        var match = Regex.Match(text, "^" + Regex.Escape(series) + " (\\S+)$", RegexOptions.Multiline);
+        return match.Success ? double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture) : 0;
     }
 
     public async Task<RefusalListResponse> RefusalsAsync(string query = "")
