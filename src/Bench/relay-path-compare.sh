@@ -9,8 +9,8 @@
 # Targets (issue 13): relay end to end >= 10x Postfix's; relay accept rate in NextHop mode >= 0.8x Store mode's.
 #
 # usage: src/Bench/relay-path-compare.sh [--quick]
-#   env: SIZE (default 1k), CONNECTIONS (default 64), MESSAGES (default 20000), SECONDS_PER_RUN (default 60),
-#        WARMUP (default 20000; the relay's JIT settles; Postfix gets the same), ROUNDS (default 1; medians),
+#   env: SIZE (default 1k), CONNECTIONS (default 64), MESSAGES (default 50000), SECONDS_PER_RUN (default 120),
+#        WARMUP (default 30000; the relay's JIT settles; Postfix gets the same), ROUNDS (default 1; medians),
 #        DRAIN_TIMEOUT (seconds a queue may take to empty after a run, default 300), ARTIFACTS, OUT, SKIP_BUILD=1,
 #        SETTLE_SECONDS (default 3)
 # Needs root for the Postfix instance. Loopback only; every run is bounded by MESSAGES, SECONDS_PER_RUN and DRAIN_TIMEOUT.
@@ -20,9 +20,9 @@ source src/Bench/bench-lib.sh
 
 SIZE=${SIZE:-1k}
 CONNECTIONS=${CONNECTIONS:-64}
-MESSAGES=${MESSAGES:-20000}
-SECONDS_PER_RUN=${SECONDS_PER_RUN:-60}
-WARMUP=${WARMUP:-20000}
+MESSAGES=${MESSAGES:-50000}
+SECONDS_PER_RUN=${SECONDS_PER_RUN:-120}
+WARMUP=${WARMUP:-30000}
 ROUNDS=${ROUNDS:-1}
 DRAIN_TIMEOUT=${DRAIN_TIMEOUT:-300}
 ARTIFACTS=${ARTIFACTS:-/tmp/art-bench}
