@@ -90,3 +90,23 @@ bench_build() {
   BENCH_DLL="$ARTIFACTS/bin/SmarthostLab.Bench/release/smarthostlab-bench.dll"
   RELAY_DLL="$ARTIFACTS/bin/SmarthostLab.Relay/release/smarthostlab-relay.dll"
 }
+
+# Starts the relay as its own process on 127.0.0.1:$relay_port with the bench's lab configuration (relay-args, into
+# $OUT/relay); more relay-args options in $@ (--http, --next-hop, --dkim-key). Sets relay_pid; adds it to pids.
+relay_pid=""
+start_relay() {
+  rm -rf "$OUT/relay"
+  mapfile -t relay_args < <(dotnet "$BENCH_DLL" relay-args --folder "$OUT/relay" --target "127.0.0.1:$relay_port" "$@")
+  dotnet "$RELAY_DLL" "${relay_args[@]}" >"$OUT/relay.log" 2>&1 &
+  relay_pid=$!
+  pids+=("$relay_pid")
+  wait_port "$relay_port" || { echo "relay did not start; see $OUT/relay.log" >&2; tail "$OUT/relay.log" >&2; return 1; }
+}
+
+# Stops the relay started by start_relay (SIGTERM, waits) and deletes its store: the store of a run holds every
+# message with its transcript (hundreds of MB); keep only the figures.
+stop_relay() {
+  [ -n "$relay_pid" ] && kill -TERM "$relay_pid" 2>/dev/null && wait "$relay_pid" 2>/dev/null || true
+  relay_pid=""
+  rm -rf "$OUT/relay/data"
+}

@@ -65,20 +65,6 @@ postfix_drained_at() {
 
 relay_port=$(free_port 10800 10899)
 http_port=$(free_port 10900 10999)
-relay_pid=""
-start_relay() { # $@: more relay-args options
-  rm -rf "$OUT/relay"
-  mapfile -t relay_args < <(dotnet "$BENCH_DLL" relay-args --folder "$OUT/relay" --target "127.0.0.1:$relay_port" --http "127.0.0.1:$http_port" "$@")
-  dotnet "$RELAY_DLL" "${relay_args[@]}" >"$OUT/relay.log" 2>&1 &
-  relay_pid=$!
-  pids+=("$relay_pid")
-  wait_port "$relay_port" || { echo "relay did not start; see $OUT/relay.log" >&2; tail "$OUT/relay.log" >&2; return 1; }
-}
-stop_relay() {
-  [ -n "$relay_pid" ] && kill -TERM "$relay_pid" 2>/dev/null && wait "$relay_pid" 2>/dev/null || true
-  relay_pid=""
-  rm -rf "$OUT/relay/data"
-}
 
 pf_acc=() pf_e2e=() st_acc=() nh_acc=() nh_e2e=() nh_drained=()
 for round in $(seq 1 "$ROUNDS"); do
@@ -94,14 +80,14 @@ for round in $(seq 1 "$ROUNDS"); do
   postsuper -c "$PFX/etc" -d ALL >/dev/null 2>&1 || true
 
   settle
-  if start_relay; then
+  if start_relay --http "127.0.0.1:$http_port"; then
     bench --target "127.0.0.1:$relay_port" --warmup "$WARMUP" --pid "$relay_pid" > "$OUT/relay-store-$round.json" || true
     st_acc+=("$(field .messagesPerSecond "$OUT/relay-store-$round.json")")
     stop_relay
   fi
 
   settle
-  if start_relay --next-hop "127.0.0.1:$sink_port"; then
+  if start_relay --http "127.0.0.1:$http_port" --next-hop "127.0.0.1:$sink_port"; then
     bench --target "127.0.0.1:$relay_port" --warmup "$WARMUP" --pid "$relay_pid" --relay-api "http://127.0.0.1:$http_port" > "$OUT/relay-nexthop-$round.json" || true
     nh_acc+=("$(field .messagesPerSecond "$OUT/relay-nexthop-$round.json")")
     nh_e2e+=("$(field .deliveredPerSecond "$OUT/relay-nexthop-$round.json")")

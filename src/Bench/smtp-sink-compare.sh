@@ -73,21 +73,6 @@ fi
 
 # --- the relay, a fresh process and data folder per run, so VmHWM is that run's peak -------------
 relay_port=$(free_port 10500 10599)
-relay_pid=""
-start_relay() {
-  rm -rf "$OUT/relay"
-  mapfile -t relay_args < <(dotnet "$BENCH_DLL" relay-args --folder "$OUT/relay" --target "127.0.0.1:$relay_port" --dkim-key "$OUT/bench-dkim.pem")
-  dotnet "$RELAY_DLL" "${relay_args[@]}" >"$OUT/relay.log" 2>&1 &
-  relay_pid=$!
-  pids+=("$relay_pid")
-  wait_port "$relay_port" || { echo "relay did not start; see $OUT/relay.log" >&2; tail "$OUT/relay.log" >&2; return 1; }
-}
-stop_relay() {
-  [ -n "$relay_pid" ] && kill -TERM "$relay_pid" 2>/dev/null && wait "$relay_pid" 2>/dev/null || true
-  relay_pid=""
-  # The store of a run holds every message with its transcript (hundreds of MB): keep only the figures.
-  rm -rf "$OUT/relay/data"
-}
 
 # One round: smtp-sink, smtpd and the relay, one after the other, for one size and connection count.
 # Sets sink smtpd relay mem p99 refused cpu client.
@@ -111,7 +96,7 @@ run_round() {
       bench --start-relay --target "127.0.0.1:$relay_port" --connections "$c" --size "$size" "${SIGN[@]}" > "$OUT/relay-$tag.json" || true
       mem=$(field .peakMemorySelfBytes "$OUT/relay-$tag.json")
       cpu=$(field '.cpuPerMessageSelfUs | floor' "$OUT/relay-$tag.json" 2>/dev/null || true)
-    elif start_relay; then
+    elif start_relay --dkim-key "$OUT/bench-dkim.pem"; then
       bench --target "127.0.0.1:$relay_port" --connections "$c" --size "$size" "${SIGN[@]}" --pid "$relay_pid" > "$OUT/relay-$tag.json" || true
       mem=$(field .peakMemoryPidBytes "$OUT/relay-$tag.json")
       cpu=$(field '.cpuPerMessagePidUs | floor' "$OUT/relay-$tag.json" 2>/dev/null || true)
