@@ -22,6 +22,7 @@ public sealed class DeliveryWorker
     private readonly DeliveryOptions _options;
     private readonly SmtpClientOptions _client;
     private readonly DsnFactory _dsn;
+    private readonly QueuedContent _queued;
     private readonly DeliveryMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -34,8 +35,9 @@ public sealed class DeliveryWorker
     private IMessageContentReader? _content;
 
     internal DeliveryWorker(DeliveryQueue queue, IMessageStore store, DestinationResolver resolver, DeliveryOptions options,
-        SmtpClientOptions client, DsnFactory dsn, DeliveryMetrics metrics, TimeProvider time, ILogger logger)
+        SmtpClientOptions client, DsnFactory dsn, DeliveryMetrics metrics, TimeProvider time, ILogger logger, QueuedContent queued)
     {
+        _queued = queued;
         _queue = queue;
         _store = store;
         _resolver = resolver;
@@ -88,7 +90,15 @@ public sealed class DeliveryWorker
                 }
                 finally
                 {
-                    foreach (var job in batch) _queue.Finished(job);
+                    foreach (var job in batch)
+                    {
+                        _queue.Finished(job);
+                        if (job.Content is { } kept)
+                        {
+                            job.Content = null;
+                            _queued.Release(kept);
+                        }
+                    }
                     batch.Clear();
                 }
             }
@@ -112,7 +122,8 @@ public sealed class DeliveryWorker
             return;
         }
 
-        var raw = (_content ??= _store.OpenContentReader()).Read(job.Seq);
+        // A fresh message's bytes may still be in memory (QueuedContent); otherwise they are read back by row.
+        var raw = job.Content ?? (_content ??= _store.OpenContentReader()).Read(job.Seq);
         if (raw is null)
         {
             DeliveryLog.MessageGone(_logger, job.MessageId);

@@ -90,6 +90,7 @@ public static class RelayServiceCollectionExtensions
     {
         services.TryAddSingleton<DeliveryRouter>();
         services.TryAddSingleton<DsnFactory>();
+        services.TryAddSingleton<QueuedContent>();
         services.TryAddSingleton<DeliveryMetrics>();
         services.TryAddSingleton(sp => new DestinationResolver(
             sp.GetRequiredService<IDnsResolver>(), sp.GetRequiredService<IOptions<DeliveryOptions>>().Value.MxPort,
@@ -111,7 +112,8 @@ public static class RelayServiceCollectionExtensions
                 sp.GetRequiredService<IMessageStore>(), sp.GetRequiredService<DeliveryRouter>(), sp.GetRequiredService<IOptions<DeliveryOptions>>(), sp.GetRequiredService<TimeProvider>(),
                 sp.GetRequiredService<DeliveryMetrics>(), sp.GetRequiredService<ILogger<DeliveryQueue>>(),
                 queue => new DeliveryWorker(queue, sp.GetRequiredService<IMessageStore>(), sp.GetRequiredService<DestinationResolver>(), options, client,
-                    sp.GetRequiredService<DsnFactory>(), sp.GetRequiredService<DeliveryMetrics>(), sp.GetRequiredService<TimeProvider>(), logger));
+                    sp.GetRequiredService<DsnFactory>(), sp.GetRequiredService<DeliveryMetrics>(), sp.GetRequiredService<TimeProvider>(), logger,
+                    sp.GetRequiredService<QueuedContent>()));
         });
     }
 }

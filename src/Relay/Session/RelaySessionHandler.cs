@@ -31,6 +31,7 @@ public sealed class RelaySessionHandler : ISmtpSessionHandler
     private readonly TimeProvider _time;
     private readonly ILogger<RelaySessionHandler> _logger;
     private readonly DeliveryRouter _router;
+    private readonly QueuedContent _queued;
     private readonly string _hostName;
     private readonly long _maxHeaderSize;
 
@@ -44,10 +45,12 @@ public sealed class RelaySessionHandler : ISmtpSessionHandler
         TimeProvider time,
         ILogger<RelaySessionHandler> logger,
         DeliveryRouter router,
-        IOptions<SmtpOptions> smtp)
+        IOptions<SmtpOptions> smtp,
+        QueuedContent queued)
     {
         _maxHeaderSize = smtp.Value.MaxHeaderSize;
         _router = router;
+        _queued = queued;
         _accounts = accounts;
         _admission = admission.Value;
         _store = store;
@@ -178,6 +181,9 @@ public sealed class RelaySessionHandler : ISmtpSessionHandler
             Dmarc = verdict is null ? null : VerdictJson.Word(verdict.Dmarc.Result),
             Action = verdict is null ? null : VerdictJson.Word(verdict.Action),
         };
+        var outbound = _router.Plan(metadata);
+        // One destination: its first attempt sends the bytes from memory instead of reading them back (bounded).
+        if (outbound.Count == 1) outbound[0].Content = _queued.TryCopy(raw, tail);
         try
         {
             // Not cancelled by the session: once queued, the write completes and the client hears about it.
@@ -185,11 +191,12 @@ public sealed class RelaySessionHandler : ISmtpSessionHandler
             await _store.AddMessageAsync(new NewMessage(metadata, raw, session.Transcript.ForCurrentTransaction(), headers.Text)
             {
                 RawTail = tail,
-                Outbound = _router.Plan(metadata),
+                Outbound = outbound,
             }, CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception exception) when (exception is not OutOfMemoryException)
         {
+            if (outbound.Count == 1 && outbound[0].Content is { } kept) _queued.Release(kept); // never queued
             SessionLog.StoreFailed(_logger, queueId, session.RemoteIp.ToString(), exception);
             Record(session, "data", RelayReplies.StoreFailed, "store-failure");
             return RelayReplies.StoreFailed;

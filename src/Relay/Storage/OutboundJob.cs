@@ -34,6 +34,9 @@ public sealed class OutboundJob
     /// <summary>True when the destination was given (a release), false when the configured route chose it (re-routed at start).</summary>
     public bool Pinned { get; init; }
 
+    /// <summary>The message's bytes when they are kept in memory for the first attempt (see Delivery.QueuedContent), else null.</summary>
+    public byte[]? Content { get; set; }
+
     /// <summary>True for a delivery status notification the relay wrote (never the subject of another).</summary>
     public bool IsDsn { get; init; }
 }
