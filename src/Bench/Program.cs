@@ -1,12 +1,13 @@
 using SmarthostLab.Bench.Load;
 using SmarthostLab.Bench.Micro;
 
-// smarthostlab-bench load … | micro …  (see docs/BENCH.md)
+// smarthostlab-bench load … | micro … | relay-args … | soak …  (see docs/BENCH.md)
 return args.FirstOrDefault() switch
 {
     "load" => await LoadCommand.RunAsync(args[1..]),
     "micro" => MicroCommand.Run(args[1..]),
     "relay-args" => await RelayArgsCommand.RunAsync(args[1..]),
+    "soak" => await SoakCommand.RunAsync(args[1..]),
     _ => Usage(),
 };
 
@@ -19,6 +20,9 @@ static int Usage()
                smarthostlab-bench micro [BenchmarkDotNet arguments, e.g. --filter '*Spf*']
                smarthostlab-bench relay-args --folder DIR [--target HOST:PORT] [--dkim-key FILE]
                                        (writes the lab config of --start-relay, prints the relay's arguments)
+               smarthostlab-bench soak --relay-dll PATH [--cycles N] [--connections C] [--seconds-per-cycle S]
+                                       [--seed X] [--json]   (kill -9 the relay under load, then check that
+                                       every acknowledged message is stored once)
         """);
     return 2;
 }
