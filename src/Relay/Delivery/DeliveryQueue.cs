@@ -94,12 +94,7 @@ public sealed class DeliveryQueue : IHostedService, IAsyncDisposable
             {
                 if (group.Key != job.Destination)
                     foreach (var r in group) changes.Add((job.Seq, r.Index, group.Key));
-                result.Add(new OutboundJob
-                {
-                    Seq = job.Seq, MessageId = job.MessageId, Account = job.Account, MailFrom = job.MailFrom,
-                    MailFromParameters = job.MailFromParameters, ReceivedAt = job.ReceivedAt, Destination = group.Key,
-                    Recipients = [.. group], IsDsn = job.IsDsn,
-                });
+                result.Add(job.With(group.Key, [.. group]));
             }
         }
         if (changes.Count > 0)
@@ -163,7 +158,7 @@ public sealed class DeliveryQueue : IHostedService, IAsyncDisposable
     }
 
     /// <summary>The next due job of <paramref name="lane"/>, waiting up to <paramref name="idle"/> for one; null when none came.</summary>
-    private async Task<OutboundJob?> TakeAsync(DestinationLane lane, TimeSpan idle, CancellationToken cancellationToken)
+    internal async Task<OutboundJob?> TakeAsync(DestinationLane lane, TimeSpan idle, CancellationToken cancellationToken)
     {
         if (!lane.Available.Wait(0))
         {
@@ -190,28 +185,6 @@ public sealed class DeliveryQueue : IHostedService, IAsyncDisposable
             _dueRecipients -= job.Recipients.Count;
             _activeRecipients += job.Recipients.Count;
             return job;
-        }
-    }
-
-    /// <summary>
-    /// Fills <paramref name="batch"/> with the next due job of <paramref name="lane"/> (waiting up to
-    /// <paramref name="idle"/> for one) and as many more as are at hand, up to <paramref name="max"/> and to this
-    /// connection's fair share of the lane, so that one commit claims them all.
-    /// </summary>
-    internal async Task TakeBatchAsync(DestinationLane lane, List<OutboundJob> batch, int max, TimeSpan idle, CancellationToken cancellationToken)
-    {
-        if (await TakeAsync(lane, idle, cancellationToken).ConfigureAwait(false) is not { } first) return;
-        batch.Add(first);
-        lock (_lock)
-        {
-            var share = Math.Min(max - 1, lane.Jobs.Count / Math.Max(1, lane.Connections));
-            for (var i = 0; i < share && lane.Available.Wait(0); i++)
-            {
-                var job = lane.Jobs.Dequeue();
-                _dueRecipients -= job.Recipients.Count;
-                _activeRecipients += job.Recipients.Count;
-                batch.Add(job);
-            }
         }
     }
 

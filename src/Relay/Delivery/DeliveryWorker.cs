@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using SmarthostLab.Relay.Configuration;
 using SmarthostLab.Relay.Storage;
 using SmarthostLab.Smtp.Client;
+using SmarthostLab.Smtp.Protocol;
 
 namespace SmarthostLab.Relay.Delivery;
 
@@ -50,56 +51,44 @@ public sealed class DeliveryWorker
     }
 
     /// <summary>
-    /// Jobs one connection takes (and claims in one commit) at a time. One: the claim of a job is committed with the
-    /// outcome of the one before, just before it is sent, so that a kill -9 leaves at most the job in flight unrecorded
-    /// (a larger batch left every delivered-but-unrecorded job of the batch to be sent again: QueueKillTests).
+    /// Serves <paramref name="lane"/> until it stays empty or the relay stops. One job at a time: its claim is committed
+    /// with the outcome of the one before, just before it is sent, so that a kill -9 leaves at most the job in flight
+    /// unrecorded (claiming 16 at once left every delivered-but-unrecorded job of the batch to be sent again:
+    /// QueueKillTests).
     /// </summary>
-    private const int MaxBatch = 1;
-
-    /// <summary>Serves <paramref name="lane"/> until it stays empty or the relay stops.</summary>
     internal async Task RunAsync(DestinationLane lane)
     {
         var stopping = _queue.Stopping;
-        var batch = new List<OutboundJob>(MaxBatch);
         try
         {
             while (!stopping.IsCancellationRequested)
             {
-                // Jobs at hand go now; waiting for the next one first commits what the last ones did.
-                await _queue.TakeBatchAsync(lane, batch, MaxBatch, TimeSpan.Zero, stopping).ConfigureAwait(false);
-                if (batch.Count == 0)
+                // A job at hand goes now; waiting for the next one first commits what the last one did.
+                var job = await _queue.TakeAsync(lane, TimeSpan.Zero, stopping).ConfigureAwait(false);
+                if (job is null)
                 {
                     await CommitAsync().ConfigureAwait(false);
-                    await _queue.TakeBatchAsync(lane, batch, MaxBatch, _dead is null ? _options.ConnectionIdleTime : TimeSpan.Zero, stopping).ConfigureAwait(false);
-                    if (batch.Count == 0) break;
+                    job = await _queue.TakeAsync(lane, _dead is null ? _options.ConnectionIdleTime : TimeSpan.Zero, stopping).ConfigureAwait(false);
+                    if (job is null) break;
                 }
                 try
                 {
                     if (_dead is null)
                     {
-                        // One commit claims the batch and records the outcomes of the one before.
-                        foreach (var job in batch)
-                            foreach (var r in job.Recipients) _updates.Add(DeliveryUpdate.ClaimOf(job.Seq, r.Index));
+                        foreach (var r in job.Recipients) _updates.Add(DeliveryUpdate.ClaimOf(job.Seq, r.Index));
                         await CommitAsync().ConfigureAwait(false);
                     }
-                    foreach (var job in batch)
-                    {
-                        if (stopping.IsCancellationRequested) break; // claimed, untouched: retried after the restart
-                        await DeliverAsync(lane.Destination, job, stopping).ConfigureAwait(false);
-                    }
+                    // Claimed but stopped before it was sent: retried after the restart.
+                    if (!stopping.IsCancellationRequested) await DeliverAsync(lane.Destination, job, stopping).ConfigureAwait(false);
                 }
                 finally
                 {
-                    foreach (var job in batch)
+                    _queue.Finished(job);
+                    if (job.Content is { } kept)
                     {
-                        _queue.Finished(job);
-                        if (job.Content is { } kept)
-                        {
-                            job.Content = null;
-                            _queued.Release(kept);
-                        }
+                        job.Content = null;
+                        _queued.Release(kept);
                     }
-                    batch.Clear();
                 }
             }
         }
@@ -256,24 +245,14 @@ public sealed class DeliveryWorker
         }
         if (retry.Count > 0)
         {
-            var again = new OutboundJob
-            {
-                Seq = job.Seq, MessageId = job.MessageId, Account = job.Account, MailFrom = job.MailFrom,
-                MailFromParameters = job.MailFromParameters, ReceivedAt = job.ReceivedAt, Destination = job.Destination,
-                Recipients = retry, IsDsn = job.IsDsn,
-            };
-            _retries.Add((again, nextAttempt));
+            _retries.Add((job.With(job.Destination, retry), nextAttempt));
         }
         if (notices.Count > 0 && _dsn.Create(job, notices, connection, raw, now) is { } report) _reports.Add(report);
     }
 
     /// <summary>NOTIFY and ORCPT of a recipient's stored parameters, passed on to a next hop that offers DSN.</summary>
-    private static List<string> DsnParametersOf(string? parameters)
-    {
-        if (string.IsNullOrEmpty(parameters)) return [];
-        return [.. parameters.Split(' ', StringSplitOptions.RemoveEmptyEntries)
-            .Where(p => p.StartsWith("NOTIFY=", StringComparison.OrdinalIgnoreCase) || p.StartsWith("ORCPT=", StringComparison.OrdinalIgnoreCase))];
-    }
+    private static List<string> DsnParametersOf(string? parameters) =>
+        [.. EsmtpParameter.Split(parameters).Where(p => p.Keyword is "NOTIFY" or "ORCPT").Select(p => p.ToString())];
 
     /// <summary>Resolves (once per worker) and connects to the first target that answers; the failure outcome otherwise.</summary>
     private async Task<RecipientOutcome?> ConnectAsync(string destination, CancellationToken stopping)

@@ -86,10 +86,10 @@ public sealed class DsnFactory
     {
         var notify = DsnNotify.None;
         string? orcpt = null;
-        foreach (var p in (parameters ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries))
+        foreach (var (keyword, value) in EsmtpParameter.Split(parameters))
         {
-            if (p.StartsWith("NOTIFY=", StringComparison.OrdinalIgnoreCase)) DsnParameters.TryParseNotify(p[7..], out notify);
-            else if (p.StartsWith("ORCPT=", StringComparison.OrdinalIgnoreCase)) orcpt = p[6..];
+            if (keyword == "NOTIFY") DsnParameters.TryParseNotify(value, out notify);
+            else if (keyword == "ORCPT") orcpt = value;
         }
         return (notify, orcpt);
     }

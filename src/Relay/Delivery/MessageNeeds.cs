@@ -1,4 +1,5 @@
 using SmarthostLab.Smtp.Client;
+using SmarthostLab.Smtp.Protocol;
 
 namespace SmarthostLab.Relay.Delivery;
 
@@ -14,15 +15,15 @@ internal readonly record struct MessageNeeds(bool EightBit, bool Binary, bool Ut
     {
         string? body = null, ret = null, envid = null;
         var utf8 = false;
-        foreach (var parameter in mailFromParameters.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+        foreach (var (keyword, value) in EsmtpParameter.Split(mailFromParameters))
         {
-            var eq = parameter.IndexOf('=');
-            var key = eq < 0 ? parameter : parameter[..eq];
-            var value = eq < 0 ? null : parameter[(eq + 1)..];
-            if (key.Equals("BODY", StringComparison.OrdinalIgnoreCase)) body = value?.ToUpperInvariant();
-            else if (key.Equals("SMTPUTF8", StringComparison.OrdinalIgnoreCase)) utf8 = true;
-            else if (key.Equals("RET", StringComparison.OrdinalIgnoreCase)) ret = value?.ToUpperInvariant();
-            else if (key.Equals("ENVID", StringComparison.OrdinalIgnoreCase)) envid = value;
+            switch (keyword)
+            {
+                case "BODY": body = value?.ToUpperInvariant(); break;
+                case "SMTPUTF8": utf8 = true; break;
+                case "RET": ret = value?.ToUpperInvariant(); break;
+                case "ENVID": envid = value; break;
+            }
         }
         var binary = body == "BINARYMIME";
         var eightBit = binary || body == "8BITMIME" || (body is null && content.IndexOfAnyInRange((byte)0x80, (byte)0xFF) >= 0);

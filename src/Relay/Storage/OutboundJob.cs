@@ -37,6 +37,13 @@ public sealed class OutboundJob
     /// <summary>The message's bytes when they are kept in memory for the first attempt (see Delivery.QueuedContent), else null.</summary>
     public byte[]? Content { get; set; }
 
+    /// <summary>The same message's job for <paramref name="recipients"/> at <paramref name="destination"/> (a retry, a re-route).</summary>
+    public OutboundJob With(string destination, List<OutboundRecipientEntry> recipients) => new()
+    {
+        Seq = Seq, MessageId = MessageId, Account = Account, MailFrom = MailFrom, MailFromParameters = MailFromParameters,
+        ReceivedAt = ReceivedAt, Destination = destination, Recipients = recipients, IsDsn = IsDsn, Pinned = Pinned,
+    };
+
     /// <summary>True for a delivery status notification the relay wrote (never the subject of another).</summary>
     public bool IsDsn { get; init; }
 }
