@@ -23,6 +23,8 @@ public static class ConfigurationKeys
         [VerificationOptions.Section] = (VerificationOptions.Section, NodeOf(typeof(VerificationOptions), typeof(VerificationSwitchOptions))),
         [DeliveryOptions.Section] = (DeliveryOptions.Section, NodeOf(typeof(DeliveryOptions))),
         [AccountsOptions.Section] = (AccountsOptions.Section, NodeOf(typeof(List<AccountOptions>))),
+        [RateLimitsOptions.Section] = (RateLimitsOptions.Section, NodeOf(typeof(RateLimitsOptions))),
+        [GreylistingOptions.Section] = (GreylistingOptions.Section, NodeOf(typeof(GreylistingOptions))),
     }, Open: true);
 
     /// <summary>

@@ -16,6 +16,8 @@ public sealed class RelayMetrics
     private readonly Histogram<long> _batchSize;
     private readonly UpDownCounter<long> _waits;
     private readonly Counter<long> _tokenQueries;
+    private readonly Counter<long> _limitsExceeded;
+    private readonly Counter<long> _greylisting;
 
     /// <summary>Creates the instruments on a meter of <paramref name="meterFactory"/>.</summary>
     public RelayMetrics(IMeterFactory meterFactory)
@@ -32,6 +34,10 @@ public sealed class RelayMetrics
         _waits = meter.CreateUpDownCounter<long>("smarthostlab.relay.waits.active", "{request}", "Open GET /api/v1/wait requests");
         _tokenQueries = meter.CreateCounter<long>("smarthostlab.relay.token.queries", "{query}",
             "Token searches over the stored messages (listings, a wait's first look), by plan: the token index or a scan of every row");
+        _limitsExceeded = meter.CreateCounter<long>("smarthostlab.relay.limits.exceeded", "{request}",
+            "Connections, commands and messages refused by a rate limit, by limit and scope (account, ip)");
+        _greylisting = meter.CreateCounter<long>("smarthostlab.relay.greylisting", "{recipient}",
+            "Greylisting decisions, by outcome: greylisted (first attempt or too early), passed (a retry in the window), known (a remembered triplet)");
     }
 
     /// <summary>A message was committed.</summary>
@@ -56,6 +62,13 @@ public sealed class RelayMetrics
 
     /// <summary>A token search ran, through the token index (<paramref name="indexed"/>) or as a scan of every row.</summary>
     public void TokenQuery(bool indexed) => _tokenQueries.Add(1, new KeyValuePair<string, object?>("plan", indexed ? "index" : "scan"));
+
+    /// <summary>A rate limit refused something.</summary>
+    public void LimitExceeded(string limit, string scope) =>
+        _limitsExceeded.Add(1, new KeyValuePair<string, object?>("limit", limit), new KeyValuePair<string, object?>("scope", scope));
+
+    /// <summary>A greylisting decision.</summary>
+    public void Greylisting(string outcome) => _greylisting.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
 
     /// <summary>A batch was committed.</summary>
     public void BatchCommitted(int size, TimeSpan duration)

@@ -283,7 +283,7 @@ public sealed partial class SmtpSession
         else
         {
             if (!failed) CountHandlerRefusal();
-            Reply(reply);
+            return HandlerRefused("mail", reply);
         }
         return Next.Continue;
     }
@@ -348,8 +348,25 @@ public sealed partial class SmtpSession
         else
         {
             if (!failed) CountHandlerRefusal();
-            Reply(reply);
+            return HandlerRefused("rcpt", reply);
         }
+        return Next.Continue;
+    }
+
+    /// <summary>
+    /// Sends the handler's refusal (already recorded by it). A permanent one (5xx: relaying denied, a refused sender) counts
+    /// against <see cref="SmtpOptions.MaxBadCommands"/> like a bad command, so a client cannot have it repeated forever;
+    /// a temporary one (greylisting, a rate limit) does not, or a message to many recipients would be cut off.
+    /// </summary>
+    private Next HandlerRefused(string stage, SmtpReply reply)
+    {
+        if (reply.Code >= 500 && ++_badCommands > _options.MaxBadCommands)
+        {
+            SmtpLog.TooManyBadCommands(_logger, _context.Id);
+            Refuse(stage, SmtpReplies.TooManyBadCommands(_host), "too-many-bad-commands");
+            return Next.Close;
+        }
+        Reply(reply);
         return Next.Continue;
     }
 }
