@@ -128,6 +128,13 @@ public sealed partial class SmtpSession
         }
         if (command.Kind == SmtpCommandKind.StartTls && _context.TlsProtocol is not null)
             return BadCommand("starttls", SmtpReplies.AlreadyTls, "bad-sequence"); // in any state
+        if (command.Kind == SmtpCommandKind.Data && _state == SmtpState.MailGiven)
+        {
+            // RFC 2920 3.1: a pipelining client sends DATA before it reads its RCPT replies; when every recipient was
+            // refused (and each refusal recorded), DATA gets 554 "no valid recipients", not counted as the client's error.
+            Reply(SmtpReplies.NoValidRecipients);
+            return Next.Continue;
+        }
         if (!SmtpStateTable.IsAllowed(_state, command.Kind))
         {
             if (command.Kind == SmtpCommandKind.Bdat) return Next.Bdat; // the chunk must be read before the 503
