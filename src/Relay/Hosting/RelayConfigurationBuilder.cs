@@ -79,6 +79,7 @@ public static class RelayConfigurationBuilder
                 ?? First(new HostingOptionsValidator().Validate(null, Bind<HostingOptions>(configuration, HostingOptions.Section)))
                 ?? First(new DeliveryOptionsValidator().Validate(null, Bind<DeliveryOptions>(configuration, DeliveryOptions.Section)))
                 ?? BindOnly<AdmissionOptions>(configuration, AdmissionOptions.Section)
+                ?? First(new TelemetryOptionsValidator().Validate(null, Bind<TelemetryOptions>(configuration, TelemetryOptions.Section)))
                 ?? First(new LimitsOptionsValidator().Validate(null, Bind<RateLimitsOptions>(configuration, RateLimitsOptions.Section)))
                 ?? First(new LimitsOptionsValidator().Validate(null, Bind<GreylistingOptions>(configuration, GreylistingOptions.Section)))
                 ?? First(new VerificationOptionsValidator().Validate(null, Bind<VerificationOptions>(configuration, VerificationOptions.Section)))

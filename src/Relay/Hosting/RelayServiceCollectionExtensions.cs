@@ -59,7 +59,7 @@ public static class RelayServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddMetrics();
         services.TryAddSingleton<RelayMetrics>();
-        services.TryAddSingleton<PrometheusExporter>();
+        services.AddRelayTelemetry(configuration);
         services.TryAddSingleton<RelayHostName>();
         services.TryAddSingleton<SqliteMessageStore>();
         services.TryAddSingleton<IMessageStore>(sp => sp.GetRequiredService<SqliteMessageStore>());
