@@ -152,9 +152,9 @@ public sealed class LiveFeed : ICommitFeed, IAsyncDisposable
         {
             if (item.Payload is StoredMessage message)
             {
-                var delivery = item.Queued
-                    ? [.. message.Recipients.Select(r => new DeliveryRecord(r, "queued", null, 0, null, null, null, null, null))]
-                    : message.Delivery;
+                // As a read shows it: each recipient queued (a relaying mode) or stored (Store mode, nothing queued).
+                var state = item.Queued ? "queued" : DeliveryStates.Stored;
+                DeliveryRecord[] delivery = [.. message.Recipients.Select(r => new DeliveryRecord(r, state, null, 0, null, null, null, null, null))];
                 JsonSerializer.Serialize(json, (message with { Delivery = delivery }).ToResponse(), RelayJson.Context.MessageResponse);
             }
             else

@@ -1,5 +1,5 @@
 // DOM helpers. Every string becomes a text node or an attribute value: nothing from a message is ever parsed as
-// HTML (no innerHTML anywhere in the page), and links are made only from the page's own routes.
+// HTML anywhere in the page, and links are made only from the page's own routes.
 
 /** Makes an element: h('td', {class: 'x'}, 'text', child, …). Strings and numbers become text nodes. */
 export function h(tag, attrs, ...children) {
