@@ -50,7 +50,6 @@ public sealed class MessagePageTests(Browser browser, PageRelayFixture fixture) 
         Assert.Equal("pass", row.FindElement(By.CssSelector(".c-dmarc .badge")).Text);
         Assert.Equal("accept", row.FindElement(By.CssSelector(".c-action .badge")).Text);
         Assert.Equal("stored", row.FindElement(By.CssSelector(".c-delivery")).Text);
-        browser.Screenshot("web-messages");
 
         // Keyboard: j focuses the newest row's link, Enter opens it.
         browser.Driver.FindElement(By.TagName("body")).SendKeys("j");
@@ -83,6 +82,29 @@ public sealed class MessagePageTests(Browser browser, PageRelayFixture fixture) 
         Assert.StartsWith("Authentication-Results: smarthost.test;", browser.ElementWithText("#raw", subject).Text, StringComparison.Ordinal);
         Assert.EndsWith($"/api/v1/messages/{id}/raw?download=1", browser.Element("#download").GetAttribute("href"), StringComparison.Ordinal);
         AssertSameDocument();
+    }
+
+    [BrowserFact]
+    public async Task Each_row_shows_its_own_verdict_and_TLS()
+    {
+        OpenPage();
+        browser.Element("#list-summary");
+        var tagged = await Lab.SendAsync("eve@woodgrove.test", PageRelay.Message("Eve <eve@woodgrove.test>", Unique("Payment details changed")));
+        var tls = await Lab.SendAsync("alice@contoso.test", PageRelay.Message("Alice <alice@contoso.test>", Unique("Board minutes")), startTls: true);
+        var plain = await Lab.SendAsync("alice@contoso.test", PageRelay.Message("Alice <alice@contoso.test>", Unique("Lunch on Friday")), to: "carol@fabrikam.test");
+
+        // Read in one step each (a row may be redrawn between two reads).
+        string[] Badges(string id) => browser.Until(_ =>
+        {
+            var row = browser.Element($"#message-rows tr[data-id='{id}']");
+            return new[] { "tls", "spf", "dkim", "dmarc", "action" }.Select(c => row.FindElement(By.CssSelector($".c-{c} .badge")).Text).ToArray();
+        }, "the badges of " + id);
+        Assert.Equal(["plain", "fail", "none", "fail", "tag"], Badges(tagged));
+        Assert.Equal(["TLS 1.3", "pass", "pass", "pass", "accept"], Badges(tls));
+        Assert.Equal(["plain", "pass", "pass", "pass", "accept"], Badges(plain));
+        Assert.Equal("carol@fabrikam.test", browser.Element($"#message-rows tr[data-id='{plain}'] .c-to").Text);
+        Assert.Equal([plain, tls, tagged], ((IEnumerable<object>)browser.Script("return [...document.querySelectorAll('#message-rows tr[data-id]')].slice(0, 3).map(r => r.dataset.id);")!).Cast<string>());
+        browser.Screenshot("web-messages");
     }
 
     [BrowserFact]

@@ -79,11 +79,17 @@ public sealed class PageRelay : IAsyncDisposable
     /// Sends <paramref name="message"/> (CRLF text, dot-stuffed by the caller if needed) over a raw session from
     /// 127.0.0.2 and returns the queue id of the 250.
     /// </summary>
-    public async Task<string> SendAsync(string mailFrom, string message, string to = "bob@example.com")
+    public async Task<string> SendAsync(string mailFrom, string message, string to = "bob@example.com", bool startTls = false)
     {
         await using var client = await RawSmtpClient.ConnectAsync(Smtp, Registered);
         Assert.StartsWith("220", await client.ReadReplyAsync());
         Assert.StartsWith("250", await client.CommandAsync("EHLO exchange.contoso.test"));
+        if (startTls)
+        {
+            Assert.StartsWith("220", await client.CommandAsync("STARTTLS"));
+            await client.StartTlsAsync();
+            Assert.StartsWith("250", await client.CommandAsync("EHLO exchange.contoso.test"));
+        }
         Assert.StartsWith("250", await client.CommandAsync($"MAIL FROM:<{mailFrom}>"));
         Assert.StartsWith("250", await client.CommandAsync($"RCPT TO:<{to}>"));
         Assert.StartsWith("354", await client.CommandAsync("DATA"));

@@ -52,6 +52,11 @@ export function messageRow(m) {
     h('td', { class: 'c-delivery', 'data-label': 'Delivery' }, h('span', { class: `state s-${delivery.split(/[ ,]/)[0]}` }, delivery)));
 }
 
+/** What a page shows that can change: ids, delivery states, the count and the cursor. */
+function keyOf(messages, total, next) {
+  return JSON.stringify([total, next, messages.map(m => [m.id, deliverySummary(m), m.quarantined])]);
+}
+
 function hasFilters(params) {
   return FILTERS.some(f => params.get(f));
 }
@@ -93,16 +98,25 @@ export function show(main, params, navigate) {
   }
 
   let loading = null;
+  let shown = '';
   async function load() {
     if (loading) { loading.again = true; return; }
     loading = { again: false };
     try {
       const page = await json(`/api/v1/messages${query({ ...base, before, limit: LIMIT })}`);
+      flash(note, '');
+      const key = keyOf(page.messages, page.total, page.next);
+      if (key === shown) return; // unchanged: keep the rows (and the keyboard focus in them)
+      shown = key;
+      const focused = document.activeElement && document.activeElement.closest('tr[data-id]');
       rows = page.messages;
       total = page.total;
       next = page.next;
-      flash(note, '');
       render();
+      if (focused) {
+        const again = body.querySelector(`tr[data-id="${CSS.escape(focused.dataset.id)}"] a`);
+        if (again) again.focus();
+      }
     } catch (e) {
       flash(note, e instanceof ApiError ? e.message : String(e), 'error');
     } finally {
@@ -142,6 +156,7 @@ export function show(main, params, navigate) {
       while (body.children.length > LIMIT) body.lastChild.remove();
       replace(summary, `${rows.length} shown of ${total} message${total === 1 ? '' : 's'}`);
       older.disabled = !next;
+      shown = keyOf(rows, total, next); // what a reload would show now: no redraw for it
     }),
     live.on('delivery', reloadSoon),
     live.on('deleted', reloadSoon),
@@ -189,21 +204,26 @@ function filterForm(params, apply) {
     h('option', { value: '' }, 'any'),
     WORDS[name].map(w => h('option', { value: w, selected: params.get(name) === w }, w)));
   const since = h('input', { id: 'f-since', name: 'since', type: 'datetime-local', value: params.get('since') || '' });
+  const more = ['from', 'to', 'account', 'since', 'delivery', 'quarantined'];
   const form = h('form', { class: 'filters', id: 'filters', role: 'search' },
     field('token', 'Search', textInput('token', 'subject, Message-ID, any header')),
-    field('from', 'From', textInput('from', 'sender')),
-    field('to', 'To', textInput('to', 'recipient')),
-    field('account', 'Account', textInput('account', 'name')),
-    field('since', 'Since', since),
     field('spf', 'SPF', select('spf')),
     field('dkim', 'DKIM', select('dkim')),
     field('dmarc', 'DMARC', select('dmarc')),
     field('action', 'Action', select('action')),
-    field('delivery', 'Delivery', select('delivery')),
-    field('quarantined', 'Quarantined', select('quarantined')),
     h('div', { class: 'field buttons' },
       h('button', { type: 'submit' }, 'Apply'),
-      h('button', { type: 'reset', class: 'secondary' }, 'Clear')));
+      h('button', { type: 'reset', class: 'secondary' }, 'Clear')),
+    // The rarer filters fold away (open when one of them is in use), so the list starts high on a small screen.
+    h('details', { class: 'more', open: more.some(f => params.get(f)) },
+      h('summary', null, 'More filters'),
+      h('div', { class: 'filters' },
+        field('from', 'From', textInput('from', 'sender')),
+        field('to', 'To', textInput('to', 'recipient')),
+        field('account', 'Account', textInput('account', 'name')),
+        field('since', 'Since', since),
+        field('delivery', 'Delivery', select('delivery')),
+        field('quarantined', 'Quarantined', select('quarantined')))));
   const values = () => Object.fromEntries(FILTERS.map(f => [f, form.elements[f].value]));
   form.addEventListener('submit', e => {
     e.preventDefault();
