@@ -1,7 +1,7 @@
 // Accounts and their registered outbound servers; adding and removing needs the admin token.
 
 import { h, replace, flash } from './dom.js';
-import { json, send, token, ApiError } from './api.js';
+import { json, send, adminChange, ApiError } from './api.js';
 
 export function show(main) {
   const note = h('div', { class: 'note', role: 'status', 'aria-live': 'polite', hidden: true });
@@ -42,16 +42,7 @@ export function show(main) {
       form);
   }
 
-  async function change(action, done) {
-    if (!token()) { flash(note, 'Changing accounts needs the admin token: enter it under Token (top right).', 'error'); return; }
-    try {
-      await action();
-      flash(note, done, 'ok');
-      await load();
-    } catch (e) {
-      flash(note, e.status === 404 && /admin routes are off/.test(e.message) ? 'This relay has no admin token configured (Api:AdminToken): changes are off.' : e.message, 'error');
-    }
-  }
+  const change = (action, done) => adminChange(note, 'accounts', action, done, load);
 
   load();
   return () => {};

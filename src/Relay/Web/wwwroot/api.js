@@ -1,5 +1,7 @@
 // The API client: every request carries the token of this tab (if any) as a bearer token. No token goes in a URL.
 
+import { flash } from './dom.js';
+
 const TOKEN_KEY = 'smarthostlab.token';
 
 export function token() {
@@ -72,4 +74,19 @@ export function query(params) {
   for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== '') q.set(k, v);
   const s = q.toString();
   return s ? `?${s}` : '';
+}
+
+/**
+ * Runs an admin change (what: "accounts", "fault rules"), says done or why not in note, then reload().
+ * Without a token it says the admin token is needed and sends nothing.
+ */
+export async function adminChange(note, what, action, done, reload) {
+  if (!token()) { flash(note, `Changing ${what} needs the admin token: enter it under Token (top right).`, 'error'); return; }
+  try {
+    await action();
+    flash(note, done, 'ok');
+    await reload();
+  } catch (e) {
+    flash(note, e.status === 404 && /admin routes are off/.test(e.message) ? 'This relay has no admin token configured (Api:AdminToken): changes are off.' : e.message, 'error');
+  }
 }

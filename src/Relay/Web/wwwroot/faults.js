@@ -1,7 +1,7 @@
 // Fault rules (GET/POST/DELETE /api/v1/faults) where the relay has them; "no fault rules API" where it answers 404.
 
 import { h, replace, flash, table } from './dom.js';
-import { json, send, token, ApiError } from './api.js';
+import { json, send, adminChange, ApiError } from './api.js';
 
 export function show(main) {
   const note = h('div', { class: 'note', role: 'status', 'aria-live': 'polite', hidden: true });
@@ -45,14 +45,7 @@ export function show(main) {
         }), { id: 'fault-rules' })));
   }
 
-  async function change(action, done) {
-    if (!token()) { flash(note, 'Changing fault rules needs the admin token: enter it under Token (top right).', 'error'); return; }
-    try {
-      await action();
-      flash(note, done, 'ok');
-      await load();
-    } catch (e) { flash(note, e.message, 'error'); }
-  }
+  const change = (action, done) => adminChange(note, 'fault rules', action, done, load);
 
   const timer = setInterval(load, 5000); // hit counters move with traffic
   load();

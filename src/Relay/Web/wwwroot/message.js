@@ -30,6 +30,7 @@ export function show(main, id, sub) {
   }
 
   function render(m) {
+    shownDelivery = JSON.stringify(m.delivery);
     const tabs = ['text', 'html', 'headers', 'transcript', 'raw'];
     const current = tabs.includes(sub) ? sub : 'text';
     const panel = h('div', { class: 'panel', id: 'panel', role: 'tabpanel', tabindex: '0' });
@@ -79,7 +80,7 @@ export function show(main, id, sub) {
         h('section', { 'aria-labelledby': 'h-verdict' },
           h('h2', { id: 'h-verdict' }, 'Verdict'),
           h('div', { class: 'table-wrap' }, verdictTable(v))),
-        h('section', { 'aria-labelledby': 'h-delivery' },
+        h('section', { 'aria-labelledby': 'h-delivery', id: 'delivery' },
           h('h2', { id: 'h-delivery' }, `Delivery: ${deliverySummary(m)}`),
           deliveryTable(m)),
         h('section', { 'aria-labelledby': 'h-content' },
@@ -134,9 +135,23 @@ export function show(main, id, sub) {
     }
   }
 
-  const stops = [live.on('delivery', () => load()), live.on('resync', () => load())];
+  // A change of delivery anywhere: re-read this message (at most once a second) and redraw only its delivery section.
+  let timer = 0;
+  let shownDelivery = '';
+  async function refreshDelivery() {
+    timer = 0;
+    let m;
+    try { m = await json(base); } catch { return; }
+    const key = JSON.stringify(m.delivery);
+    const section = document.getElementById('delivery');
+    if (stopped || key === shownDelivery || !section) return;
+    shownDelivery = key;
+    replace(section, h('h2', { id: 'h-delivery' }, `Delivery: ${deliverySummary(m)}`), deliveryTable(m));
+  }
+  const soon = () => { if (!timer) timer = setTimeout(refreshDelivery, 1000); };
+  const stops = [live.on('delivery', soon), live.on('resync', soon)];
   load();
-  return () => { stopped = true; stops.forEach(s => s()); };
+  return () => { stopped = true; clearTimeout(timer); stops.forEach(s => s()); };
 }
 
 let partsCache = { path: null, value: null };

@@ -126,10 +126,11 @@ export function show(main, params, navigate) {
     }
   }
 
+  // At most one reload per half second however many events come (a busy relay changes delivery states all the time).
   let timer = 0;
   function reloadSoon() {
-    clearTimeout(timer);
-    timer = setTimeout(load, 300);
+    if (timer) return;
+    timer = setTimeout(() => { timer = 0; load(); }, 500);
   }
 
   const stops = [

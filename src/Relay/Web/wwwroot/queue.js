@@ -39,7 +39,7 @@ export function show(main) {
   }
 
   let timer = 0;
-  const soon = () => { clearTimeout(timer); timer = setTimeout(load, 500); };
+  const soon = () => { if (!timer) timer = setTimeout(() => { timer = 0; load(); }, 1000); };
   const stops = [live.on('delivery', soon), live.on('message', soon), live.on('resync', soon)];
   load();
   return () => { clearTimeout(timer); stops.forEach(s => s()); };

@@ -32,6 +32,8 @@ export function show(main, params, navigate) {
   form.addEventListener('reset', e => { e.preventDefault(); navigate('refusals', {}); });
   let rows = [];
   let total = 0;
+  let shown = '';
+  const keyOf = (list, count) => JSON.stringify([count, list.map(r => r.id)]);
 
   replace(main,
     h('h1', null, 'Refusals'),
@@ -52,9 +54,12 @@ export function show(main, params, navigate) {
   async function load() {
     try {
       const page = await json(`/api/v1/refusals${query({ ip, limit })}`);
+      flash(note, '');
+      const key = keyOf(page.refusals, page.total);
+      if (key === shown) return; // unchanged: no redraw
+      shown = key;
       rows = page.refusals;
       total = page.total;
-      flash(note, '');
       render();
     } catch (e) {
       flash(note, e instanceof ApiError ? e.message : String(e), 'error');
@@ -74,6 +79,9 @@ export function show(main, params, navigate) {
       if (empty) empty.remove();
       body.insertBefore(tr, body.firstChild);
       replace(summary, `${rows.length} shown of ${total} refusal${total === 1 ? '' : 's'}`);
+      if (rows.length > limit) rows.length = limit;
+      while (body.children.length > limit) body.lastChild.remove();
+      shown = keyOf(rows, total);
     }),
     live.on('resync', load),
     live.on('hello', load),
