@@ -202,6 +202,7 @@ public static class RelayHost
         app.MapRefusals();
         app.MapAccounts();
         app.MapService();
+        Web.WebEndpoints.MapWeb(app);
         var lifetime = app.Lifetime;
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("SmarthostLab.Relay.Hosting");
         lifetime.ApplicationStarted.Register(() =>

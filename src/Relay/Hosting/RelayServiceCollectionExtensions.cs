@@ -86,6 +86,8 @@ public static class RelayServiceCollectionExtensions
             sp.GetRequiredService<RelayHostName>().Value,
             sp.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(CertificateProvider).FullName!))));
         services.AddSmtpServer();
+        services.TryAddSingleton<Web.LiveFeed>();
+        services.TryAddSingleton<Web.WebAssets>();
         services.AddHostedService<StoreStartup>();
         services.AddHostedService<VerificationStartup>();
         services.AddHostedService(sp => sp.GetRequiredService<DeliveryQueue>());
