@@ -13,10 +13,19 @@ public sealed partial class SmtpSession
     private async ValueTask<bool> ReceiveDataAsync()
     {
         Reply(SmtpReplies.StartMailInput);
+        var drop = _dropAfter; // a fault: read this much of the data, then drop the line
+        _dropAfter = null;
+        if (drop is { Octets: <= 0 } now)
+        {
+            await FlushAsync(_options.DataTimeout).ConfigureAwait(false);
+            DroppedInData(now.Fault, 0);
+            return false;
+        }
         var content = Content();
         content.Clear();
         var decoder = _decoder ??= new SmtpDataDecoder(_options.BareLineFeed);
         decoder.Reset();
+        long received = 0;
         while (true)
         {
             var result = await ReadAsync(_options.DataTimeout).ConfigureAwait(false);
@@ -29,9 +38,16 @@ public sealed partial class SmtpSession
                 Refuse("data", SmtpReplies.Timeout(_host), "timeout");
                 return false;
             }
-            var done = Decode(decoder, buffer, content, out var used);
+            var done = Decode(decoder, drop is { } limit ? buffer.Slice(0, Math.Min(buffer.Length, limit.Octets - received)) : buffer, content, out var used);
+            received += used;
             _metrics.BytesReceived(used);
             Advance(buffer, buffer.GetPosition(used), needMore: !done);
+            if (drop is { } dropped && (done || received >= dropped.Octets))
+            {
+                DroppedInData(dropped.Fault, received);
+                ResetTransaction();
+                return false;
+            }
             if (done) break;
             if (result.IsCompleted) return false;
         }
@@ -48,8 +64,7 @@ public sealed partial class SmtpSession
             ResetTransaction();
             return true;
         }
-        await DeliverAsync(content).ConfigureAwait(false);
-        return true;
+        return await EndOfDataAsync(content).ConfigureAwait(false);
     }
 
     private static bool Decode(SmtpDataDecoder decoder, in ReadOnlySequence<byte> buffer, MessageContent content, out long used)
@@ -78,8 +93,16 @@ public sealed partial class SmtpSession
             reason = "bad-sequence";
         }
         var content = Content();
+        SmtpFault? fault = null;
         if (refusal is null)
         {
+            fault = await FaultAtAsync(SmtpStage.Bdat, new(null, _envelope, null, null)).ConfigureAwait(false);
+            if (fault is { Close: true })
+            {
+                await PauseAsync(fault.Delay).ConfigureAwait(false);
+                FaultClosed(fault, "without reading the chunk");
+                return false;
+            }
             if (_state != SmtpState.Chunking) content.Clear();
             if (content.Length + command.ChunkSize > _options.MaxMessageSize)
             {
@@ -88,7 +111,8 @@ public sealed partial class SmtpSession
                 content.Clear();
             }
         }
-        var remaining = command.ChunkSize;
+        var drop = fault?.CloseAfterOctets; // a fault: read this much of the chunk, then drop the line
+        var remaining = drop is { } limit ? Math.Clamp(limit, 0, command.ChunkSize) : command.ChunkSize;
         while (remaining > 0)
         {
             var result = await ReadAsync(_options.DataTimeout).ConfigureAwait(false);
@@ -103,7 +127,7 @@ public sealed partial class SmtpSession
             }
             var take = Math.Min(remaining, buffer.Length);
             var chunk = buffer.Slice(0, take);
-            if (refusal is null)
+            if (refusal is null && drop is null)
             {
                 content.TryAppend(chunk);
                 if (ContentRefusal(content) is { } refused)
@@ -118,7 +142,19 @@ public sealed partial class SmtpSession
             Advance(buffer, chunk.End, needMore: take == buffer.Length && remaining > 0);
             if (remaining > 0 && result.IsCompleted) return false;
         }
+        if (drop is not null)
+        {
+            await PauseAsync(fault!.Delay).ConfigureAwait(false);
+            DroppedInData(fault, Math.Clamp(drop.Value, 0, command.ChunkSize));
+            ResetTransaction();
+            return false;
+        }
         _context.Transcript.Note($"<{command.ChunkSize} octets of chunk data>");
+        if (refusal is null && fault is not null && await ApplyFaultAsync(fault).ConfigureAwait(false) is { } faulted)
+        {
+            ResetTransaction(); // a refused chunk ends the transaction (RFC 3030 2), like the refusals below
+            return faulted != Next.Close;
+        }
         if (refusal is not null)
         {
             if (reason == "bad-sequence")
@@ -137,6 +173,17 @@ public sealed partial class SmtpSession
             _state = SmtpState.Chunking;
             Reply(new SmtpReply(250, "2.0.0", $"{command.ChunkSize} octets received"));
             return true;
+        }
+        return await EndOfDataAsync(content).ConfigureAwait(false);
+    }
+
+    /// <summary>The whole message arrived: the end-of-data fault, if any, else the handler stores it. False: close.</summary>
+    private async ValueTask<bool> EndOfDataAsync(MessageContent content)
+    {
+        if (await StageFaultAsync(SmtpStage.EndOfData, new(null, _envelope, null, content)).ConfigureAwait(false) is { } faulted)
+        {
+            ResetTransaction(); // refused: nothing stored
+            return faulted != Next.Close;
         }
         await DeliverAsync(content).ConfigureAwait(false);
         return true;
