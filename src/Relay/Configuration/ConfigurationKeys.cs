@@ -23,6 +23,7 @@ public static class ConfigurationKeys
         [VerificationOptions.Section] = (VerificationOptions.Section, NodeOf(typeof(VerificationOptions), typeof(VerificationSwitchOptions))),
         [DeliveryOptions.Section] = (DeliveryOptions.Section, NodeOf(typeof(DeliveryOptions))),
         [AccountsOptions.Section] = (AccountsOptions.Section, NodeOf(typeof(List<AccountOptions>))),
+        [Faults.FaultsOptions.Section] = (Faults.FaultsOptions.Section, NodeOf(typeof(Faults.FaultsOptions))),
     }, Open: true);
 
     /// <summary>

@@ -202,6 +202,7 @@ public static class RelayHost
         app.MapQueue();
         app.MapRefusals();
         app.MapAccounts();
+        Faults.FaultsEndpoints.MapFaults(app);
         app.MapService();
         var lifetime = app.Lifetime;
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("SmarthostLab.Relay.Hosting");

@@ -80,6 +80,7 @@ public static class RelayServiceCollectionExtensions
             sp.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(CertificateProvider).FullName!))));
         services.AddSmtpServer();
         services.AddHostedService<StoreStartup>();
+        Faults.FaultServiceCollectionExtensions.AddFaults(services, configuration);
         services.AddHostedService<VerificationStartup>();
         services.AddHostedService(sp => sp.GetRequiredService<DeliveryQueue>());
         return services;

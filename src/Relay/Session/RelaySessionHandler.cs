@@ -19,7 +19,7 @@ namespace SmarthostLab.Relay.Session;
 /// the account's sender-domain policy at MAIL, verification (<see cref="IMessageVerificationStep"/>), the
 /// Received header, and a durable store before the 250. Every refusal is recorded.
 /// </summary>
-public sealed class RelaySessionHandler : ISmtpSessionHandler
+public sealed partial class RelaySessionHandler : ISmtpSessionHandler
 {
     /// <summary>Refusals of one session logged one by one; the store still records each.</summary>
     private const int MaxLoggedRefusals = 10;
@@ -34,6 +34,7 @@ public sealed class RelaySessionHandler : ISmtpSessionHandler
     private readonly QueuedContent _queued;
     private readonly string _hostName;
     private readonly long _maxHeaderSize;
+    private readonly Faults.FaultInjector _faults;
 
     /// <summary>Creates the handler.</summary>
     public RelaySessionHandler(
@@ -46,8 +47,10 @@ public sealed class RelaySessionHandler : ISmtpSessionHandler
         ILogger<RelaySessionHandler> logger,
         DeliveryRouter router,
         IOptions<SmtpOptions> smtp,
-        QueuedContent queued)
+        QueuedContent queued,
+        Faults.FaultInjector faults)
     {
+        _faults = faults;
         _maxHeaderSize = smtp.Value.MaxHeaderSize;
         _router = router;
         _queued = queued;
