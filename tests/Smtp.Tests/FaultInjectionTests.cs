@@ -2,6 +2,7 @@ using System.Text;
 using SmarthostLab.Smtp.Protocol;
 using SmarthostLab.Smtp.Session;
 using SmarthostLab.Smtp.Tests.Support;
+using SmarthostLab.Tests.Support;
 
 namespace SmarthostLab.Smtp.Tests;
 
@@ -290,6 +291,32 @@ public sealed class FaultInjectionTests
         Assert.Equal("250 2.1.0 Sender OK", await h.ReadReplyAsync());
         Assert.Equal("421 4.3.2 relay.test service shutting down", await h.ReadReplyAsync());
         Assert.True(await h.IsClosedAsync());
+    }
+
+    [Fact]
+    public async Task A_stopping_Kestrel_host_cuts_a_session_out_of_its_fault_delay_and_says_421()
+    {
+        var handler = FaultAt(SmtpStage.Mail, new SmtpFault { Rule = "slow", Delay = TimeSpan.FromMinutes(10) });
+        var host = await SmtpTestHost.StartAsync(handler: handler);
+        try
+        {
+            await using var client = await RawSmtpClient.ConnectAsync(host.Port);
+            Assert.StartsWith("220 ", await client.ReadReplyAsync());
+            Assert.StartsWith("250", await client.CommandAsync("EHLO client.test"));
+            await client.SendAsync("MAIL FROM:<alice@contoso.test>\r\n");
+            for (var i = 0; i < 500 && !handler.Stages.Any(s => s.Stage == SmtpStage.Mail); i++) await Task.Delay(20);
+
+            // The delay is 10 minutes and the host's shutdown timeout 30 s: had the delay held, the host would abort the
+            // connection and no reply would come.
+            var stop = host.StopAsync();
+            Assert.Equal("250 2.1.0 Sender OK", await client.ReadReplyAsync());
+            Assert.Equal("421 4.3.2 relay.test service shutting down", await client.ReadReplyAsync());
+            await stop;
+        }
+        finally
+        {
+            await host.DisposeAsync();
+        }
     }
 
     [Fact]

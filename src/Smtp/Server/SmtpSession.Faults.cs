@@ -22,6 +22,7 @@ public sealed partial class SmtpSession
     private int _slowRate;
     private CancellationTokenSource? _pause; // the running fault delay; cancelled by the timer and by stopping
     private (long Octets, SmtpFault Fault)? _dropAfter; // DATA under a close-after-N fault, for ReceiveDataAsync
+    private SmtpFault? _chunkFault; // the fault of the BDAT command being read, for ReceiveChunkAsync
 
     /// <summary>Asks the handler for a fault at <paramref name="stage"/>; arms the tarpit of the stage's reply. Null: none.</summary>
     private async ValueTask<SmtpFault?> FaultAtAsync(SmtpStage stage, SmtpStageInput input)
@@ -114,6 +115,7 @@ public sealed partial class SmtpSession
     /// <summary>A close in the middle of the data: <paramref name="octets"/> were read, nothing is stored, no reply.</summary>
     private void DroppedInData(SmtpFault fault, long octets)
     {
+        _dropAfter = null;
         _context.Transcript.Note($"<{octets} octets of message data>");
         FaultClosed(fault, "in the middle of the data");
     }

@@ -13,19 +13,16 @@ public sealed partial class SmtpSession
     private async ValueTask<bool> ReceiveDataAsync()
     {
         Reply(SmtpReplies.StartMailInput);
-        var drop = _dropAfter; // a fault: read this much of the data, then drop the line
-        _dropAfter = null;
-        if (drop is { Octets: <= 0 } now)
+        if (_dropAfter is { Octets: <= 0 }) // a fault: drop the line right after the 354
         {
             await FlushAsync(_options.DataTimeout).ConfigureAwait(false);
-            DroppedInData(now.Fault, 0);
+            DroppedInData(_dropAfter.Value.Fault, 0);
             return false;
         }
         var content = Content();
         content.Clear();
         var decoder = _decoder ??= new SmtpDataDecoder(_options.BareLineFeed);
         decoder.Reset();
-        long received = 0;
         while (true)
         {
             var result = await ReadAsync(_options.DataTimeout).ConfigureAwait(false);
@@ -38,13 +35,15 @@ public sealed partial class SmtpSession
                 Refuse("data", SmtpReplies.Timeout(_host), "timeout");
                 return false;
             }
-            var done = Decode(decoder, drop is { } limit ? buffer.Slice(0, Math.Min(buffer.Length, limit.Octets - received)) : buffer, content, out var used);
-            received += used;
+            // A fault's close after N octets: only that much is read, then the line is dropped (_dropAfter is read here,
+            // not copied, so that a session without faults keeps its state machine as small as before).
+            var done = Decode(decoder, _dropAfter is { } limit ? buffer.Slice(0, Math.Min(buffer.Length, limit.Octets - decoder.ReceivedOctets)) : buffer,
+                content, out var used);
             _metrics.BytesReceived(used);
             Advance(buffer, buffer.GetPosition(used), needMore: !done);
-            if (drop is { } dropped && (done || received >= dropped.Octets))
+            if (_dropAfter is { } dropped && (done || decoder.ReceivedOctets >= dropped.Octets))
             {
-                DroppedInData(dropped.Fault, received);
+                DroppedInData(dropped.Fault, decoder.ReceivedOctets);
                 ResetTransaction();
                 return false;
             }
@@ -93,14 +92,14 @@ public sealed partial class SmtpSession
             reason = "bad-sequence";
         }
         var content = Content();
-        SmtpFault? fault = null;
+        _chunkFault = null; // a field, not a local: a session without faults keeps its state machine as small as before
         if (refusal is null)
         {
-            fault = await FaultAtAsync(SmtpStage.Bdat, new(null, _envelope, null, null)).ConfigureAwait(false);
-            if (fault is { Close: true })
+            _chunkFault = await FaultAtAsync(SmtpStage.Bdat, new(null, _envelope, null, null)).ConfigureAwait(false);
+            if (_chunkFault is { Close: true })
             {
-                await PauseAsync(fault.Delay).ConfigureAwait(false);
-                FaultClosed(fault, "without reading the chunk");
+                await PauseAsync(_chunkFault.Delay).ConfigureAwait(false);
+                FaultClosed(_chunkFault, "without reading the chunk");
                 return false;
             }
             if (_state != SmtpState.Chunking) content.Clear();
@@ -111,8 +110,8 @@ public sealed partial class SmtpSession
                 content.Clear();
             }
         }
-        var drop = fault?.CloseAfterOctets; // a fault: read this much of the chunk, then drop the line
-        var remaining = drop is { } limit ? Math.Clamp(limit, 0, command.ChunkSize) : command.ChunkSize;
+        // A fault's close after N octets: read this much of the chunk, then drop the line.
+        var remaining = _chunkFault?.CloseAfterOctets is { } limit ? Math.Clamp(limit, 0, command.ChunkSize) : command.ChunkSize;
         while (remaining > 0)
         {
             var result = await ReadAsync(_options.DataTimeout).ConfigureAwait(false);
@@ -127,7 +126,7 @@ public sealed partial class SmtpSession
             }
             var take = Math.Min(remaining, buffer.Length);
             var chunk = buffer.Slice(0, take);
-            if (refusal is null && drop is null)
+            if (refusal is null && _chunkFault?.CloseAfterOctets is null)
             {
                 content.TryAppend(chunk);
                 if (ContentRefusal(content) is { } refused)
@@ -142,15 +141,15 @@ public sealed partial class SmtpSession
             Advance(buffer, chunk.End, needMore: take == buffer.Length && remaining > 0);
             if (remaining > 0 && result.IsCompleted) return false;
         }
-        if (drop is not null)
+        if (_chunkFault?.CloseAfterOctets is not null)
         {
-            await PauseAsync(fault!.Delay).ConfigureAwait(false);
-            DroppedInData(fault, Math.Clamp(drop.Value, 0, command.ChunkSize));
+            await PauseAsync(_chunkFault.Delay).ConfigureAwait(false);
+            DroppedInData(_chunkFault, Math.Clamp(_chunkFault.CloseAfterOctets.Value, 0, command.ChunkSize));
             ResetTransaction();
             return false;
         }
         _context.Transcript.Note($"<{command.ChunkSize} octets of chunk data>");
-        if (refusal is null && fault is not null && await ApplyFaultAsync(fault).ConfigureAwait(false) is { } faulted)
+        if (refusal is null && _chunkFault is not null && await ApplyFaultAsync(_chunkFault).ConfigureAwait(false) is { } faulted)
         {
             ResetTransaction(); // a refused chunk ends the transaction (RFC 3030 2), like the refusals below
             return faulted != Next.Close;
