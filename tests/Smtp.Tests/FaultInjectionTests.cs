@@ -115,6 +115,21 @@ public sealed class FaultInjectionTests
         Assert.Empty(handler.Refusals); // the handler records its own faults
     }
 
+    [Theory]
+    [InlineData(550, "550 5.7.1 no", "421 4.7.0 relay.test too many bad commands, closing connection")]
+    [InlineData(451, "451 4.7.1 no", "451 4.7.1 no")]
+    public async Task A_5xx_fault_at_RCPT_counts_against_the_bad_command_limit_as_the_handler_s_own_and_a_4xx_does_not(int code, string reply, string third)
+    {
+        var options = PipeHarness.DefaultOptions();
+        options.MaxBadCommands = 2;
+        var handler = FaultAt(SmtpStage.Rcpt, Refuse(code, code == 550 ? "5.7.1" : "4.7.1", "no"));
+        await using var h = PipeHarness.Start(options, handler);
+        await h.ReadReplyAsync();
+        await h.SendAsync("EHLO client.test\r\nMAIL FROM:<alice@contoso.test>\r\nRCPT TO:<a@example.com>\r\nRCPT TO:<b@example.com>\r\nRCPT TO:<c@example.com>\r\n");
+        var replies = await h.ReadRepliesAsync(5);
+        Assert.Equal([reply, reply, third], replies[2..]);
+    }
+
     [Fact]
     public async Task A_refused_MAIL_starts_no_transaction()
     {

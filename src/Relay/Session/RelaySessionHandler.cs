@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using SmarthostLab.Relay.Admission;
 using SmarthostLab.Relay.Configuration;
 using SmarthostLab.Relay.Delivery;
+using SmarthostLab.Relay.Limits;
 using SmarthostLab.Relay.Pipeline;
 using SmarthostLab.Relay.Storage;
 using SmarthostLab.Smtp;
@@ -34,6 +35,8 @@ public sealed partial class RelaySessionHandler : ISmtpSessionHandler
     private readonly QueuedContent _queued;
     private readonly string _hostName;
     private readonly long _maxHeaderSize;
+    private readonly RateLimits _limits;
+    private readonly Greylist _greylist;
     private readonly Faults.FaultInjector _faults;
 
     /// <summary>Creates the handler.</summary>
@@ -48,8 +51,12 @@ public sealed partial class RelaySessionHandler : ISmtpSessionHandler
         DeliveryRouter router,
         IOptions<SmtpOptions> smtp,
         QueuedContent queued,
+        RateLimits limits,
+        Greylist greylist,
         Faults.FaultInjector faults)
     {
+        _limits = limits;
+        _greylist = greylist;
         _faults = faults;
         _maxHeaderSize = smtp.Value.MaxHeaderSize;
         _router = router;
@@ -67,7 +74,8 @@ public sealed partial class RelaySessionHandler : ISmtpSessionHandler
     public ValueTask<SmtpReply?> OnConnectAsync(SessionContext session, CancellationToken cancellationToken)
     {
         var account = _accounts.Find(session.RemoteIp);
-        session.HandlerState = new RelaySessionState { Account = account };
+        var state = new RelaySessionState { Account = account };
+        session.HandlerState = state;
         if (account is null && _admission.RefuseAt == RefuseAt.Connect)
         {
             var reply = RelayReplies.UnregisteredAtConnect(session.RemoteIp);
@@ -75,6 +83,12 @@ public sealed partial class RelaySessionHandler : ISmtpSessionHandler
             Record(session, "connect", reply, "unregistered-ip");
             return ValueTask.FromResult<SmtpReply?>(reply);
         }
+        if (_limits.OnConnect(session.RemoteIp, account, out var lease) is { } denied)
+        {
+            Record(session, "connect", denied.Reply, denied.Reason);
+            return ValueTask.FromResult<SmtpReply?>(denied.Reply);
+        }
+        state.ConnectionLease = lease;
         return ValueTask.FromResult<SmtpReply?>(null);
     }
 
@@ -95,6 +109,11 @@ public sealed partial class RelaySessionHandler : ISmtpSessionHandler
                 return reply;
             }
         }
+        if (_limits.OnMail(account, envelope.DeclaredSize) is { } denied)
+        {
+            Record(session, "mail", denied.Reply, denied.Reason);
+            return denied.Reply;
+        }
         await _verification.OnMailFromAsync(session, envelope, account, cancellationToken).ConfigureAwait(false);
         return null;
     }
@@ -102,10 +121,24 @@ public sealed partial class RelaySessionHandler : ISmtpSessionHandler
     /// <inheritdoc />
     public ValueTask<SmtpReply?> OnRecipientAsync(SessionContext session, Envelope envelope, string recipient, CancellationToken cancellationToken)
     {
-        if (State(session).Account is not null) return ValueTask.FromResult<SmtpReply?>(null);
-        var reply = RelayReplies.RelayingDenied(session.RemoteIp);
-        Record(session, "rcpt", reply, "unregistered-ip", recipient);
-        return ValueTask.FromResult<SmtpReply?>(reply);
+        if (State(session).Account is not { } account)
+        {
+            var denied = RelayReplies.RelayingDenied(session.RemoteIp);
+            Record(session, "rcpt", denied, "unregistered-ip", recipient);
+            return ValueTask.FromResult<SmtpReply?>(denied);
+        }
+        // Greylisting first: a recipient it holds back takes no token of the account's recipient rate.
+        if (_greylist.AppliesTo(account) && _greylist.Check(session.RemoteIp, envelope.MailFrom, recipient, out _) is { } greylisted)
+        {
+            Record(session, "rcpt", greylisted, "greylisted", recipient);
+            return ValueTask.FromResult<SmtpReply?>(greylisted);
+        }
+        if (_limits.OnRecipient(account) is { } limited)
+        {
+            Record(session, "rcpt", limited.Reply, limited.Reason, recipient);
+            return ValueTask.FromResult<SmtpReply?>(limited.Reply);
+        }
+        return ValueTask.FromResult<SmtpReply?>(null);
     }
 
     /// <inheritdoc />
@@ -117,6 +150,11 @@ public sealed partial class RelaySessionHandler : ISmtpSessionHandler
             var denied = RelayReplies.RelayingDenied(session.RemoteIp);
             Record(session, "data", denied, "unregistered-ip");
             return denied;
+        }
+        if (_limits.OnMessage(account, content.Length) is { } limited)
+        {
+            Record(session, "data", limited.Reply, limited.Reason);
+            return limited.Reply;
         }
         var now = _time.GetUtcNow();
         var queueId = QueueId.New(now);
@@ -217,6 +255,9 @@ public sealed partial class RelaySessionHandler : ISmtpSessionHandler
         if (session.Refused) return;
         Record(session, refusal.Stage, refusal.Reply, refusal.Reason);
     }
+
+    /// <inheritdoc />
+    public void OnClosed(SessionContext session) => (session.HandlerState as RelaySessionState)?.ConnectionLease?.Dispose();
 
     private static RelaySessionState State(SessionContext session)
     {

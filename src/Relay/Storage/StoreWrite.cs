@@ -51,6 +51,7 @@ internal enum StoreWriteKind
     Delete,
     AccountOverride,
     FaultRule,
+    Greylist,
     Retention,
     Flush,
     Delivery,

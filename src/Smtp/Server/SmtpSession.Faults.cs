@@ -52,11 +52,14 @@ public sealed partial class SmtpSession
     private async ValueTask<Next?> StageFaultAsync(SmtpStage stage, SmtpStageInput input)
     {
         var fault = await FaultAtAsync(stage, input).ConfigureAwait(false);
-        return fault is null ? null : await ApplyFaultAsync(fault).ConfigureAwait(false);
+        return fault is null ? null : await ApplyFaultAsync(fault, stage).ConfigureAwait(false);
     }
 
-    /// <summary>Waits the fault's delay, then closes or sends its refusal (see <see cref="StageFaultAsync"/>).</summary>
-    private async ValueTask<Next?> ApplyFaultAsync(SmtpFault fault)
+    /// <summary>
+    /// Waits the fault's delay, then closes or sends its refusal (see <see cref="StageFaultAsync"/>). At MAIL and RCPT a
+    /// 5xx counts against <see cref="SmtpOptions.MaxBadCommands"/> as the handler's own 5xx does.
+    /// </summary>
+    private async ValueTask<Next?> ApplyFaultAsync(SmtpFault fault, SmtpStage stage)
     {
         await PauseAsync(fault.Delay).ConfigureAwait(false);
         if (fault.Close)
@@ -66,6 +69,7 @@ public sealed partial class SmtpSession
         }
         if (fault.Reply is not { IsPositive: false } reply) return null;
         CountFaultRefusal();
+        if (reply.Code != 421 && stage is SmtpStage.Mail or SmtpStage.Rcpt) return HandlerRefused(stage == SmtpStage.Mail ? "mail" : "rcpt", reply);
         Reply(reply);
         return reply.Code == 421 ? Next.Close : Next.Continue;
     }
@@ -109,7 +113,7 @@ public sealed partial class SmtpSession
             _dropAfter = (octets, fault);
             return Next.Data;
         }
-        return await ApplyFaultAsync(fault).ConfigureAwait(false) ?? Next.Data;
+        return await ApplyFaultAsync(fault, SmtpStage.Data).ConfigureAwait(false) ?? Next.Data;
     }
 
     /// <summary>A close in the middle of the data: <paramref name="octets"/> were read, nothing is stored, no reply.</summary>

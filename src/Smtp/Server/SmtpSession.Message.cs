@@ -149,7 +149,7 @@ public sealed partial class SmtpSession
             return false;
         }
         _context.Transcript.Note($"<{command.ChunkSize} octets of chunk data>");
-        if (refusal is null && _chunkFault is not null && await ApplyFaultAsync(_chunkFault).ConfigureAwait(false) is { } faulted)
+        if (refusal is null && _chunkFault is not null && await ApplyFaultAsync(_chunkFault, SmtpStage.Bdat).ConfigureAwait(false) is { } faulted)
         {
             ResetTransaction(); // a refused chunk ends the transaction (RFC 3030 2), like the refusals below
             return faulted != Next.Close;
@@ -220,6 +220,7 @@ public sealed partial class SmtpSession
             reply = HandlerFailed("data", ex);
         }
         if (!reply.IsPositive && !failed) CountHandlerRefusal();
+        if (reply.IsPositive) _badCommands = 0; // like Postfix's smtpd_hard_error_limit: errors count until mail is delivered
         Reply(reply);
         ResetTransaction();
     }

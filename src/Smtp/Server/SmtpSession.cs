@@ -129,6 +129,14 @@ public sealed partial class SmtpSession
             _content?.Dispose();
             try
             {
+                _handler.OnClosed(_context);
+            }
+            catch (Exception ex)
+            {
+                SmtpLog.HandlerFailed(_logger, _context.Id, "close", ex);
+            }
+            try
+            {
                 await CloseAsync().ConfigureAwait(false);
             }
             catch (Exception ex) when (IsConnectionError(ex))
@@ -203,6 +211,11 @@ public sealed partial class SmtpSession
         {
             _context.Refused = true;
             CountHandlerRefusal();
+            if (refusal.Code == 421) // "service not available, closing transmission channel" (RFC 5321 3.8)
+            {
+                Reply(refusal);
+                return false;
+            }
             return EnterRefused(refusal);
         }
         if (refusal is null && await ConnectFaultAsync().ConfigureAwait(false) is { } faulted) return faulted;

@@ -14,7 +14,8 @@ public interface ISmtpSessionHandler
     /// A connection arrived. Return null to greet with 220, or a refusal reply (e.g. 554 5.7.1) to send
     /// in place of the greeting (and set <see cref="SessionContext.RefusalReason"/> to count it under a reason);
     /// the session then answers every command but QUIT with 503 5.7.1 and closes after QUIT, after the first
-    /// burst of other commands, or a short timeout (RFC 5321 3.1).
+    /// burst of other commands, or a short timeout (RFC 5321 3.1). A 421 (a limit: try again later) is sent and the
+    /// connection closed at once (RFC 5321 3.8).
     /// </summary>
     ValueTask<SmtpReply?> OnConnectAsync(SessionContext session, CancellationToken cancellationToken);
 
@@ -40,6 +41,14 @@ public interface ISmtpSessionHandler
     /// Called synchronously; must be cheap and must not throw.
     /// </summary>
     void OnRefused(SessionContext session, SmtpRefusal refusal);
+
+    /// <summary>
+    /// The session ended, however it ended (QUIT, a limit, a timeout, the client gone): release what the connection held.
+    /// Called once, after the last reply; must be cheap and must not throw.
+    /// </summary>
+    void OnClosed(SessionContext session)
+    {
+    }
 
     /// <summary>
     /// Fault injection (issue 14): called at each <see cref="SmtpStage"/> before the session answers it. Return null

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Configuration;
 using SmarthostLab.Relay.Faults;
 using SmarthostLab.Relay.Hosting;
+using RelayCommandLine = SmarthostLab.Relay.Hosting.CommandLine;
 using SmarthostLab.Relay.Tests.Infrastructure;
 
 namespace SmarthostLab.Relay.Tests.Faults;
@@ -13,7 +14,7 @@ public sealed class FaultConfigurationAndApiTests
     private static string? Validate(params string[] args)
     {
         var configuration = new ConfigurationManager();
-        RelayConfigurationBuilder.Apply(configuration, CommandLine.Parse(args));
+        RelayConfigurationBuilder.Apply(configuration, RelayCommandLine.Parse(args));
         return RelayConfigurationBuilder.Validate(configuration);
     }
 
