@@ -85,7 +85,8 @@ public static class RelayConfigurationBuilder
                 ?? First(new VerificationOptionsValidator().Validate(null, Bind<VerificationOptions>(configuration, VerificationOptions.Section)))
                 ?? BindOnly<VerificationSwitchOptions>(configuration, VerificationOptions.Section)
                 ?? First(new AccountsOptionsValidator().Validate(null, BindAccounts(configuration)))
-                ?? First(new DkimKeysValidator().Validate(null, BindAccounts(configuration)));
+                ?? First(new DkimKeysValidator().Validate(null, BindAccounts(configuration)))
+                ?? First(new Faults.FaultsOptionsValidator().Validate(null, Faults.FaultsOptions.Bind(configuration)));
         }
         catch (InvalidOperationException exception)
         {

@@ -201,6 +201,7 @@ public static class RelayHost
         app.MapQueue();
         app.MapRefusals();
         app.MapAccounts();
+        Faults.FaultsEndpoints.MapFaults(app);
         app.MapService();
         Web.WebEndpoints.MapWeb(app);
         var lifetime = app.Lifetime;

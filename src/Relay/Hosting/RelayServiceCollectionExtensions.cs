@@ -89,6 +89,7 @@ public static class RelayServiceCollectionExtensions
         services.TryAddSingleton<Web.LiveFeed>();
         services.TryAddSingleton<Web.WebAssets>();
         services.AddHostedService<StoreStartup>();
+        Faults.FaultServiceCollectionExtensions.AddFaults(services, configuration);
         services.AddHostedService<VerificationStartup>();
         services.AddHostedService(sp => sp.GetRequiredService<DeliveryQueue>());
         return services;

@@ -20,7 +20,7 @@ namespace SmarthostLab.Relay.Session;
 /// the account's sender-domain policy at MAIL, verification (<see cref="IMessageVerificationStep"/>), the
 /// Received header, and a durable store before the 250. Every refusal is recorded.
 /// </summary>
-public sealed class RelaySessionHandler : ISmtpSessionHandler
+public sealed partial class RelaySessionHandler : ISmtpSessionHandler
 {
     /// <summary>Refusals of one session logged one by one; the store still records each.</summary>
     private const int MaxLoggedRefusals = 10;
@@ -37,6 +37,7 @@ public sealed class RelaySessionHandler : ISmtpSessionHandler
     private readonly long _maxHeaderSize;
     private readonly RateLimits _limits;
     private readonly Greylist _greylist;
+    private readonly Faults.FaultInjector _faults;
 
     /// <summary>Creates the handler.</summary>
     public RelaySessionHandler(
@@ -51,10 +52,12 @@ public sealed class RelaySessionHandler : ISmtpSessionHandler
         IOptions<SmtpOptions> smtp,
         QueuedContent queued,
         RateLimits limits,
-        Greylist greylist)
+        Greylist greylist,
+        Faults.FaultInjector faults)
     {
         _limits = limits;
         _greylist = greylist;
+        _faults = faults;
         _maxHeaderSize = smtp.Value.MaxHeaderSize;
         _router = router;
         _queued = queued;

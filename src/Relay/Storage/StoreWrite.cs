@@ -56,6 +56,7 @@ internal enum StoreWriteKind
     Refusal,
     Delete,
     AccountOverride,
+    FaultRule,
     Greylist,
     Retention,
     Flush,

@@ -60,7 +60,8 @@ public sealed partial class SmtpSession
                 {
                     // A client pipelining without reading gets its replies pushed now and then, so the flush (and with
                     // it the command timeout) holds it back, rather than replies piling up unsent in memory.
-                    if (_output.CanGetUnflushedBytes && _output.UnflushedBytes > MaxUnflushedReplyOctets)
+                    // A tarpitted reply goes out before the next command is answered.
+                    if (_slowReply is not null || (_output.CanGetUnflushedBytes && _output.UnflushedBytes > MaxUnflushedReplyOctets))
                         await FlushAsync(_state == SmtpState.Refused ? null : _options.CommandTimeout).ConfigureAwait(false);
                     continue;
                 }
@@ -144,6 +145,7 @@ public sealed partial class SmtpSession
         {
             case SmtpCommandKind.Ehlo:
             case SmtpCommandKind.Helo:
+                if (await StageFaultAsync(SmtpStage.Helo, new(command.Argument, null, null, null)).ConfigureAwait(false) is { } heloFault) return heloFault;
                 _context.Helo = command.Argument;
                 _context.IsExtended = command.Kind == SmtpCommandKind.Ehlo;
                 ResetTransaction();
@@ -155,12 +157,12 @@ public sealed partial class SmtpSession
                 return await RecipientAsync(command).ConfigureAwait(false);
             case SmtpCommandKind.Data:
                 if (_envelope!.Body == BodyType.BinaryMime) return BadCommand("data", SmtpReplies.BinaryMimeRequiresBdat, "binarymime-requires-bdat");
-                return Next.Data;
+                return await DataFaultAsync().ConfigureAwait(false);
             case SmtpCommandKind.Bdat:
                 return Next.Bdat;
             case SmtpCommandKind.StartTls:
                 if (!TlsOffered) return BadCommand("starttls", SmtpReplies.TlsNotAvailable, "tls-unavailable");
-                return Next.StartTls;
+                return await StageFaultAsync(SmtpStage.StartTls, default).ConfigureAwait(false) ?? Next.StartTls;
             case SmtpCommandKind.Rset:
                 ResetTransaction();
                 Reply(SmtpReplies.Ok);
@@ -268,6 +270,7 @@ public sealed partial class SmtpSession
             Ret = ret,
             EnvelopeId = envelopeId,
         };
+        if (await StageFaultAsync(SmtpStage.Mail, new(envelope.MailFrom, envelope, null, null)).ConfigureAwait(false) is { } faulted) return faulted;
         SmtpReply? reply;
         var failed = false;
         _context.RefusalReason = null;
@@ -334,6 +337,7 @@ public sealed partial class SmtpSession
             return Next.Continue;
         }
         var recipient = command.Argument!;
+        if (await StageFaultAsync(SmtpStage.Rcpt, new(null, envelope, recipient, null)).ConfigureAwait(false) is { } faulted) return faulted;
         SmtpReply? reply;
         var failed = false;
         _context.RefusalReason = null;

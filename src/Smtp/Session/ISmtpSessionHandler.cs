@@ -49,6 +49,16 @@ public interface ISmtpSessionHandler
     void OnClosed(SessionContext session)
     {
     }
+
+    /// <summary>
+    /// Fault injection (issue 14): called at each <see cref="SmtpStage"/> before the session answers it. Return null
+    /// (the default) for the normal behaviour, or an <see cref="SmtpFault"/> to apply there. The handler records its
+    /// own faults; the session counts the refusing ones in <c>smtp.refusals</c> under
+    /// <see cref="SessionContext.RefusalReason"/> (else "fault") and does not call <see cref="OnRefused"/> for them.
+    /// An exception is logged and the stage goes on as without a fault. Called on every stage of every session:
+    /// with nothing to inject it should return at once without allocating.
+    /// </summary>
+    ValueTask<SmtpFault?> OnStageAsync(SessionContext session, SmtpStage stage, SmtpStageInput input, CancellationToken cancellationToken) => default;
 }
 
 /// <summary>One refusal by the SMTP layer or the handler.</summary>

@@ -40,4 +40,15 @@ public sealed class RecordingHandler : ISmtpSessionHandler
     }
 
     public void OnRefused(SessionContext session, SmtpRefusal refusal) => Refusals.Enqueue(refusal);
+
+    /// <summary>Decides the fault of each stage (issue 14); null: none. Every stage asked is recorded in <see cref="Stages"/>.</summary>
+    public Func<SmtpStage, SmtpStageInput, SmtpFault?>? Fault { get; set; }
+
+    public ConcurrentQueue<(SmtpStage Stage, SmtpStageInput Input)> Stages { get; } = new();
+
+    public ValueTask<SmtpFault?> OnStageAsync(SessionContext session, SmtpStage stage, SmtpStageInput input, CancellationToken cancellationToken)
+    {
+        Stages.Enqueue((stage, input));
+        return ValueTask.FromResult(Fault?.Invoke(stage, input));
+    }
 }
