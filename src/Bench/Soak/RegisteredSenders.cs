@@ -87,15 +87,17 @@ internal sealed class SenderPhase
 /// <summary>
 /// The registered servers of an attack run: <see cref="AttackOptions.Clients"/> clients bound to 127.0.0.2, each
 /// sending <see cref="AttackOptions.PerSession"/> messages a session, then QUIT and a new connection, paced to
-/// <see cref="AttackOptions.Rate"/> in all. A stop request ends a client between messages, so the message in
-/// flight is finished (every read is bounded by <see cref="ReplyTimeout"/>) and every attempt has an outcome.
+/// <see cref="AttackOptions.Rate"/> in all. Each client is a thread of its own with blocking sockets, so its
+/// latencies are the relay's and the machine's, not the wait of its continuations behind the attackers' in the
+/// bench's thread pool. A stop request ends a client between messages, so the message in flight is finished (every
+/// wait is bounded by <see cref="ConnectTimeout"/> or <see cref="ReplyTimeout"/>) and every attempt has an outcome.
 /// </summary>
 internal sealed class RegisteredSenders(IPEndPoint target, IPAddress bind, string domain, AttackOptions options)
 {
     /// <summary>Longest wait for a connection.</summary>
     public static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(10);
 
-    /// <summary>Longest wait for one reply.</summary>
+    /// <summary>Longest wait for one reply (or one write).</summary>
     public static readonly TimeSpan ReplyTimeout = TimeSpan.FromSeconds(30);
 
     private readonly SenderPhase[] _phases = [new(), new(), new()];
@@ -119,11 +121,12 @@ internal sealed class RegisteredSenders(IPEndPoint target, IPAddress bind, strin
 
     private SenderPhase Current => _phases[Volatile.Read(ref _phase)];
 
-    /// <summary>Runs every client until <paramref name="stop"/>, then returns once each has finished its message.</summary>
+    /// <summary>Runs every client on a thread of its own until <paramref name="stop"/>; completes once each has finished its message.</summary>
     public Task RunAsync(CancellationToken stop) =>
-        Task.WhenAll(Enumerable.Range(0, options.Clients).Select(_ => Task.Run(() => ClientAsync(stop), CancellationToken.None)));
+        Task.WhenAll(Enumerable.Range(0, options.Clients).Select(_ =>
+            Task.Factory.StartNew(() => Client(stop), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)));
 
-    private async Task ClientAsync(CancellationToken stop)
+    private void Client(CancellationToken stop)
     {
         var interval = options.Rate > 0 ? Stopwatch.Frequency * options.Clients / (double)options.Rate : 0;
         var due = (double)Stopwatch.GetTimestamp();
@@ -132,38 +135,36 @@ internal sealed class RegisteredSenders(IPEndPoint target, IPAddress bind, strin
             var phase = Current;
             phase.SessionStarted();
             var started = Stopwatch.GetTimestamp();
-            using var socket = new Socket(target.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-            try
+            using var socket = new Socket(target.AddressFamily, SocketType.Stream, ProtocolType.Tcp)
             {
-                socket.Bind(new IPEndPoint(bind, 0));
-                using (var connect = new CancellationTokenSource(ConnectTimeout))
-                    await socket.ConnectAsync(target, connect.Token).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is SocketException or OperationCanceledException)
+                NoDelay = true,
+                ReceiveTimeout = (int)ReplyTimeout.TotalMilliseconds,
+                SendTimeout = (int)ReplyTimeout.TotalMilliseconds,
+            };
+            if (Connect(socket) is { } failure)
             {
-                phase.ConnectFailed(e is OperationCanceledException ? $"connect: no answer within {ConnectTimeout.TotalSeconds} s" : $"connect: {((SocketException)e).SocketErrorCode}");
-                await PauseAsync(stop).ConfigureAwait(false);
+                phase.ConnectFailed(failure);
+                Pause(stop);
                 continue;
             }
-
             try
             {
-                await using var stream = new NetworkStream(socket, ownsSocket: false);
+                using var stream = new NetworkStream(socket, ownsSocket: false);
                 var reader = new ReplyReader(stream);
-                var greeting = await ReadAsync(reader).ConfigureAwait(false);
+                var greeting = reader.Read(null);
                 if (greeting != 220)
                 {
                     phase.Refused(greeting, reader.LastNegativeText, atConnect: true);
-                    await PauseAsync(stop).ConfigureAwait(false);
+                    Pause(stop);
                     continue;
                 }
                 phase.Connect.Add(Stopwatch.GetElapsedTime(started));
-                await stream.WriteAsync("EHLO registered.smarthostlab.test\r\n"u8.ToArray()).ConfigureAwait(false);
-                var ehlo = await ReadAsync(reader).ConfigureAwait(false);
+                stream.Write("EHLO registered.smarthostlab.test\r\n"u8);
+                var ehlo = reader.Read(null);
                 if (ehlo != 250)
                 {
                     Current.Refused(ehlo, reader.LastNegativeText, atConnect: true);
-                    await PauseAsync(stop).ConfigureAwait(false);
+                    Pause(stop);
                     continue;
                 }
                 for (var m = 0; m < options.PerSession; m++)
@@ -173,74 +174,82 @@ internal sealed class RegisteredSenders(IPEndPoint target, IPAddress bind, strin
                         var now = Stopwatch.GetTimestamp();
                         due = Math.Max(due + interval, now - Stopwatch.Frequency); // no burst to catch up more than 1 s
                         var wait = (due - now) / Stopwatch.Frequency;
-                        if (wait > 0 && !await DelayAsync(TimeSpan.FromSeconds(wait), stop).ConfigureAwait(false)) break;
+                        if (wait > 0 && stop.WaitHandle.WaitOne(TimeSpan.FromSeconds(wait))) break;
                     }
                     if (stop.IsCancellationRequested) break;
-                    await SendOneAsync(stream, reader, Current).ConfigureAwait(false);
+                    SendOne(stream, reader, Current);
                 }
-                await stream.WriteAsync("QUIT\r\n"u8.ToArray()).ConfigureAwait(false);
-                await ReadAsync(reader).ConfigureAwait(false);
+                stream.Write("QUIT\r\n"u8);
+                reader.Read(null);
             }
-            catch (Exception e) when (e is IOException or SocketException or InvalidDataException or OperationCanceledException or ObjectDisposedException)
+            catch (Exception e) when (e is IOException or SocketException or InvalidDataException or ObjectDisposedException)
             {
-                Current.SessionFailed(e is OperationCanceledException ? $"no reply within {ReplyTimeout.TotalSeconds} s" : $"{e.GetType().Name}: {e.Message}");
-                await PauseAsync(stop).ConfigureAwait(false);
+                var timedOut = e is IOException { InnerException: SocketException { SocketErrorCode: SocketError.TimedOut } } or SocketException { SocketErrorCode: SocketError.TimedOut };
+                Current.SessionFailed(timedOut ? $"no reply within {ReplyTimeout.TotalSeconds} s" : $"{e.GetType().Name}: {e.Message}");
+                Pause(stop);
             }
+        }
+    }
+
+    /// <summary>Connects within <see cref="ConnectTimeout"/>; null, or what went wrong.</summary>
+    private string? Connect(Socket socket)
+    {
+        try
+        {
+            socket.Bind(new IPEndPoint(bind, 0));
+            socket.Blocking = false;
+            try
+            {
+                socket.Connect(target);
+            }
+            catch (SocketException e) when (e.SocketErrorCode is SocketError.WouldBlock or SocketError.InProgress)
+            {
+                if (!socket.Poll(ConnectTimeout, SelectMode.SelectWrite)) return $"connect: no answer within {ConnectTimeout.TotalSeconds} s";
+                var error = (SocketError)(int)socket.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.Error)!;
+                if (error != SocketError.Success) return $"connect: {error}";
+            }
+            socket.Blocking = true;
+            return null;
+        }
+        catch (SocketException e)
+        {
+            return $"connect: {e.SocketErrorCode}";
         }
     }
 
     /// <summary>One message: MAIL, RCPT, DATA, the data; a refusal is counted and the transaction reset.</summary>
-    private async Task SendOneAsync(NetworkStream stream, ReplyReader reader, SenderPhase phase)
+    private void SendOne(NetworkStream stream, ReplyReader reader, SenderPhase phase)
     {
         phase.MessageStarted();
         var started = Stopwatch.GetTimestamp();
         var token = $"attack-{Interlocked.Increment(ref _sequence)}";
-        await stream.WriteAsync(Encoding.ASCII.GetBytes($"MAIL FROM:<bench@{domain}>\r\n")).ConfigureAwait(false);
-        var mail = await ReadAsync(reader).ConfigureAwait(false);
+        stream.Write(Encoding.ASCII.GetBytes($"MAIL FROM:<bench@{domain}>\r\n"));
+        var mail = reader.Read(null);
         var rcpt = 0;
         if (mail == 250)
         {
-            await stream.WriteAsync("RCPT TO:<rcpt@example.com>\r\n"u8.ToArray()).ConfigureAwait(false);
-            rcpt = await ReadAsync(reader).ConfigureAwait(false);
+            stream.Write("RCPT TO:<rcpt@example.com>\r\n"u8);
+            rcpt = reader.Read(null);
         }
         var data = 0;
         if (rcpt == 250)
         {
-            await stream.WriteAsync("DATA\r\n"u8.ToArray()).ConfigureAwait(false);
-            data = await ReadAsync(reader).ConfigureAwait(false);
+            stream.Write("DATA\r\n"u8);
+            data = reader.Read(null);
         }
         if (data != 354)
         {
             phase.Refused(data != 0 ? data : rcpt != 0 ? rcpt : mail, reader.LastNegativeText, atConnect: false);
-            await stream.WriteAsync("RSET\r\n"u8.ToArray()).ConfigureAwait(false);
-            await ReadAsync(reader).ConfigureAwait(false);
+            stream.Write("RSET\r\n"u8);
+            reader.Read(null);
             return;
         }
-        await stream.WriteAsync(SoakCommand.Message(domain, token)).ConfigureAwait(false);
-        var final = await ReadAsync(reader).ConfigureAwait(false);
+        stream.Write(SoakCommand.Message(domain, token));
+        var final = reader.Read(null);
         if (final == 250) phase.MessageAccepted(Stopwatch.GetElapsedTime(started));
         else phase.Refused(final, reader.LastNegativeText, atConnect: false);
     }
 
-    private static async Task<int> ReadAsync(ReplyReader reader)
-    {
-        using var timeout = new CancellationTokenSource(ReplyTimeout);
-        return await reader.ReadAsync(null, timeout.Token).ConfigureAwait(false);
-    }
-
     /// <summary>A short pause after a failure, so a refusing relay is not hammered by its own registered clients.</summary>
-    private static Task PauseAsync(CancellationToken stop) => DelayAsync(TimeSpan.FromMilliseconds(100), stop);
-
-    private static async Task<bool> DelayAsync(TimeSpan delay, CancellationToken stop)
-    {
-        try
-        {
-            await Task.Delay(delay, stop).ConfigureAwait(false);
-            return true;
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
-        }
-    }
+    private static void Pause(CancellationToken stop) => stop.WaitHandle.WaitOne(TimeSpan.FromMilliseconds(100));
 }
