@@ -114,6 +114,7 @@ public static class AttackCommand
         started(relay);
         await relay.WaitForPortAsync(target).ConfigureAwait(false);
 
+        var loadAtStart = LoadAverage();
         var lives = new HostileLives();
         await using var relaySide = options.Mode == AttackMode.SlowReader ? RelaySideSockets.TryStart(port) : null;
         var senders = new RegisteredSenders(target, RegisteredClient, SenderDomain, options);
@@ -121,11 +122,13 @@ public static class AttackCommand
         await Task.Delay(options.Warmup).ConfigureAwait(false);
         senders.Enter(RegisteredSenders.BaselinePhase);
         var baselineStarted = Stopwatch.GetTimestamp();
+        var cpu0 = (Relay: ProcessCpu.Read(relay.Process.Id), Bench: ProcessCpu.Read());
         await Task.Delay(options.Baseline).ConfigureAwait(false);
         var baselineElapsed = Stopwatch.GetElapsedTime(baselineStarted);
 
         senders.Enter(RegisteredSenders.AttackPhase);
         var attackStarted = Stopwatch.GetTimestamp();
+        var cpu1 = (Relay: ProcessCpu.Read(relay.Process.Id), Bench: ProcessCpu.Read());
         HostileConnections? hostile = null;
         ConnectionFlood? flood = null;
         Task bounded, unbounded;
@@ -152,6 +155,7 @@ public static class AttackCommand
                 $"{options.Flooders} connect loops for {options.Attack.TotalSeconds:F0} s (at most {options.MaxFloodConnections} connections) from unregistered 127.0.0.3-127.0.0.250{(ipv6 ? " and ::1 (two loops in eight)" : "")}; {options.FloodShape switch { "hold" => "every loop holds each connection until the relay closes it", "hang-up" => "every loop hangs up after the first reply line", _ => "even loops hold each connection until the relay closes it, odd ones hang up after the first reply line" }}");
         }
         await Task.Delay(options.Attack).ConfigureAwait(false);
+        var cpu2 = (Relay: ProcessCpu.Read(relay.Process.Id), Bench: ProcessCpu.Read());
         var relayAlive = !relay.Process.HasExited;
         await stopSenders.CancelAsync().ConfigureAwait(false);
         await attackOver.CancelAsync().ConfigureAwait(false);
@@ -161,6 +165,8 @@ public static class AttackCommand
         await sending.WaitAsync(RegisteredSenders.ReplyTimeout * 6 + RegisteredSenders.ConnectTimeout).ConfigureAwait(false);
         await bounded.WaitAsync(longestBound + options.Grace + TimeSpan.FromSeconds(15)).ConfigureAwait(false);
         var counters = await ScrapeCountersAsync(http).ConfigureAwait(false);
+        var relayPeak = PeakMemory.Read(relay.Process.Id);
+        var loadAtEnd = LoadAverage();
         relayAlive &= !relay.Process.HasExited;
 
         var openAtStop = hostile?.Open ?? 0;
@@ -203,9 +209,30 @@ public static class AttackCommand
             ShutdownTimeoutSeconds = shutdownTimeout.TotalSeconds,
             OpenAtStop = openAtStop,
             StopKilled = killed,
+            Machine = string.Create(CultureInfo.InvariantCulture,
+                $"CPU cores used: baseline relay {Cores(cpu0.Relay, cpu1.Relay, baselineElapsed)}, bench {Cores(cpu0.Bench, cpu1.Bench, baselineElapsed)}; " +
+                $"attack relay {Cores(cpu1.Relay, cpu2.Relay, attackElapsed)}, bench {Cores(cpu1.Bench, cpu2.Bench, attackElapsed)} (of {Environment.ProcessorCount}); " +
+                $"load average {loadAtStart} at the start, {loadAtEnd} at the end; relay peak RSS {(relayPeak is { } peak ? $"{peak / (1024.0 * 1024):F0} MiB" : "-")}"),
             LogLines = relay.LogLines,
             LogChars = relay.LogChars,
         };
+    }
+
+    /// <summary>CPU time between two readings as cores busy over <paramref name="elapsed"/>, or "-".</summary>
+    private static string Cores(TimeSpan? before, TimeSpan? after, TimeSpan elapsed) =>
+        before is { } b && after is { } a && elapsed > TimeSpan.Zero ? ((a - b) / elapsed).ToString("F2", CultureInfo.InvariantCulture) : "-";
+
+    /// <summary>The machine's 1-minute load average (other work on it shows here), or "-".</summary>
+    private static string LoadAverage()
+    {
+        try
+        {
+            return File.ReadAllText("/proc/loadavg").Split(' ')[0];
+        }
+        catch (IOException)
+        {
+            return "-";
+        }
     }
 
     /// <summary>smtp_connections_total and smtp_refusals_total by reason from the relay's /metrics; empty when it does not answer.</summary>

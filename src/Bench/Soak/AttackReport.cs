@@ -92,6 +92,9 @@ public sealed record AttackReport
     /// <summary>The relay had to be killed after SIGTERM.</summary>
     public required bool StopKilled { get; init; }
 
+    /// <summary>CPU the relay and the bench used in each phase, the machine's load, the relay's peak memory.</summary>
+    public required string Machine { get; init; }
+
     /// <summary>Lines and characters the relay logged during the run.</summary>
     public required long LogLines { get; init; }
 
@@ -183,6 +186,7 @@ public sealed record AttackReport
                 shutdownTimeoutSeconds = ShutdownTimeoutSeconds,
                 openAtStop = OpenAtStop,
                 stopKilled = StopKilled,
+                machine = Machine,
                 logLines = LogLines,
                 logChars = LogChars,
                 served = Served,
@@ -218,6 +222,7 @@ public sealed record AttackReport
         if (RelayCounters.Count > 0)
             output.WriteLine($"relay counters: {string.Join(", ", RelayCounters.Select(kv => string.Create(c, $"{kv.Key} {kv.Value}")))}");
         output.WriteLine(string.Create(c, $"relay: {(RelayAlive ? "running" : "DIED")} at the end of the attack; SIGTERM with {OpenAtStop} hostile connections open: exited in {StopSeconds:F1} s (Host:ShutdownTimeout {ShutdownTimeoutSeconds:F0} s){(StopKilled ? ", SIGKILL needed" : "")}; logged {LogLines} lines, {LogChars / 1024.0:F0} KiB"));
+        output.WriteLine($"machine: {Machine}");
         output.WriteLine(ServedVerdict);
         output.WriteLine(BoundVerdict);
     }
