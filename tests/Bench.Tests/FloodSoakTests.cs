@@ -30,4 +30,23 @@ public sealed class FloodSoakTests
         Assert.True(hold.GetProperty("closedByRelay").GetInt32() > 0, hold.ToString());
         Assert.Equal(0, hold.GetProperty("outlivedBound").GetInt32());
     }
+
+    /// <summary>
+    /// The flood of the real run, scaled down: more unregistered connections at once than the refused budget and the
+    /// general pool hold together. Today about half the registered sessions get 421 within 3 s, every run.
+    /// </summary>
+    [Fact(Skip = "Fails on main 4070601: a refused connection past Smtp:MaxRefusedConnections stays in the general pool until it is closed, so a flood fills Smtp:MaxConnections and registered servers get 421 (docs/RELIABILITY.md, finding 1). Remove this Skip with the fix.")]
+    public async Task Registered_servers_keep_being_served_while_more_unregistered_connections_arrive_than_the_refused_budget_holds()
+    {
+        using var run = await AttackSoakRun.RunAsync("flood",
+            "--seconds", "3", "--baseline-seconds", "1", "--clients", "2", "--rate", "40", "--per-session", "5",
+            "--flooders", "40", "--max-connections", "200000", "--grace", "10",
+            "--relay-setting", "Smtp:RefusedSessionTimeout=00:00:01",
+            "--relay-setting", "Smtp:MaxConnections=10",
+            "--relay-setting", "Smtp:MaxRefusedConnections=5");
+
+        var root = run.Root;
+        Assert.True(run.ExitCode == 0, $"exit {run.ExitCode}: {root.GetProperty("servedVerdict")}\n{run.Error}");
+        Assert.Equal(0, root.GetProperty("underAttack").GetProperty("refusedAtConnect").GetInt32());
+    }
 }
