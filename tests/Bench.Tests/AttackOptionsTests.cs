@@ -9,6 +9,8 @@ public sealed class AttackOptionsTests
     [InlineData("slow-reader", new[] { "--attackers", "4", "--registered-attackers", "5" }, "--registered-attackers: 5 is more than --attackers 4")]
     [InlineData("flood", new[] { "--relay-setting", "MaxConnections=5" }, "--relay-setting: 'MaxConnections=5' is not Section:Key=VALUE")]
     [InlineData("flood", new[] { "--relay-setting", "Smtp:CommandTimeout=soon" }, "--relay-setting:")]
+    [InlineData("flood", new[] { "--flood-shape", "burst" }, "--flood-shape: 'burst' is not mixed, hold or hang-up")]
+    [InlineData("flood", new[] { "--seconds" }, "--seconds needs a value")]
     [InlineData("slowloris", new string[0], "--mode: 'slowloris' is not kill, slow-reader or flood")]
     public async Task Bad_usage_exits_2_naming_the_problem(string mode, string[] args, string expected)
     {

@@ -149,6 +149,24 @@ public sealed class RelayChildProcess : IDisposable
         }
     }
 
+    /// <summary>The end of a soak run: kills a relay still running, disposes it, deletes the run's temp folder (a failure is said on <paramref name="error"/>).</summary>
+    public static async Task CleanUpAsync(RelayChildProcess? relay, string folder, TextWriter error)
+    {
+        if (relay is not null)
+        {
+            await relay.EnsureStoppedAsync().ConfigureAwait(false);
+            relay.Dispose();
+        }
+        try
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+        catch (IOException e)
+        {
+            await error.WriteLineAsync($"soak: could not delete {folder}: {e.Message}").ConfigureAwait(false);
+        }
+    }
+
     /// <summary>A free loopback port: bind 127.0.0.1:0, read the port, close.</summary>
     public static int FreePort()
     {

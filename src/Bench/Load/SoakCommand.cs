@@ -140,19 +140,7 @@ public static class SoakCommand
         }
         finally
         {
-            if (relay is not null)
-            {
-                await relay.EnsureStoppedAsync().ConfigureAwait(false);
-                relay.Dispose();
-            }
-            try
-            {
-                Directory.Delete(folder, recursive: true);
-            }
-            catch (IOException e)
-            {
-                await Console.Error.WriteLineAsync($"soak: could not delete {folder}: {e.Message}").ConfigureAwait(false);
-            }
+            await RelayChildProcess.CleanUpAsync(relay, folder, Console.Error).ConfigureAwait(false);
         }
     }
 
@@ -162,14 +150,11 @@ public static class SoakCommand
         int cycles = 5, connections = 16, seconds = 10;
         int? seed = null;
         var json = false;
-        for (var i = 0; i < args.Count; i++)
+        var flags = new FlagReader(args);
+        while (flags.Next())
         {
-            var flag = args[i];
-            string Value()
-            {
-                if (i + 1 >= args.Count) throw new ArgumentException($"{flag} needs a value");
-                return args[++i];
-            }
+            var flag = flags.Flag;
+            string Value() => flags.Value();
             switch (flag)
             {
                 case "--relay-dll": dll = Value(); break;

@@ -75,19 +75,7 @@ public static class AttackCommand
             await stopSenders.CancelAsync().ConfigureAwait(false);
             await attackOver.CancelAsync().ConfigureAwait(false);
             await finalStop.CancelAsync().ConfigureAwait(false);
-            if (relay is not null)
-            {
-                await relay.EnsureStoppedAsync().ConfigureAwait(false);
-                relay.Dispose();
-            }
-            try
-            {
-                Directory.Delete(folder, recursive: true);
-            }
-            catch (IOException e)
-            {
-                await error.WriteLineAsync($"soak: could not delete {folder}: {e.Message}").ConfigureAwait(false);
-            }
+            await RelayChildProcess.CleanUpAsync(relay, folder, error).ConfigureAwait(false);
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.Extensions.Configuration;
+using SmarthostLab.Bench.Load;
 using SmarthostLab.Smtp;
 
 namespace SmarthostLab.Bench.Soak;
@@ -176,14 +177,11 @@ public sealed class AttackOptions
         IReadOnlyList<HostileShape>? shapes = null;
         var settings = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         var registeredGiven = false;
-        for (var i = 0; i < args.Count; i++)
+        var flags = new FlagReader(args);
+        while (flags.Next())
         {
-            var flag = args[i];
-            string Value()
-            {
-                if (i + 1 >= args.Count) throw new ArgumentException($"{flag} needs a value");
-                return args[++i];
-            }
+            var flag = flags.Flag;
+            string Value() => flags.Value();
             switch (flag)
             {
                 case "--relay-dll": dll = Value(); break;
@@ -198,7 +196,8 @@ public sealed class AttackOptions
                 case "--interval": interval = Seconds(Value(), flag, 0.01, 600); break;
                 case "--flooders": flooders = Whole(Value(), flag, 1, 5000); break;
                 case "--flood-shape":
-                    floodShape = Value() is "mixed" or "hold" or "hang-up" ? args[i] : throw new ArgumentException($"{flag}: '{args[i]}' is not mixed, hold or hang-up");
+                    floodShape = Value();
+                    if (floodShape is not ("mixed" or "hold" or "hang-up")) throw new ArgumentException($"{flag}: '{floodShape}' is not mixed, hold or hang-up");
                     break;
                 case "--max-connections": maxConnections = Whole(Value(), flag, 1, int.MaxValue); break;
                 case "--ipv6": ipv6 = true; break;
