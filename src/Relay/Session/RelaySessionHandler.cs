@@ -10,6 +10,7 @@ using SmarthostLab.Relay.Pipeline;
 using SmarthostLab.Relay.Storage;
 using SmarthostLab.Smtp;
 using SmarthostLab.Smtp.Protocol;
+using SmarthostLab.Smtp.Server;
 using SmarthostLab.Smtp.Session;
 using SmarthostLab.Verification;
 
@@ -24,6 +25,9 @@ public sealed partial class RelaySessionHandler : ISmtpSessionHandler
 {
     /// <summary>Refusals of one session logged one by one; the store still records each.</summary>
     private const int MaxLoggedRefusals = 10;
+
+    /// <summary>Refusal lines of all sessions together: a connection flood is one line a connection otherwise.</summary>
+    private readonly LogThrottle _refusalLog = new(20);
 
     private readonly AccountRegistry _accounts;
     private readonly AdmissionOptions _admission;
@@ -69,6 +73,10 @@ public sealed partial class RelaySessionHandler : ISmtpSessionHandler
         _logger = logger;
         _hostName = hostName.Value;
     }
+
+    /// <inheritdoc />
+    public bool RefusesAtConnect(System.Net.IPAddress remote) =>
+        _admission.RefuseAt == RefuseAt.Connect && _accounts.Find(remote.IsIPv4MappedToIPv6 ? remote.MapToIPv4() : remote) is null;
 
     /// <inheritdoc />
     public ValueTask<SmtpReply?> OnConnectAsync(SessionContext session, CancellationToken cancellationToken)
@@ -272,7 +280,11 @@ public sealed partial class RelaySessionHandler : ISmtpSessionHandler
         var text = reply.ToString();
         session.RefusalReason = reason;
         var logged = state is null ? 0 : state.RefusalsLogged++;
-        if (logged < MaxLoggedRefusals) SessionLog.Refused(_logger, ip, stage, text, reason);
+        if (logged < MaxLoggedRefusals && _refusalLog.TryLog(out var held))
+        {
+            if (held > 0) SessionLog.RefusalsNotLogged(_logger, held);
+            SessionLog.Refused(_logger, ip, stage, text, reason);
+        }
         else if (logged == MaxLoggedRefusals) SessionLog.RefusalsNoLongerLogged(_logger, ip, MaxLoggedRefusals);
         _store.AddRefusal(new RefusalRecord(0, _time.GetUtcNow(), ip, session.Helo, stage, text, reason, state?.Account?.Name, state?.MailFrom, recipient));
     }

@@ -19,6 +19,15 @@ public interface ISmtpSessionHandler
     /// </summary>
     ValueTask<SmtpReply?> OnConnectAsync(SessionContext session, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Asked as a connection arrives, before it is counted: true when <see cref="OnConnectAsync"/> will refuse this client
+    /// (an address no account registers). Such a connection is counted in the refused budget
+    /// (<see cref="SmtpOptions.MaxRefusedConnections"/>) from the start and never takes a slot of
+    /// <see cref="SmtpOptions.MaxConnections"/>, so no number of them can lock admitted clients out. Must be cheap (a
+    /// lookup); default false.
+    /// </summary>
+    bool RefusesAtConnect(System.Net.IPAddress remote) => false;
+
     /// <summary>MAIL FROM passed syntax and size checks. Return null for 250 2.1.0, or a refusal.</summary>
     ValueTask<SmtpReply?> OnMailFromAsync(SessionContext session, Envelope envelope, CancellationToken cancellationToken);
 
