@@ -23,9 +23,10 @@ public sealed partial class SmtpSession
         content.Clear();
         var decoder = _decoder ??= new SmtpDataDecoder(_options.BareLineFeed);
         decoder.Reset();
+        var started = _time.GetTimestamp();
         while (true)
         {
-            var result = await ReadAsync(_options.DataTimeout).ConfigureAwait(false);
+            var result = await ReadAsync(DataWait(started, decoder.ReceivedOctets)).ConfigureAwait(false);
             var buffer = result.Buffer;
             if (result.IsCanceled)
             {
@@ -64,6 +65,18 @@ public sealed partial class SmtpSession
             return true;
         }
         return await EndOfDataAsync(content).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The wait for the next block of message data: <see cref="SmtpOptions.DataTimeout"/>, but never past the command's
+    /// deadline, DataTimeout plus <paramref name="received"/> octets at <see cref="SmtpOptions.MinDataRate"/> after
+    /// <paramref name="started"/>. Past the deadline the wait is a tick, and the session answers 421 4.4.2.
+    /// </summary>
+    private TimeSpan DataWait(long started, long received)
+    {
+        if (_options.MinDataRate <= 0) return _options.DataTimeout;
+        var left = _options.DataTimeout + TimeSpan.FromSeconds((double)received / _options.MinDataRate) - _time.GetElapsedTime(started);
+        return left >= _options.DataTimeout ? _options.DataTimeout : left > TimeSpan.Zero ? left : TimeSpan.FromTicks(1);
     }
 
     private static bool Decode(SmtpDataDecoder decoder, in ReadOnlySequence<byte> buffer, MessageContent content, out long used)
@@ -112,9 +125,11 @@ public sealed partial class SmtpSession
         }
         // A fault's close after N octets: read this much of the chunk, then drop the line.
         var remaining = _chunkFault?.CloseAfterOctets is { } limit ? Math.Clamp(limit, 0, command.ChunkSize) : command.ChunkSize;
+        var started = _time.GetTimestamp();
+        var wanted = remaining;
         while (remaining > 0)
         {
-            var result = await ReadAsync(_options.DataTimeout).ConfigureAwait(false);
+            var result = await ReadAsync(DataWait(started, wanted - remaining)).ConfigureAwait(false);
             var buffer = result.Buffer;
             if (result.IsCanceled)
             {
