@@ -1,21 +1,18 @@
 using System.Buffers;
+using SmarthostLab.Smtp.Tests.Support;
 
 namespace SmarthostLab.Fuzz.Targets;
 
-/// <summary>Builds multi-segment sequences, as a pipe hands over data that arrived in several reads.</summary>
+/// <summary>Builds multi-segment sequences (with the SMTP tests' <see cref="SequenceBuilder"/>), as a pipe hands over data that arrived in several reads.</summary>
 internal static class Segments
 {
     /// <summary><paramref name="data"/> as a sequence of segments of <paramref name="size"/> octets (the last may be shorter).</summary>
     public static ReadOnlySequence<byte> Of(ReadOnlyMemory<byte> data, int size)
     {
         if (data.Length <= size) return new ReadOnlySequence<byte>(data);
-        Segment? first = null, last = null;
-        for (var at = 0; at < data.Length; at += size)
-        {
-            var piece = data.Slice(at, Math.Min(size, data.Length - at));
-            last = last is null ? first = new Segment(piece, 0) : last.Append(piece);
-        }
-        return new ReadOnlySequence<byte>(first!, 0, last!, last!.Memory.Length);
+        var pieces = new List<byte[]>();
+        for (var at = 0; at < data.Length; at += size) pieces.Add(data.Slice(at, Math.Min(size, data.Length - at)).ToArray());
+        return SequenceBuilder.Create([.. pieces]);
     }
 
     /// <summary>Cuts <paramref name="data"/> into pieces whose sizes cycle through 1..<paramref name="max"/> starting at <paramref name="seed"/>.</summary>
@@ -31,21 +28,5 @@ internal static class Segments
             size = (size * 7 + 3) % max;
         }
         return pieces;
-    }
-
-    private sealed class Segment : ReadOnlySequenceSegment<byte>
-    {
-        public Segment(ReadOnlyMemory<byte> memory, long runningIndex)
-        {
-            Memory = memory;
-            RunningIndex = runningIndex;
-        }
-
-        public Segment Append(ReadOnlyMemory<byte> memory)
-        {
-            var next = new Segment(memory, RunningIndex + Memory.Length);
-            Next = next;
-            return next;
-        }
     }
 }
