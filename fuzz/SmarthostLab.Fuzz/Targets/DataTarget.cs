@@ -16,7 +16,9 @@ namespace SmarthostLab.Fuzz.Targets;
 /// </summary>
 public static class DataTarget
 {
-    private const int SmallLimit = 4096;
+    // Size limits: one small enough for afl-fuzz's inputs (a few hundred octets) to pass, one above a long line
+    // (1,000 octets) so a line can be too long before the message is too big, and none.
+    private static readonly long[] Limits = [512, 4096, long.MaxValue];
 
     /// <summary>Runs the target on one input.</summary>
     public static void Run(ReadOnlySpan<byte> input)
@@ -26,7 +28,7 @@ public static class DataTarget
         var model = Model.Of(data);
         foreach (var policy in (BareLineFeedPolicy[])[BareLineFeedPolicy.Reject, BareLineFeedPolicy.Accept])
         {
-            foreach (var limit in (long[])[SmallLimit, long.MaxValue])
+            foreach (var limit in Limits)
             {
                 var whole = Decode(data, [data], policy, limit);
                 var pieces = Decode(data, Segments.Cut(data, seed, 61), policy, limit);
