@@ -103,7 +103,9 @@ public static class SmtpCommandParser
     private static bool TryMakeHelo(ReadOnlySpan<byte> args, ref SmtpCommand command, ref SmtpReply? error)
     {
         var i = 0;
-        var valid = (SmtpGrammar.TryMakeDomain(args, ref i) || SmtpGrammar.TryMakeAddressLiteral(args, ref i)) && i == args.Length;
+        // The grammar takes any octet >= 0x80 as part of a U-label; only well-formed UTF-8 is one (RFC 6531 3.3). Without
+        // this check "EHLO ex\xE4mple" was accepted and its name stored as "ex\uFFFDmple" (found by fuzzing).
+        var valid = (SmtpGrammar.TryMakeDomain(args, ref i) || SmtpGrammar.TryMakeAddressLiteral(args, ref i)) && i == args.Length && Utf8.IsValid(args);
         if (!valid)
         {
             if (args.IsEmpty || args.IndexOfAnyInRange((byte)0, (byte)32) >= 0 || args.Contains((byte)127) || !Utf8.IsValid(args))
