@@ -56,4 +56,6 @@ public sealed class AccountOptions
 
     /// <summary>The account's own delivery mode and next hop (issue 13), overriding the <c>Delivery</c> section.</summary>
     public AccountDeliveryOptions Delivery { get; set; } = new();
+    /// <summary>SMTP AUTH credentials (issue 14); a session that authenticates with one is this account's.</summary>
+    public List<CredentialOptions> Credentials { get; set; } = [];
 }

@@ -78,11 +78,13 @@ public static class RelayConfigurationBuilder
                 ?? First(new StoreOptionsValidator().Validate(null, Bind<StoreOptions>(configuration, StoreOptions.Section)))
                 ?? First(new HostingOptionsValidator().Validate(null, Bind<HostingOptions>(configuration, HostingOptions.Section)))
                 ?? First(new DeliveryOptionsValidator().Validate(null, Bind<DeliveryOptions>(configuration, DeliveryOptions.Section)))
-                ?? BindOnly<AdmissionOptions>(configuration, AdmissionOptions.Section)
+                ?? First(new AdmissionOptionsValidator().Validate(null, Bind<AdmissionOptions>(configuration, AdmissionOptions.Section)))
                 ?? First(new VerificationOptionsValidator().Validate(null, Bind<VerificationOptions>(configuration, VerificationOptions.Section)))
                 ?? BindOnly<VerificationSwitchOptions>(configuration, VerificationOptions.Section)
                 ?? First(new AccountsOptionsValidator().Validate(null, BindAccounts(configuration)))
-                ?? First(new DkimKeysValidator().Validate(null, BindAccounts(configuration)));
+                ?? First(new DkimKeysValidator().Validate(null, BindAccounts(configuration)))
+                ?? First(new CredentialsValidator().Validate(null, BindAccounts(configuration)))
+                ?? CredentialsValidator.CheckMode(Bind<AdmissionOptions>(configuration, AdmissionOptions.Section), BindAccounts(configuration));
         }
         catch (InvalidOperationException exception)
         {

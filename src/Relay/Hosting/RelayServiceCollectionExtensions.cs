@@ -49,6 +49,8 @@ public static class RelayServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<DeliveryOptions>, DeliveryOptionsValidator>();
         services.AddSingleton<IValidateOptions<AccountsOptions>, AccountsOptionsValidator>();
         services.AddSingleton<IValidateOptions<AccountsOptions>, DkimKeysValidator>();
+        services.AddSingleton<IValidateOptions<AccountsOptions>, CredentialsValidator>();
+        services.AddSingleton<IValidateOptions<AdmissionOptions>, AdmissionOptionsValidator>();
         services.AddSingleton<IValidateOptions<VerificationOptions>, VerificationOptionsValidator>();
 
         services.TryAddSingleton(TimeProvider.System);
@@ -59,6 +61,7 @@ public static class RelayServiceCollectionExtensions
         services.TryAddSingleton<SqliteMessageStore>();
         services.TryAddSingleton<IMessageStore>(sp => sp.GetRequiredService<SqliteMessageStore>());
         services.TryAddSingleton<AccountRegistry>();
+        services.TryAddSingleton<Authentication.RelayAuthentication>();
         services.TryAddSingleton<IDnsResolver>(sp => DnsResolverFactory.Create(
             sp.GetRequiredService<IOptions<VerificationOptions>>().Value, sp.GetRequiredService<ILoggerFactory>(), sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton(sp => new MessageVerifier(

@@ -3,6 +3,7 @@ using System.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SmarthostLab.Relay.Admission;
+using SmarthostLab.Relay.Authentication;
 using SmarthostLab.Relay.Configuration;
 using SmarthostLab.Relay.Delivery;
 using SmarthostLab.Relay.Pipeline;
@@ -15,8 +16,8 @@ using SmarthostLab.Verification;
 namespace SmarthostLab.Relay.Session;
 
 /// <summary>
-/// The relay's <see cref="ISmtpSessionHandler"/>: admission by registered outbound servers (at connect or RCPT),
-/// the account's sender-domain policy at MAIL, verification (<see cref="IMessageVerificationStep"/>), the
+/// The relay's <see cref="ISmtpSessionHandler"/>: admission by registered outbound servers (at connect or RCPT)
+/// and SMTP AUTH (<see cref="RelayAuthentication"/>, as <c>Admission:Mode</c> says), the account's sender-domain policy at MAIL, verification (<see cref="IMessageVerificationStep"/>), the
 /// Received header, and a durable store before the 250. Every refusal is recorded.
 /// </summary>
 public sealed class RelaySessionHandler : ISmtpSessionHandler
@@ -34,6 +35,7 @@ public sealed class RelaySessionHandler : ISmtpSessionHandler
     private readonly QueuedContent _queued;
     private readonly string _hostName;
     private readonly long _maxHeaderSize;
+    private readonly RelayAuthentication _authentication;
 
     /// <summary>Creates the handler.</summary>
     public RelaySessionHandler(
@@ -46,8 +48,10 @@ public sealed class RelaySessionHandler : ISmtpSessionHandler
         ILogger<RelaySessionHandler> logger,
         DeliveryRouter router,
         IOptions<SmtpOptions> smtp,
-        QueuedContent queued)
+        QueuedContent queued,
+        RelayAuthentication authentication)
     {
+        _authentication = authentication;
         _maxHeaderSize = smtp.Value.MaxHeaderSize;
         _router = router;
         _queued = queued;
@@ -65,7 +69,7 @@ public sealed class RelaySessionHandler : ISmtpSessionHandler
     {
         var account = _accounts.Find(session.RemoteIp);
         session.HandlerState = new RelaySessionState { Account = account };
-        if (account is null && _admission.RefuseAt == RefuseAt.Connect)
+        if (account is null && _admission.RefuseAt == RefuseAt.Connect && !_authentication.GreetsUnregistered)
         {
             var reply = RelayReplies.UnregisteredAtConnect(session.RemoteIp);
             session.Refused = true;
@@ -80,7 +84,12 @@ public sealed class RelaySessionHandler : ISmtpSessionHandler
     {
         var state = State(session);
         state.MailFrom = envelope.MailFrom;
-        if (state.Account is not { } account) return null;
+        if (_authentication.RequiredReply(session, state.Account) is { } required)
+        {
+            Record(session, "mail", required, "auth-required");
+            return required;
+        }
+        if (AccountOf(session, state) is not { } account) return null;
         if (account.Options.MailFromPolicy == MailFromPolicy.Reject && envelope.MailFrom.Length > 0)
         {
             var at = envelope.MailFrom.LastIndexOf('@');
@@ -99,7 +108,7 @@ public sealed class RelaySessionHandler : ISmtpSessionHandler
     /// <inheritdoc />
     public ValueTask<SmtpReply?> OnRecipientAsync(SessionContext session, Envelope envelope, string recipient, CancellationToken cancellationToken)
     {
-        if (State(session).Account is not null) return ValueTask.FromResult<SmtpReply?>(null);
+        if (AccountOf(session, State(session)) is not null) return ValueTask.FromResult<SmtpReply?>(null);
         var reply = RelayReplies.RelayingDenied(session.RemoteIp);
         Record(session, "rcpt", reply, "unregistered-ip", recipient);
         return ValueTask.FromResult<SmtpReply?>(reply);
@@ -109,7 +118,7 @@ public sealed class RelaySessionHandler : ISmtpSessionHandler
     public async ValueTask<SmtpReply> OnMessageAsync(SessionContext session, Envelope envelope, MessageContent content, CancellationToken cancellationToken)
     {
         var state = State(session);
-        if (state.Account is not { } account)
+        if (AccountOf(session, state) is not { } account)
         {
             var denied = RelayReplies.RelayingDenied(session.RemoteIp);
             Record(session, "data", denied, "unregistered-ip");
@@ -165,6 +174,7 @@ public sealed class RelaySessionHandler : ISmtpSessionHandler
             Helo = session.Helo,
             TlsProtocol = session.TlsProtocol?.ToString(),
             TlsCipher = session.TlsCipher,
+            AuthenticatedUser = session.AuthenticatedUser,
             MailFrom = envelope.MailFrom,
             MailFromParameters = string.Join(' ', envelope.MailFromParameters.Select(p => p.Value is null ? p.Key : $"{p.Key}={p.Value}")),
             Recipients = [.. envelope.Recipients],
@@ -214,6 +224,24 @@ public sealed class RelaySessionHandler : ISmtpSessionHandler
         if (session.Refused) return;
         Record(session, refusal.Stage, refusal.Reply, refusal.Reason);
     }
+
+    /// <inheritdoc />
+    public bool IsAuthenticationOffered(SessionContext session) => _authentication.IsOffered;
+
+    /// <inheritdoc />
+    public ValueTask<SmtpReply?> OnAuthenticateAsync(SessionContext session, string mechanism, string authorizationId, string user, string password,
+        CancellationToken cancellationToken)
+    {
+        var state = State(session);
+        var outcome = _authentication.Authenticate(session.RemoteIp, state.Account, authorizationId, user, password);
+        state.AuthenticatedAccount = outcome.Account;
+        if (outcome.Reply is { } refused) Record(session, "auth", refused, outcome.Reason!);
+        return ValueTask.FromResult(outcome.Reply);
+    }
+
+    /// <summary>The account the session sends for: the AUTH credential's, or the client IP's as the admission mode allows.</summary>
+    private Account? AccountOf(SessionContext session, RelaySessionState state) =>
+        _authentication.AccountOf(session, state.Account, state.AuthenticatedAccount);
 
     private static RelaySessionState State(SessionContext session)
     {

@@ -1,0 +1,74 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+
+namespace SmarthostLab.Relay.Authentication;
+
+/// <summary>
+/// Failed AUTH attempts per client (an IPv4 address, an IPv6 /64), Postfix anvil style: a
+/// <see cref="ClockTokenBucket"/> of <c>Admission:MaxAuthFailures</c> per <c>Admission:AuthFailureWindow</c> each.
+/// Each failure takes a token; a client with none left is locked out until one comes back. Buckets that are full
+/// again are forgotten when the table grows past <see cref="MaxTracked"/> clients; past that, new clients are not tracked.
+/// </summary>
+public sealed class AuthFailureLimiter
+{
+    /// <summary>Most clients tracked at once.</summary>
+    public const int MaxTracked = 10_000;
+
+    private readonly ConcurrentDictionary<IPAddress, ClockTokenBucket> _buckets = new();
+    private readonly TimeProvider _time;
+    private readonly int _limit;
+    private readonly TimeSpan _window;
+
+    /// <summary>Creates the limiter: <paramref name="limit"/> failures per <paramref name="window"/>.</summary>
+    public AuthFailureLimiter(TimeProvider time, int limit, TimeSpan window)
+    {
+        _time = time;
+        _limit = limit;
+        _window = window;
+    }
+
+    /// <summary>Clients tracked now (buckets not yet full again, and full ones not yet forgotten).</summary>
+    public int Tracked => _buckets.Count;
+
+    /// <summary>True when <paramref name="client"/> has no failed attempt left: AUTH is refused without looking at its credentials.</summary>
+    public bool IsLockedOut(IPAddress client)
+    {
+        if (!_buckets.TryGetValue(KeyOf(client), out var bucket)) return false;
+        using var lease = bucket.AttemptAcquire(0);
+        return !lease.IsAcquired;
+    }
+
+    /// <summary>Counts one failed attempt of <paramref name="client"/>.</summary>
+    public void RecordFailure(IPAddress client)
+    {
+        var key = KeyOf(client);
+        if (!_buckets.TryGetValue(key, out var bucket))
+        {
+            if (_buckets.Count >= MaxTracked) Forget();
+            if (_buckets.Count >= MaxTracked) return;
+            bucket = _buckets.GetOrAdd(key, _ => new ClockTokenBucket(_time, _limit, _window));
+        }
+        using var lease = bucket.AttemptAcquire(1);
+    }
+
+    /// <summary>Drops the buckets that are full again: a new one would be the same.</summary>
+    private void Forget()
+    {
+        foreach (var (key, bucket) in _buckets)
+        {
+            if (bucket.IdleDuration is not null) _buckets.TryRemove(key, out _);
+        }
+    }
+
+    /// <summary>The address, IPv4-mapped unmapped; an IPv6 address as its /64 (one host usually owns one).</summary>
+    internal static IPAddress KeyOf(IPAddress address)
+    {
+        if (address.IsIPv4MappedToIPv6) return address.MapToIPv4();
+        if (address.AddressFamily != AddressFamily.InterNetworkV6) return address;
+        Span<byte> bytes = stackalloc byte[16];
+        address.TryWriteBytes(bytes, out _);
+        bytes[8..].Clear();
+        return new IPAddress(bytes);
+    }
+}
