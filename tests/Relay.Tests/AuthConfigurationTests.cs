@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using MailKit.Security;
-using Microsoft.Extensions.Configuration;
 using SmarthostLab.Relay.Authentication;
 using SmarthostLab.Relay.Hosting;
 using SmarthostLab.Relay.Tests.Infrastructure;
@@ -16,13 +15,6 @@ namespace SmarthostLab.Relay.Tests;
 /// </summary>
 public sealed class AuthConfigurationTests
 {
-    private static string? Validate(params string[] args)
-    {
-        var configuration = new ConfigurationManager();
-        RelayConfigurationBuilder.Apply(configuration, CommandLine.Parse(args));
-        return RelayConfigurationBuilder.Validate(configuration);
-    }
-
     [Fact]
     public void A_hash_verifies_its_password_only()
     {
@@ -54,7 +46,7 @@ public sealed class AuthConfigurationTests
     [InlineData("--Accounts:0:Credentials:0:Password=pbkdf2-sha256$1000$not base64$x", "Accounts:0:Credentials:0:Password: must be pbkdf2-sha256$<iterations>$<salt base64>$<hash base64>")]
     public void A_bad_password_names_its_key_and_never_shows_the_value(string password, string expected)
     {
-        var problem = Validate("--Accounts:0:Name=lab", "--Accounts:0:Credentials:0:User=u", password, "--Admission:Mode=Auth");
+        var problem = ConfigurationTests.Validate("--Accounts:0:Name=lab", "--Accounts:0:Credentials:0:User=u", password, "--Admission:Mode=Auth");
         Assert.StartsWith(expected, problem);
         Assert.DoesNotContain("secret", problem);
     }
@@ -63,12 +55,12 @@ public sealed class AuthConfigurationTests
     [InlineData("", "Accounts:0:Credentials:0:User: must not be empty")]
     [InlineData("two words", "Accounts:0:Credentials:0:User: 'two words' must be at most 255 characters without spaces or control characters")]
     public void A_bad_user_names_its_key(string user, string expected) =>
-        Assert.Equal(expected, Validate("--Accounts:0:Name=lab", "--Accounts:0:Credentials:0:User=" + user, "--Accounts:0:Credentials:0:Password=plain:x"));
+        Assert.Equal(expected, ConfigurationTests.Validate("--Accounts:0:Name=lab", "--Accounts:0:Credentials:0:User=" + user, "--Accounts:0:Credentials:0:Password=plain:x"));
 
     [Fact]
     public void A_user_belongs_to_one_account()
     {
-        Assert.Equal("Accounts:1:Credentials:0:User: 'shared' is already a user of account a", Validate(
+        Assert.Equal("Accounts:1:Credentials:0:User: 'shared' is already a user of account a", ConfigurationTests.Validate(
             "--Accounts:0:Name=a", "--Accounts:0:Credentials:0:User=shared", "--Accounts:0:Credentials:0:Password=plain:x",
             "--Accounts:1:Name=b", "--Accounts:1:Credentials:0:User=shared", "--Accounts:1:Credentials:0:Password=plain:y"));
     }
@@ -79,7 +71,18 @@ public sealed class AuthConfigurationTests
     [InlineData("IpAndAuth")]
     public void A_mode_that_uses_AUTH_needs_a_credential(string mode) =>
         Assert.Equal($"Admission:Mode: {mode} needs at least one credential (Accounts:N:Credentials:M:User and :Password); no account has one",
-            Validate("--Admission:Mode=" + mode));
+            ConfigurationTests.Validate("--Admission:Mode=" + mode));
+
+    [Fact]
+    public void A_mode_that_uses_AUTH_needs_TLS_unless_allowed_without()
+    {
+        string[] auth = ["--Accounts:0:Name=lab", "--Accounts:0:Credentials:0:User=u", "--Accounts:0:Credentials:0:Password=plain:x", "--Admission:Mode=Auth"];
+        Assert.Equal("Admission:Mode: Auth takes AUTH only under TLS, and Smtp:StartTls is false with no Smtp:ImplicitTlsListen (set one, or Smtp:AllowAuthWithoutTls=true for a lab)",
+            ConfigurationTests.Validate([.. auth, "--Smtp:StartTls=false"]));
+        Assert.Null(ConfigurationTests.Validate([.. auth, "--Smtp:StartTls=false", "--Smtp:AllowAuthWithoutTls=true"]));
+        Assert.Null(ConfigurationTests.Validate([.. auth, "--Smtp:StartTls=false", "--Smtp:ImplicitTlsListen=127.0.0.1:0"]));
+        Assert.Null(ConfigurationTests.Validate(auth));
+    }
 
     [Theory]
     [InlineData("--Admission:Mode=Sometimes", "Admission:Mode: 'Sometimes' is not one of Ip, Auth, IpOrAuth, IpAndAuth")]
@@ -87,7 +90,7 @@ public sealed class AuthConfigurationTests
     [InlineData("--Admission:AuthFailureWindow=00:00:00", "Admission:AuthFailureWindow: must be a positive time span")]
     [InlineData("--Accounts:0:Credentials:0:Secret=x", "Accounts:0:Credentials:0:Secret: unknown key")]
     public void Admission_and_credential_keys_are_checked(string arg, string expected) =>
-        Assert.StartsWith(expected, Validate("--Accounts:0:Name=lab", arg));
+        Assert.StartsWith(expected, ConfigurationTests.Validate("--Accounts:0:Name=lab", arg));
 
     [Fact]
     public async Task The_start_fails_with_the_keys_error()

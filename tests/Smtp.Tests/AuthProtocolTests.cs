@@ -8,12 +8,7 @@ namespace SmarthostLab.Smtp.Tests;
 /// <summary>The pure AUTH pieces: the AUTH command's grammar (RFC 4954 4), base64 and PLAIN (RFC 4616), response framing.</summary>
 public sealed class AuthProtocolTests
 {
-    private static (SmtpCommand Command, SmtpReply? Error) Parse(string line)
-    {
-        var ok = SmtpCommandParser.TryParse(Encoding.UTF8.GetBytes(line), out var command, out var error);
-        Assert.Equal(ok, error is null);
-        return (command, error);
-    }
+    private static (SmtpCommand Command, SmtpReply? Error) Parse(string line) => CommandParserTests.ParseOne(line);
 
     [Theory]
     [InlineData("AUTH PLAIN", "PLAIN", null)]

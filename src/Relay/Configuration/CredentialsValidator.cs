@@ -33,9 +33,17 @@ public sealed class CredentialsValidator : IValidateOptions<AccountsOptions>
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 
-    /// <summary>An admission mode that uses AUTH needs a credential somewhere: the problem as one line, or null.</summary>
-    public static string? CheckMode(AdmissionOptions admission, AccountsOptions accounts) =>
-        admission.Mode != AdmissionMode.Ip && !accounts.Accounts.Any(a => a.Credentials.Count > 0)
-            ? $"Admission:Mode: {admission.Mode} needs at least one credential (Accounts:N:Credentials:M:User and :Password); no account has one"
-            : null;
+    /// <summary>
+    /// An admission mode that uses AUTH needs a credential somewhere, and TLS to take it on (STARTTLS or an implicit-TLS
+    /// endpoint) unless <c>Smtp:AllowAuthWithoutTls</c>: the problem as one line, or null.
+    /// </summary>
+    public static string? CheckMode(AdmissionOptions admission, AccountsOptions accounts, Smtp.SmtpOptions smtp)
+    {
+        if (admission.Mode == AdmissionMode.Ip) return null;
+        if (!accounts.Accounts.Any(a => a.Credentials.Count > 0))
+            return $"Admission:Mode: {admission.Mode} needs at least one credential (Accounts:N:Credentials:M:User and :Password); no account has one";
+        if (!smtp.StartTls && string.IsNullOrEmpty(smtp.ImplicitTlsListen) && !smtp.AllowAuthWithoutTls)
+            return $"Admission:Mode: {admission.Mode} takes AUTH only under TLS, and Smtp:StartTls is false with no Smtp:ImplicitTlsListen (set one, or Smtp:AllowAuthWithoutTls=true for a lab)";
+        return null;
+    }
 }

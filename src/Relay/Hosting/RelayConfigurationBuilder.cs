@@ -84,7 +84,7 @@ public static class RelayConfigurationBuilder
                 ?? First(new AccountsOptionsValidator().Validate(null, BindAccounts(configuration)))
                 ?? First(new DkimKeysValidator().Validate(null, BindAccounts(configuration)))
                 ?? First(new CredentialsValidator().Validate(null, BindAccounts(configuration)))
-                ?? CredentialsValidator.CheckMode(Bind<AdmissionOptions>(configuration, AdmissionOptions.Section), BindAccounts(configuration));
+                ?? CredentialsValidator.CheckMode(Bind<AdmissionOptions>(configuration, AdmissionOptions.Section), BindAccounts(configuration), smtp);
         }
         catch (InvalidOperationException exception)
         {
