@@ -39,6 +39,19 @@ public readonly record struct IpPrefix(bool IsIPv6, UInt128 Network, int Length)
         return true;
     }
 
+    /// <summary>
+    /// The network of <paramref name="address"/> (an IPv4-mapped IPv6 address counts as IPv4) cut to
+    /// <paramref name="ipv4Length"/> or <paramref name="ipv6Length"/> bits: the key a client is counted or remembered under.
+    /// </summary>
+    public static IpPrefix NetworkOf(IPAddress address, int ipv4Length, int ipv6Length)
+    {
+        if (address.IsIPv4MappedToIPv6) address = address.MapToIPv4();
+        var v6 = address.AddressFamily == AddressFamily.InterNetworkV6;
+        var width = v6 ? 128 : 32;
+        var length = Math.Clamp(v6 ? ipv6Length : ipv4Length, 0, width);
+        return new IpPrefix(v6, Mask(ToUInt128(address), length, width), length);
+    }
+
     /// <summary>The 128-bit value of an address (IPv4 in the low 32 bits).</summary>
     public static UInt128 ToUInt128(IPAddress address)
     {

@@ -2,6 +2,7 @@ using System.Net.Http.Json;
 using SmarthostLab.Relay.Api;
 using SmarthostLab.Relay.Configuration;
 using SmarthostLab.Relay.Hosting;
+using RelayCommandLine = SmarthostLab.Relay.Hosting.CommandLine;
 using SmarthostLab.Relay.Tests.Infrastructure;
 using SmarthostLab.Tests.Support;
 using Microsoft.Extensions.Configuration;
@@ -14,7 +15,7 @@ public sealed class ConfigurationTests
     internal static string? Validate(params string[] args)
     {
         var configuration = new ConfigurationManager();
-        RelayConfigurationBuilder.Apply(configuration, CommandLine.Parse(args));
+        RelayConfigurationBuilder.Apply(configuration, RelayCommandLine.Parse(args));
         return RelayConfigurationBuilder.Validate(configuration);
     }
 
@@ -100,7 +101,7 @@ public sealed class ConfigurationTests
     [Fact]
     public void Unknown_flags_are_refused()
     {
-        var exception = Assert.Throws<RelayConfigurationException>(() => CommandLine.Parse(["--smpt", "x"]));
+        var exception = Assert.Throws<RelayConfigurationException>(() => RelayCommandLine.Parse(["--smpt", "x"]));
         Assert.Contains("--smpt", exception.Message);
     }
 
@@ -108,7 +109,7 @@ public sealed class ConfigurationTests
     public void Zone_flags_bind_to_Verification_Zones()
     {
         var configuration = new ConfigurationManager();
-        RelayConfigurationBuilder.Apply(configuration, CommandLine.Parse(["--zone", "a.zone", "--zone", "b.zone"]));
+        RelayConfigurationBuilder.Apply(configuration, RelayCommandLine.Parse(["--zone", "a.zone", "--zone", "b.zone"]));
         Assert.Equal(["a.zone", "b.zone"], configuration.GetSection("Verification:Zones").Get<string[]>()!);
     }
 

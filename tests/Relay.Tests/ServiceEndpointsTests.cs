@@ -1,3 +1,4 @@
+using SmarthostLab.Relay.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using Microsoft.Extensions.DependencyInjection;
@@ -30,15 +31,18 @@ public sealed class ServiceEndpointsTests
 
         await relay.RefusalsAsync();
         var metrics = await relay.Http.GetStringAsync("/metrics");
-        Assert.Contains("smarthostlab_relay_messages_stored_total 1", metrics);
-        Assert.Contains("smarthostlab_relay_refusals_total{reason=\"unregistered-ip\",stage=\"connect\"} 1", metrics);
+        Assert.Equal(1, PrometheusText.Sum(metrics, "smarthostlab_relay_messages_stored_total"));
+        Assert.Equal(1, PrometheusText.Sum(metrics, "smarthostlab_relay_refusals_total{reason=\"unregistered-ip\",stage=\"connect\"}"));
         // The SMTP layer counts the handler's refusal under the reason the API shows, not a generic "handler".
-        Assert.Contains("smtp_refusals_total{reason=\"unregistered-ip\"} 1\n", metrics);
+        Assert.Equal(1, PrometheusText.Sum(metrics, "smtp_refusals_total{reason=\"unregistered-ip\"}"));
         Assert.DoesNotContain("reason=\"handler\"", metrics);
-        Assert.Contains("smarthostlab_relay_store_commit_duration_seconds_count", metrics);
-        Assert.Contains("smtp_connections_total", metrics);
-        Assert.Contains("smtp_commands_total{command=\"MAIL\"} 1\n", metrics);
-        Assert.Contains("smtp_commands_total{command=\"RCPT\"} 1\n", metrics);
+        Assert.True(PrometheusText.Sum(metrics, "smarthostlab_relay_store_commit_duration_seconds_count") >= 1);
+        Assert.True(PrometheusText.Sum(metrics, "smtp_connections_total") >= 2);
+        Assert.Equal(1, PrometheusText.Sum(metrics, "smtp_commands_total{command=\"MAIL\"}"));
+        Assert.Equal(1, PrometheusText.Sum(metrics, "smtp_commands_total{command=\"RCPT\"}"));
+        // Issue 17: the runtime's and the HTTP server's own metrics are exported too.
+        Assert.True(PrometheusText.Sum(metrics, "dotnet_process_cpu_time_seconds_total") > 0);
+        Assert.True(PrometheusText.Sum(metrics, "http_server_request_duration_seconds_count{http_route=\"/api/v1/refusals\"}") >= 1);
     }
 
     [Fact]

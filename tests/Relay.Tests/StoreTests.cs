@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using SmarthostLab.Relay.Configuration;
 using SmarthostLab.Relay.Diagnostics;
 using SmarthostLab.Relay.Storage;
+using SmarthostLab.Relay.Tests.Infrastructure;
 using SmarthostLab.Smtp.Session;
 using SmarthostLab.Tests.Support;
 
@@ -301,21 +302,5 @@ public sealed class StoreTests : IAsyncLifetime
     {
         foreach (var store in _stores) await store.DisposeAsync();
         _folder.Dispose();
-    }
-
-    private sealed class TestMeterFactory : IMeterFactory
-    {
-        private readonly List<Meter> _meters = [];
-        public Meter Create(MeterOptions options)
-        {
-            var meter = new Meter(options.Name, options.Version, options.Tags, this);
-            _meters.Add(meter);
-            return meter;
-        }
-
-        public void Dispose()
-        {
-            foreach (var meter in _meters) meter.Dispose();
-        }
     }
 }

@@ -1,3 +1,4 @@
+using SmarthostLab.Relay.Diagnostics;
 using System.Globalization;
 using System.Net;
 
@@ -82,12 +83,8 @@ public sealed class IdleWaiters : IAsyncDisposable
     private async Task<double?> ReadActiveAsync(CancellationToken cancellationToken)
     {
         var text = await _http.GetStringAsync("/metrics", cancellationToken).ConfigureAwait(false);
-        foreach (var line in text.Split('\n'))
-        {
-            if (line.StartsWith(ActiveMetric + " ", StringComparison.Ordinal))
-                return double.Parse(line.AsSpan(ActiveMetric.Length + 1), NumberStyles.Float, CultureInfo.InvariantCulture);
-        }
-        return null;
+        var samples = PrometheusText.Parse(text).Where(s => s.Name == ActiveMetric).ToList();
+        return samples.Count == 0 ? null : samples.Sum(s => s.Value);
     }
 
     /// <inheritdoc />

@@ -1,3 +1,4 @@
+using SmarthostLab.Relay.Diagnostics;
 using System.Globalization;
 
 namespace SmarthostLab.Bench.Load;
@@ -19,14 +20,14 @@ public sealed class RelayQueueWatch : IDisposable
     {
         var text = await _http.GetStringAsync("/metrics", cancellationToken).ConfigureAwait(false);
         long delivered = 0, failed = 0, pending = 0;
-        foreach (var line in text.Split('\n'))
+        foreach (var sample in PrometheusText.Parse(text))
         {
-            if (line.StartsWith("smarthostlab_relay_delivery_attempts_total{", StringComparison.Ordinal))
+            if (sample.Name == "smarthostlab_relay_delivery_attempts_total")
             {
-                if (line.Contains("outcome=\"delivered\"", StringComparison.Ordinal)) delivered += Value(line);
-                else failed += Value(line);
+                if (sample.Labels.GetValueOrDefault("outcome") == "delivered") delivered += (long)sample.Value;
+                else failed += (long)sample.Value;
             }
-            else if (line.StartsWith("smarthostlab_relay_queue_size{", StringComparison.Ordinal)) pending += Value(line);
+            else if (sample.Name == "smarthostlab_relay_queue_size") pending += (long)sample.Value;
         }
         return (delivered, failed, pending);
     }
@@ -52,12 +53,6 @@ public sealed class RelayQueueWatch : IDisposable
             if (DateTime.UtcNow >= deadline) return (false, state);
             await Task.Delay(100, cancellationToken).ConfigureAwait(false);
         }
-    }
-
-    private static long Value(string line)
-    {
-        var space = line.LastIndexOf(' ');
-        return space > 0 && double.TryParse(line.AsSpan(space + 1), NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? (long)v : 0;
     }
 
     /// <inheritdoc />

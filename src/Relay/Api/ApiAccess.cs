@@ -17,17 +17,27 @@ namespace SmarthostLab.Relay.Api;
 public static class ApiAccess
 {
     /// <summary>Endpoint filter of read routes.</summary>
-    public static ValueTask<object?> ReadFilter(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    public static ValueTask<object?> ReadFilter(EndpointFilterInvocationContext context, EndpointFilterDelegate next) =>
+        ReadDenial(context.HttpContext) is { } denial ? Deny(denial.Status, denial.Error) : next(context);
+
+    /// <summary>The same rule for a route that is not a route handler (the metrics scrape): null when the request may read.</summary>
+    public static (int Status, string Error)? ReadDenial(HttpContext http)
     {
-        var http = context.HttpContext;
         var options = http.RequestServices.GetRequiredService<IOptions<ApiOptions>>().Value;
         var remote = http.Connection.RemoteIpAddress;
-        if (string.IsNullOrEmpty(options.ReadToken) || remote is null || IPAddress.IsLoopback(remote)) return next(context);
+        if (string.IsNullOrEmpty(options.ReadToken) || remote is null || IPAddress.IsLoopback(remote)) return null;
         var bearer = Bearer(http);
-        if (bearer is null) return Deny(StatusCodes.Status401Unauthorized, "a bearer token (Api:ReadToken) is required from non-loopback clients");
+        if (bearer is null) return (StatusCodes.Status401Unauthorized, "a bearer token (Api:ReadToken) is required from non-loopback clients");
         if (!Matches(bearer, options.ReadToken) && !(options.AdminToken is { Length: > 0 } admin && Matches(bearer, admin)))
-            return Deny(StatusCodes.Status403Forbidden, "the bearer token is not valid");
-        return next(context);
+            return (StatusCodes.Status403Forbidden, "the bearer token is not valid");
+        return null;
+    }
+
+    /// <summary>Writes a denial of <see cref="ReadDenial"/> as the API's JSON error.</summary>
+    public static Task WriteDenialAsync(HttpContext http, (int Status, string Error) denial)
+    {
+        http.Response.StatusCode = denial.Status;
+        return http.Response.WriteAsJsonAsync(new ErrorResponse(denial.Error), RelayJson.Context.ErrorResponse);
     }
 
     /// <summary>Endpoint filter of admin routes.</summary>

@@ -13,7 +13,7 @@ using SmarthostLab.Verification;
 
 namespace SmarthostLab.Relay.Api;
 
-/// <summary>/api/v1/info, /api/v1/verify (<see cref="VerifyEndpoint"/>), /healthz, /readyz, /metrics.</summary>
+/// <summary>/api/v1/info, /api/v1/verify (<see cref="VerifyEndpoint"/>), /healthz, /readyz (/metrics: <see cref="RelayTelemetry"/>).</summary>
 public static class ServiceEndpoints
 {
     /// <summary>Maps the routes.</summary>
@@ -26,8 +26,6 @@ public static class ServiceEndpoints
             endpoints.Started && endpoints.Smtp is not null && store.IsOpen
                 ? Results.Text("ready")
                 : Results.Text("not ready", statusCode: StatusCodes.Status503ServiceUnavailable));
-        routes.MapGet("/metrics", (PrometheusExporter exporter) => TypedResults.Text(exporter.Render(), "text/plain; version=0.0.4; charset=utf-8"))
-            .AddEndpointFilter(ApiAccess.ReadFilter);
     }
 
     private static IResult Info(

@@ -56,6 +56,13 @@ public sealed class AccountOptions
 
     /// <summary>The account's own delivery mode and next hop (issue 13), overriding the <c>Delivery</c> section.</summary>
     public AccountDeliveryOptions Delivery { get; set; } = new();
+
+    /// <summary>Rate limits of the account (issue 14); none by default.</summary>
+    public AccountLimitOptions Limits { get; set; } = new();
+
+    /// <summary>Greylist this account's mail: true, false, or null (default) to follow <c>Greylisting:Enabled</c>.</summary>
+    public bool? Greylisting { get; set; }
+
     /// <summary>SMTP AUTH credentials (issue 14); a session that authenticates with one is this account's.</summary>
     public List<CredentialOptions> Credentials { get; set; } = [];
 }

@@ -39,6 +39,7 @@ public sealed class AccountsOptionsValidator : IValidateOptions<AccountsOptions>
                 if (string.IsNullOrWhiteSpace(dkim.Selector)) errors.Add($"{key}:Dkim:{j}:Selector: must not be empty");
                 if (string.IsNullOrWhiteSpace(dkim.PrivateKeyFile)) errors.Add($"{key}:Dkim:{j}:PrivateKeyFile: must not be empty");
             }
+            LimitsOptionsValidator.Validate(errors, key, account.Limits);
             var delivery = account.Delivery;
             if (delivery.Mode == DeliveryMode.NextHop && string.IsNullOrWhiteSpace(delivery.NextHop))
                 errors.Add($"{key}:Delivery:NextHop: required when {key}:Delivery:Mode is NextHop (host:port or [ip]:port)");

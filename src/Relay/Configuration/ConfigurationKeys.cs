@@ -23,6 +23,9 @@ public static class ConfigurationKeys
         [VerificationOptions.Section] = (VerificationOptions.Section, NodeOf(typeof(VerificationOptions), typeof(VerificationSwitchOptions))),
         [DeliveryOptions.Section] = (DeliveryOptions.Section, NodeOf(typeof(DeliveryOptions))),
         [AccountsOptions.Section] = (AccountsOptions.Section, NodeOf(typeof(List<AccountOptions>))),
+        [TelemetryOptions.Section] = (TelemetryOptions.Section, NodeOf(typeof(TelemetryOptions))),
+        [RateLimitsOptions.Section] = (RateLimitsOptions.Section, NodeOf(typeof(RateLimitsOptions))),
+        [GreylistingOptions.Section] = (GreylistingOptions.Section, NodeOf(typeof(GreylistingOptions))),
     }, Open: true);
 
     /// <summary>

@@ -1,4 +1,6 @@
 using System.Diagnostics.Metrics;
+using SmarthostLab.Relay.Storage;
+using SmarthostLab.Verification;
 
 namespace SmarthostLab.Relay.Diagnostics;
 
@@ -16,13 +18,17 @@ public sealed class RelayMetrics
     private readonly Histogram<long> _batchSize;
     private readonly UpDownCounter<long> _waits;
     private readonly Counter<long> _tokenQueries;
+    private readonly Counter<long> _limitsExceeded;
+    private readonly Counter<long> _greylisting;
+    private readonly Counter<long> _verdicts;
 
     /// <summary>Creates the instruments on a meter of <paramref name="meterFactory"/>.</summary>
     public RelayMetrics(IMeterFactory meterFactory)
     {
         var meter = meterFactory.Create(MeterName);
         _messagesStored = meter.CreateCounter<long>("smarthostlab.relay.messages.stored", "{message}", "Messages committed to the store");
-        _bytesStored = meter.CreateCounter<long>("smarthostlab.relay.bytes.stored", "By", "Octets of message data committed to the store");
+        // "{byte}", not "By": the Prometheus exporter would append "_bytes" and the series has been smarthostlab_relay_bytes_stored_total.
+        _bytesStored = meter.CreateCounter<long>("smarthostlab.relay.bytes.stored", "{byte}", "Octets of message data committed to the store");
         _refusals = meter.CreateCounter<long>("smarthostlab.relay.refusals", "{refusal}", "Refusals recorded, by stage and reason");
         _storeFailures = meter.CreateCounter<long>("smarthostlab.relay.store.failures", "{write}", "Store writes that failed");
         _commitDuration = meter.CreateHistogram<double>("smarthostlab.relay.store.commit.duration", "s", "Duration of one store transaction (batch) including fsync",
@@ -32,6 +38,12 @@ public sealed class RelayMetrics
         _waits = meter.CreateUpDownCounter<long>("smarthostlab.relay.waits.active", "{request}", "Open GET /api/v1/wait requests");
         _tokenQueries = meter.CreateCounter<long>("smarthostlab.relay.token.queries", "{query}",
             "Token searches over the stored messages (listings, a wait's first look), by plan: the token index or a scan of every row");
+        _limitsExceeded = meter.CreateCounter<long>("smarthostlab.relay.limits.exceeded", "{request}",
+            "Connections, commands and messages refused by a rate limit, by limit and scope (account, ip)");
+        _verdicts = meter.CreateCounter<long>("smarthostlab.relay.verdicts", "{message}",
+            "Verdicts of verified messages, by check (spf, dkim, dmarc, action) and result (pass, fail, none, …; for dkim the best signature's)");
+        _greylisting = meter.CreateCounter<long>("smarthostlab.relay.greylisting", "{recipient}",
+            "Greylisting decisions, by outcome: greylisted (first attempt or too early), passed (a retry in the window), known (a remembered triplet)");
     }
 
     /// <summary>A message was committed.</summary>
@@ -56,6 +68,25 @@ public sealed class RelayMetrics
 
     /// <summary>A token search ran, through the token index (<paramref name="indexed"/>) or as a scan of every row.</summary>
     public void TokenQuery(bool indexed) => _tokenQueries.Add(1, new KeyValuePair<string, object?>("plan", indexed ? "index" : "scan"));
+
+    /// <summary>A rate limit refused something.</summary>
+    public void LimitExceeded(string limit, string scope) =>
+        _limitsExceeded.Add(1, new KeyValuePair<string, object?>("limit", limit), new KeyValuePair<string, object?>("scope", scope));
+
+    /// <summary>A message was verified: one count per check, under its result.</summary>
+    public void Verified(Verdict verdict)
+    {
+        Count("spf", VerdictJson.Word(verdict.Spf.Result));
+        Count("dkim", VerdictJson.DkimWord(verdict));
+        Count("dmarc", VerdictJson.Word(verdict.Dmarc.Result));
+        Count("action", VerdictJson.Word(verdict.Action));
+
+        void Count(string check, string result) =>
+            _verdicts.Add(1, new KeyValuePair<string, object?>("check", check), new KeyValuePair<string, object?>("result", result));
+    }
+
+    /// <summary>A greylisting decision.</summary>
+    public void Greylisting(string outcome) => _greylisting.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
 
     /// <summary>A batch was committed.</summary>
     public void BatchCommitted(int size, TimeSpan duration)

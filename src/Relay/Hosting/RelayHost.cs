@@ -195,8 +195,7 @@ public static class RelayHost
     private static WebApplication BuildApp(WebApplicationBuilder builder, RelayEndpoints bound, HostingOptions hosting)
     {
         var app = builder.Build();
-        // Listen from the start so that nothing measured before the first scrape is lost.
-        app.Services.GetRequiredService<PrometheusExporter>();
+        app.MapRelayMetrics();
         app.MapMessages();
         app.MapWait();
         app.MapQueue();

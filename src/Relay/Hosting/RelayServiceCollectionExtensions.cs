@@ -7,6 +7,7 @@ using SmarthostLab.Relay.Admission;
 using SmarthostLab.Relay.Configuration;
 using SmarthostLab.Relay.Delivery;
 using SmarthostLab.Relay.Diagnostics;
+using SmarthostLab.Relay.Limits;
 using SmarthostLab.Relay.Pipeline;
 using SmarthostLab.Relay.Session;
 using SmarthostLab.Relay.Storage;
@@ -40,6 +41,8 @@ public static class RelayServiceCollectionExtensions
         services.AddOptions<VerificationOptions>().Bind(configuration.GetSection(VerificationOptions.Section))
             .PostConfigure<RelayHostName>((o, host) => o.AuthServId = string.IsNullOrWhiteSpace(o.AuthServId) ? host.Value : o.AuthServId.Trim())
             .ValidateOnStart();
+        services.AddOptions<RateLimitsOptions>().Bind(configuration.GetSection(RateLimitsOptions.Section)).ValidateOnStart();
+        services.AddOptions<GreylistingOptions>().Bind(configuration.GetSection(GreylistingOptions.Section)).ValidateOnStart();
         services.AddOptions<VerificationSwitchOptions>().Bind(configuration.GetSection(VerificationOptions.Section));
         services.AddOptions<AccountsOptions>().Configure(o => o.Accounts = RelayConfigurationBuilder.BindAccounts(configuration).Accounts).ValidateOnStart();
         services.AddSingleton<IValidateOptions<SmtpOptions>, RelaySmtpOptionsValidator>();
@@ -52,16 +55,20 @@ public static class RelayServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<AccountsOptions>, CredentialsValidator>();
         services.AddSingleton<IValidateOptions<AdmissionOptions>, AdmissionOptionsValidator>();
         services.AddSingleton<IValidateOptions<VerificationOptions>, VerificationOptionsValidator>();
+        services.AddSingleton<IValidateOptions<RateLimitsOptions>, LimitsOptionsValidator>();
+        services.AddSingleton<IValidateOptions<GreylistingOptions>, LimitsOptionsValidator>();
 
         services.TryAddSingleton(TimeProvider.System);
         services.AddMetrics();
         services.TryAddSingleton<RelayMetrics>();
-        services.TryAddSingleton<PrometheusExporter>();
+        services.AddRelayTelemetry(configuration);
         services.TryAddSingleton<RelayHostName>();
         services.TryAddSingleton<SqliteMessageStore>();
         services.TryAddSingleton<IMessageStore>(sp => sp.GetRequiredService<SqliteMessageStore>());
         services.TryAddSingleton<AccountRegistry>();
         services.TryAddSingleton<Authentication.RelayAuthentication>();
+        services.TryAddSingleton<RateLimits>();
+        services.TryAddSingleton<Greylist>();
         services.TryAddSingleton<IDnsResolver>(sp => DnsResolverFactory.Create(
             sp.GetRequiredService<IOptions<VerificationOptions>>().Value, sp.GetRequiredService<ILoggerFactory>(), sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton(sp => new MessageVerifier(

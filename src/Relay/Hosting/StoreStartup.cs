@@ -1,22 +1,24 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Hosting;
 using SmarthostLab.Relay.Admission;
+using SmarthostLab.Relay.Limits;
 using SmarthostLab.Relay.Storage;
 
 namespace SmarthostLab.Relay.Hosting;
 
 /// <summary>
-/// Opens the store and applies the stored account changes in <see cref="IHostedLifecycleService.StartingAsync"/>,
+/// Opens the store and applies the stored account changes and greylisting triplets in <see cref="IHostedLifecycleService.StartingAsync"/>,
 /// i.e. before Kestrel starts accepting. <see cref="RelayHost"/> opens the store before the host starts, so that a
 /// store file that cannot be opened stops the start with one line naming the data folder and nothing else. The store is flushed when the service provider is disposed, after
 /// Kestrel has drained its connections.
 /// </summary>
-internal sealed class StoreStartup(SqliteMessageStore store, AccountRegistry accounts) : IHostedLifecycleService
+internal sealed class StoreStartup(SqliteMessageStore store, AccountRegistry accounts, Greylist greylist) : IHostedLifecycleService
 {
     public async Task StartingAsync(CancellationToken cancellationToken)
     {
         await OpenAsync(store, cancellationToken).ConfigureAwait(false);
         await accounts.LoadOverridesAsync(cancellationToken).ConfigureAwait(false);
+        await greylist.LoadAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Opens the store (idempotent); a store file that cannot be opened or written is a data-folder problem.</summary>

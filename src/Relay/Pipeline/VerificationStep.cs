@@ -2,6 +2,7 @@ using System.Text;
 using Microsoft.Extensions.Logging;
 using MimeKit;
 using SmarthostLab.Relay.Admission;
+using SmarthostLab.Relay.Diagnostics;
 using SmarthostLab.Relay.Storage;
 using SmarthostLab.Smtp.Session;
 using SmarthostLab.Verification;
@@ -27,14 +28,16 @@ public sealed class VerificationStep : IMessageVerificationStep
     private readonly Lazy<MessageVerifier> _lazyVerifier;
     private readonly Lazy<DkimSigners> _lazySigners;
     private readonly ILogger<VerificationStep> _logger;
+    private readonly RelayMetrics? _metrics;
 
     /// <summary>
     /// Creates the step. The verifier and the keys are built on first use (the hosted <c>VerificationStartup</c>
     /// forces that at start, after options validation): the SMTP listener resolves this step while Kestrel is
     /// configured, before validation could name a bad key.
     /// </summary>
-    public VerificationStep(Lazy<MessageVerifier> verifier, Lazy<DkimSigners> signers, ILogger<VerificationStep> logger)
+    public VerificationStep(Lazy<MessageVerifier> verifier, Lazy<DkimSigners> signers, ILogger<VerificationStep> logger, RelayMetrics? metrics = null)
     {
+        _metrics = metrics;
         _lazyVerifier = verifier;
         _lazySigners = signers;
         _logger = logger;
@@ -84,6 +87,7 @@ public sealed class VerificationStep : IMessageVerificationStep
 
         var decision = PolicyDecision.Decide(result, context.Account.Options.DmarcFailurePolicy);
         var verdict = result.ToVerdict(decision.Action);
+        _metrics?.Verified(verdict);
         if (_logger.IsEnabled(LogLevel.Information))
             VerificationLog.Verified(_logger, context.QueueId, VerdictJson.Word(verdict.Spf.Result), VerdictJson.DkimWord(verdict),
                 VerdictJson.Word(verdict.Dmarc.Result), verdict.Dmarc.FromDomain, VerdictJson.Word(verdict.Action));

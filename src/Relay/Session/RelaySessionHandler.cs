@@ -6,6 +6,7 @@ using SmarthostLab.Relay.Admission;
 using SmarthostLab.Relay.Authentication;
 using SmarthostLab.Relay.Configuration;
 using SmarthostLab.Relay.Delivery;
+using SmarthostLab.Relay.Limits;
 using SmarthostLab.Relay.Pipeline;
 using SmarthostLab.Relay.Storage;
 using SmarthostLab.Smtp;
@@ -35,6 +36,8 @@ public sealed class RelaySessionHandler : ISmtpSessionHandler
     private readonly QueuedContent _queued;
     private readonly string _hostName;
     private readonly long _maxHeaderSize;
+    private readonly RateLimits _limits;
+    private readonly Greylist _greylist;
     private readonly RelayAuthentication _authentication;
 
     /// <summary>Creates the handler.</summary>
@@ -49,9 +52,13 @@ public sealed class RelaySessionHandler : ISmtpSessionHandler
         DeliveryRouter router,
         IOptions<SmtpOptions> smtp,
         QueuedContent queued,
+        RateLimits limits,
+        Greylist greylist,
         RelayAuthentication authentication)
     {
         _authentication = authentication;
+        _limits = limits;
+        _greylist = greylist;
         _maxHeaderSize = smtp.Value.MaxHeaderSize;
         _router = router;
         _queued = queued;
@@ -68,7 +75,8 @@ public sealed class RelaySessionHandler : ISmtpSessionHandler
     public ValueTask<SmtpReply?> OnConnectAsync(SessionContext session, CancellationToken cancellationToken)
     {
         var account = _accounts.Find(session.RemoteIp);
-        session.HandlerState = new RelaySessionState { Account = account };
+        var state = new RelaySessionState { Account = account };
+        session.HandlerState = state;
         if (account is null && _admission.RefuseAt == RefuseAt.Connect && !_authentication.GreetsUnregistered)
         {
             var reply = RelayReplies.UnregisteredAtConnect(session.RemoteIp);
@@ -76,6 +84,12 @@ public sealed class RelaySessionHandler : ISmtpSessionHandler
             Record(session, "connect", reply, "unregistered-ip");
             return ValueTask.FromResult<SmtpReply?>(reply);
         }
+        if (_limits.OnConnect(session.RemoteIp, account, out var lease) is { } denied)
+        {
+            Record(session, "connect", denied.Reply, denied.Reason);
+            return ValueTask.FromResult<SmtpReply?>(denied.Reply);
+        }
+        state.ConnectionLease = lease;
         return ValueTask.FromResult<SmtpReply?>(null);
     }
 
@@ -101,6 +115,11 @@ public sealed class RelaySessionHandler : ISmtpSessionHandler
                 return reply;
             }
         }
+        if (_limits.OnMail(account, envelope.DeclaredSize) is { } denied)
+        {
+            Record(session, "mail", denied.Reply, denied.Reason);
+            return denied.Reply;
+        }
         await _verification.OnMailFromAsync(session, envelope, account, cancellationToken).ConfigureAwait(false);
         return null;
     }
@@ -108,10 +127,24 @@ public sealed class RelaySessionHandler : ISmtpSessionHandler
     /// <inheritdoc />
     public ValueTask<SmtpReply?> OnRecipientAsync(SessionContext session, Envelope envelope, string recipient, CancellationToken cancellationToken)
     {
-        if (AccountOf(session, State(session)) is not null) return ValueTask.FromResult<SmtpReply?>(null);
-        var reply = RelayReplies.RelayingDenied(session.RemoteIp);
-        Record(session, "rcpt", reply, "unregistered-ip", recipient);
-        return ValueTask.FromResult<SmtpReply?>(reply);
+        if (AccountOf(session, State(session)) is not { } account)
+        {
+            var denied = RelayReplies.RelayingDenied(session.RemoteIp);
+            Record(session, "rcpt", denied, "unregistered-ip", recipient);
+            return ValueTask.FromResult<SmtpReply?>(denied);
+        }
+        // Greylisting first: a recipient it holds back takes no token of the account's recipient rate.
+        if (_greylist.AppliesTo(account) && _greylist.Check(session.RemoteIp, envelope.MailFrom, recipient, out _) is { } greylisted)
+        {
+            Record(session, "rcpt", greylisted, "greylisted", recipient);
+            return ValueTask.FromResult<SmtpReply?>(greylisted);
+        }
+        if (_limits.OnRecipient(account) is { } limited)
+        {
+            Record(session, "rcpt", limited.Reply, limited.Reason, recipient);
+            return ValueTask.FromResult<SmtpReply?>(limited.Reply);
+        }
+        return ValueTask.FromResult<SmtpReply?>(null);
     }
 
     /// <inheritdoc />
@@ -123,6 +156,11 @@ public sealed class RelaySessionHandler : ISmtpSessionHandler
             var denied = RelayReplies.RelayingDenied(session.RemoteIp);
             Record(session, "data", denied, "unregistered-ip");
             return denied;
+        }
+        if (_limits.OnMessage(account, content.Length) is { } limited)
+        {
+            Record(session, "data", limited.Reply, limited.Reason);
+            return limited.Reply;
         }
         var now = _time.GetUtcNow();
         var queueId = QueueId.New(now);
@@ -224,6 +262,9 @@ public sealed class RelaySessionHandler : ISmtpSessionHandler
         if (session.Refused) return;
         Record(session, refusal.Stage, refusal.Reply, refusal.Reason);
     }
+
+    /// <inheritdoc />
+    public void OnClosed(SessionContext session) => (session.HandlerState as RelaySessionState)?.ConnectionLease?.Dispose();
 
     /// <inheritdoc />
     public bool IsAuthenticationOffered(SessionContext session) => _authentication.IsOffered;

@@ -14,6 +14,9 @@ internal sealed class RelaySessionState
     /// <summary>Reverse-path of the current transaction, recorded with refusals.</summary>
     public string? MailFrom { get; set; }
 
+    /// <summary>The account's open-connection slot (<c>Accounts:N:Limits:ConcurrentConnections</c>), released when the session closes.</summary>
+    public IDisposable? ConnectionLease { get; set; }
+
     /// <summary>Refusals of this session seen by the log (only the first few are written).</summary>
     public int RefusalsLogged { get; set; }
 }

@@ -57,6 +57,12 @@ public interface IMessageStore
     /// <summary>Sets (state true/false) or clears (null) the runtime change of one account's address; completes once committed.</summary>
     Task SetAccountOverrideAsync(string account, string address, bool? added, CancellationToken cancellationToken = default);
 
+    /// <summary>Every stored greylisting triplet (at start).</summary>
+    Task<IReadOnlyList<GreylistEntry>> GetGreylistAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Queues the insert or update of greylisting triplets (and the removal of forgotten ones); committed with the next batch. Never throws.</summary>
+    void SaveGreylist(IReadOnlyList<GreylistEntry> entries, IReadOnlyList<GreylistEntry> removed);
+
     /// <summary>
     /// Called by the writer after each commit that created queue entries (new messages in a relaying mode, released
     /// messages, DSNs), with those entries. Set once by the delivery queue; must not block.

@@ -216,6 +216,22 @@ public sealed partial class SqliteMessageStore
         return result;
     }
 
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<GreylistEntry>> GetGreylistAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT network, sender, recipient, first_seen, last_seen, passed FROM greylist";
+        var result = new List<GreylistEntry>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            result.Add(new GreylistEntry(reader.GetString(0), reader.GetString(1), reader.GetString(2),
+                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3)), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(4)), reader.GetInt64(5) != 0));
+        }
+        return result;
+    }
+
     private async Task<SqliteConnection> OpenReaderAsync(CancellationToken cancellationToken)
     {
         if (!_open) throw new InvalidOperationException("The store is not open.");

@@ -179,6 +179,44 @@ public sealed partial class SqliteMessageStore : IMessageStore, IAsyncDisposable
         }), cancellationToken);
     }
 
+    /// <inheritdoc />
+    public void SaveGreylist(IReadOnlyList<GreylistEntry> entries, IReadOnlyList<GreylistEntry> removed)
+    {
+        if (entries.Count == 0 && removed.Count == 0) return;
+        Enqueue(new StoreWrite(StoreWriteKind.Greylist, (connection, transaction, _) =>
+        {
+            using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            var p = command.Parameters;
+            var network = p.Add("$n", SqliteType.Text);
+            var sender = p.Add("$s", SqliteType.Text);
+            var recipient = p.Add("$r", SqliteType.Text);
+            if (removed.Count > 0)
+            {
+                command.CommandText = "DELETE FROM greylist WHERE network = $n AND sender = $s AND recipient = $r";
+                foreach (var entry in removed)
+                {
+                    (network.Value, sender.Value, recipient.Value) = (entry.Network, entry.Sender, entry.Recipient);
+                    command.ExecuteNonQuery();
+                }
+            }
+            if (entries.Count == 0) return;
+            var first = p.Add("$f", SqliteType.Integer);
+            var last = p.Add("$l", SqliteType.Integer);
+            var passed = p.Add("$p", SqliteType.Integer);
+            command.CommandText = """
+                INSERT INTO greylist (network, sender, recipient, first_seen, last_seen, passed) VALUES ($n, $s, $r, $f, $l, $p)
+                ON CONFLICT (network, sender, recipient) DO UPDATE SET first_seen = excluded.first_seen, last_seen = excluded.last_seen, passed = excluded.passed
+                """;
+            foreach (var entry in entries)
+            {
+                (network.Value, sender.Value, recipient.Value) = (entry.Network, entry.Sender, entry.Recipient);
+                (first.Value, last.Value, passed.Value) = (entry.FirstSeen.ToUnixTimeMilliseconds(), entry.LastSeen.ToUnixTimeMilliseconds(), entry.Passed ? 1 : 0);
+                command.ExecuteNonQuery();
+            }
+        }));
+    }
+
     private void Enqueue(StoreWrite write)
     {
         if (!_writes.Writer.TryWrite(write))

@@ -50,6 +50,7 @@ internal enum StoreWriteKind
     Refusal,
     Delete,
     AccountOverride,
+    Greylist,
     Retention,
     Flush,
     Delivery,

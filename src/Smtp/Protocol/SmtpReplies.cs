@@ -35,6 +35,9 @@ public static class SmtpReplies
     public static readonly SmtpReply BadRecipientSyntax = new(501, "5.1.3", "Bad recipient address syntax");
     /// <summary>503 5.5.1 bad sequence of commands.</summary>
     public static readonly SmtpReply BadSequence = new(503, "5.5.1", "Bad sequence of commands");
+
+    /// <summary>DATA after MAIL when no RCPT was accepted (RFC 2920 3.1, RFC 5321 3.3).</summary>
+    public static readonly SmtpReply NoValidRecipients = new(554, "5.5.1", "No valid recipients");
     /// <summary>503 5.5.1 DATA after MAIL FROM BODY=BINARYMIME (RFC 3030 3).</summary>
     public static readonly SmtpReply BinaryMimeRequiresBdat = new(503, "5.5.1", "BODY=BINARYMIME requires BDAT");
     /// <summary>503 5.5.1 STARTTLS on a connection already under TLS.</summary>

@@ -27,7 +27,8 @@ public sealed class SmtpMetrics : IDisposable
         _meter = meterFactory?.Create(MeterName) ?? new Meter(MeterName);
         _connections = _meter.CreateCounter<long>("smtp.connections", "{connection}", "SMTP connections accepted");
         _active = _meter.CreateUpDownCounter<long>("smtp.connections.active", "{connection}", "SMTP connections open now");
-        _bytes = _meter.CreateCounter<long>("smtp.bytes.received", "By", "Octets received from SMTP clients");
+        // "{byte}", not "By": the Prometheus exporter would append "_bytes" and the series has been smtp_bytes_received_total.
+        _bytes = _meter.CreateCounter<long>("smtp.bytes.received", "{byte}", "Octets received from SMTP clients");
         _commands = _meter.CreateCounter<long>("smtp.commands", "{command}", "SMTP commands received");
         _refusals = _meter.CreateCounter<long>("smtp.refusals", "{refusal}", "Refusals sent by the SMTP layer or its handler");
     }

@@ -66,7 +66,7 @@ public sealed partial class SmtpSession
         return await VerdictAsync(mechanism, authorizationId, user, password).ConfigureAwait(false);
     }
 
-    /// <summary>Asks the handler; 235 2.7.0 on null or 2xx, a 421 closes, any other refusal is a bad command.</summary>
+    /// <summary>Asks the handler; 235 2.7.0 on null or 2xx, a 421 closes, a 5xx (535) counts as a bad command.</summary>
     private async ValueTask<bool> VerdictAsync(string mechanism, string authorizationId, string user, string password)
     {
         SmtpReply? reply;
@@ -97,15 +97,8 @@ public sealed partial class SmtpSession
             Reply(reply);
             return false;
         }
-        if (++_badCommands > _options.MaxBadCommands)
-        {
-            SmtpLog.TooManyBadCommands(_logger, _context.Id);
-            Refuse("auth", SmtpReplies.TooManyBadCommands(_host), "too-many-bad-commands");
-            return false;
-        }
         if (!failed) CountHandlerRefusal();
-        Reply(reply);
-        return true;
+        return HandlerRefused("auth", reply) != Next.Close;
     }
 
     /// <summary>

@@ -133,6 +133,13 @@ public sealed partial class SmtpSession
         }
         if (command.Kind == SmtpCommandKind.StartTls && _context.TlsProtocol is not null)
             return BadCommand("starttls", SmtpReplies.AlreadyTls, "bad-sequence"); // in any state
+        if (command.Kind == SmtpCommandKind.Data && _state == SmtpState.MailGiven)
+        {
+            // RFC 2920 3.1: a pipelining client sends DATA before it reads its RCPT replies; when every recipient was
+            // refused (and each refusal recorded), DATA gets 554 "no valid recipients", not counted as the client's error.
+            Reply(SmtpReplies.NoValidRecipients);
+            return Next.Continue;
+        }
         if (!SmtpStateTable.IsAllowed(_state, command.Kind))
         {
             if (command.Kind == SmtpCommandKind.Bdat) return Next.Bdat; // the chunk must be read before the 503
@@ -296,7 +303,7 @@ public sealed partial class SmtpSession
         else
         {
             if (!failed) CountHandlerRefusal();
-            Reply(reply);
+            return HandlerRefused("mail", reply);
         }
         return Next.Continue;
     }
@@ -361,8 +368,25 @@ public sealed partial class SmtpSession
         else
         {
             if (!failed) CountHandlerRefusal();
-            Reply(reply);
+            return HandlerRefused("rcpt", reply);
         }
+        return Next.Continue;
+    }
+
+    /// <summary>
+    /// Sends the handler's refusal (already recorded by it). A permanent one (5xx: relaying denied, a refused sender) counts
+    /// against <see cref="SmtpOptions.MaxBadCommands"/> like a bad command, so a client cannot have it repeated forever;
+    /// a temporary one (greylisting, a rate limit) does not, or a message to many recipients would be cut off.
+    /// </summary>
+    private Next HandlerRefused(string stage, SmtpReply reply)
+    {
+        if (reply.Code >= 500 && ++_badCommands > _options.MaxBadCommands)
+        {
+            SmtpLog.TooManyBadCommands(_logger, _context.Id);
+            Refuse(stage, SmtpReplies.TooManyBadCommands(_host), "too-many-bad-commands");
+            return Next.Close;
+        }
+        Reply(reply);
         return Next.Continue;
     }
 }

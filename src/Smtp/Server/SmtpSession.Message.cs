@@ -174,6 +174,7 @@ public sealed partial class SmtpSession
             reply = HandlerFailed("data", ex);
         }
         if (!reply.IsPositive && !failed) CountHandlerRefusal();
+        if (reply.IsPositive) _badCommands = 0; // like Postfix's smtpd_hard_error_limit: errors count until mail is delivered
         Reply(reply);
         ResetTransaction();
     }

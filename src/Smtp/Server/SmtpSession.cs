@@ -128,6 +128,14 @@ public sealed partial class SmtpSession
             _content?.Dispose();
             try
             {
+                _handler.OnClosed(_context);
+            }
+            catch (Exception ex)
+            {
+                SmtpLog.HandlerFailed(_logger, _context.Id, "close", ex);
+            }
+            try
+            {
                 await CloseAsync().ConfigureAwait(false);
             }
             catch (Exception ex) when (IsConnectionError(ex))
@@ -202,6 +210,7 @@ public sealed partial class SmtpSession
             _context.Refused = true;
             CountHandlerRefusal();
             Reply(refusal);
+            if (refusal.Code == 421) return false; // "service not available, closing transmission channel" (RFC 5321 3.8)
             if (Slot is { } slot && !slot.TryMoveToRefused())
             {
                 SmtpLog.RefusedBudgetFull(_logger, _context.Id, _options.MaxRefusedConnections);

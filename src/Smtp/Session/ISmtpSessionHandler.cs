@@ -14,7 +14,8 @@ public interface ISmtpSessionHandler
     /// A connection arrived. Return null to greet with 220, or a refusal reply (e.g. 554 5.7.1) to send
     /// in place of the greeting (and set <see cref="SessionContext.RefusalReason"/> to count it under a reason);
     /// the session then answers every command but QUIT with 503 5.7.1 and closes after QUIT, after the first
-    /// burst of other commands, or a short timeout (RFC 5321 3.1).
+    /// burst of other commands, or a short timeout (RFC 5321 3.1). A 421 (a limit: try again later) is sent and the
+    /// connection closed at once (RFC 5321 3.8).
     /// </summary>
     ValueTask<SmtpReply?> OnConnectAsync(SessionContext session, CancellationToken cancellationToken);
 
@@ -51,9 +52,9 @@ public interface ISmtpSessionHandler
     /// <summary>
     /// The client sent credentials with AUTH (PLAIN or LOGIN, decoded). Return null for 235 2.7.0 (then
     /// <see cref="SessionContext.AuthenticatedUser"/> is <paramref name="user"/>), or a refusal: 535 5.7.8 bad
-    /// credentials, 454 4.7.0 temporary failure, 421 (the connection is closed after it). Every refusal counts as a bad
-    /// command (<see cref="SmtpOptions.MaxBadCommands"/>); record it here, as for MAIL and RCPT. The password is
-    /// never written to the transcript. Default: 535 5.7.8.
+    /// credentials, 454 4.7.0 temporary failure, 421 (the connection is closed after it). A 5xx counts as a bad
+    /// command (<see cref="SmtpOptions.MaxBadCommands"/>), as at MAIL and RCPT; record the refusal here. The password
+    /// is never written to the transcript. Default: 535 5.7.8.
     /// </summary>
     /// <param name="session">The session.</param>
     /// <param name="mechanism">PLAIN or LOGIN.</param>
@@ -63,6 +64,14 @@ public interface ISmtpSessionHandler
     /// <param name="cancellationToken">The connection is gone.</param>
     ValueTask<SmtpReply?> OnAuthenticateAsync(SessionContext session, string mechanism, string authorizationId, string user, string password,
         CancellationToken cancellationToken) => ValueTask.FromResult<SmtpReply?>(AuthReplies.InvalidCredentials);
+
+    /// <summary>
+    /// The session ended, however it ended (QUIT, a limit, a timeout, the client gone): release what the connection held.
+    /// Called once, after the last reply; must be cheap and must not throw.
+    /// </summary>
+    void OnClosed(SessionContext session)
+    {
+    }
 }
 
 /// <summary>One refusal by the SMTP layer or the handler.</summary>

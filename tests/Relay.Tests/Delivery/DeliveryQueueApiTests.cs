@@ -1,3 +1,4 @@
+using SmarthostLab.Relay.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.RegularExpressions;
@@ -98,9 +99,9 @@ public sealed class DeliveryQueueApiTests
 
         var metrics = await relay.Http.GetStringAsync("/metrics");
 
-        Assert.Matches(new Regex("""^smarthostlab_relay_delivery_attempts_total\{outcome="delivered"\} 1$""", RegexOptions.Multiline), metrics);
-        Assert.Matches(new Regex("""^smarthostlab_relay_queue_size\{state="queued"\} \d+$""", RegexOptions.Multiline), metrics);
-        Assert.Matches(new Regex("""^smarthostlab_relay_queue_size\{state="deferred"\} 0$""", RegexOptions.Multiline), metrics);
+        Assert.Equal(1, PrometheusText.Sum(metrics, "smarthostlab_relay_delivery_attempts_total{outcome=\"delivered\"}"));
+        Assert.Contains(PrometheusText.Parse(metrics), s => s.Name == "smarthostlab_relay_queue_size" && s.Labels.GetValueOrDefault("state") == "queued");
+        Assert.Equal(0, PrometheusText.Sum(metrics, "smarthostlab_relay_queue_size{state=\"deferred\"}"));
     }
 
     [Theory]

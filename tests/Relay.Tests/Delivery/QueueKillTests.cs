@@ -1,3 +1,4 @@
+using SmarthostLab.Relay.Diagnostics;
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
@@ -251,9 +252,7 @@ public sealed partial class QueueKillTests(ITestOutputHelper output)
 
     private static async Task<long> RepeatsMetricAsync(HttpClient api)
     {
-        var metrics = await api.GetStringAsync("/metrics");
-        var line = metrics.Split('\n').FirstOrDefault(l => l.StartsWith("smarthostlab_relay_delivery_repeats_total ", StringComparison.Ordinal));
-        return line is null ? 0 : (long)double.Parse(line[(line.IndexOf(' ') + 1)..], CultureInfo.InvariantCulture);
+        return (long)PrometheusText.Sum(await api.GetStringAsync("/metrics"), "smarthostlab_relay_delivery_repeats_total");
     }
 
     private static async Task<JsonElement> GetJsonAsync(HttpClient http, string path) =>

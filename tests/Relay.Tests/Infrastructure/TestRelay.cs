@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using System.Text.RegularExpressions;
 using SmarthostLab.Relay.Api;
 using SmarthostLab.Relay.Api.Contracts;
+using SmarthostLab.Relay.Diagnostics;
 using SmarthostLab.Relay.Hosting;
 using SmarthostLab.Tests.Support;
 
@@ -106,13 +107,11 @@ public sealed class TestRelay : IAsyncDisposable
         return (await response.Content.ReadFromJsonAsync(RelayJson.Context.MessageListResponse))!;
     }
 
-    /// <summary>The value of one series of <c>/metrics</c>, e.g. <c>name{label="x"}</c>; 0 when it is not there (yet).</summary>
-    public async Task<double> MetricAsync(string series)
-    {
-        var text = await Http.GetStringAsync("/metrics");
-        var match = Regex.Match(text, "^" + Regex.Escape(series) + " (\\S+)$", RegexOptions.Multiline);
-        return match.Success ? double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture) : 0;
-    }
+    /// <summary>
+    /// The value of a series of <c>/metrics</c>, e.g. <c>name{label="x"}</c>: the sum of the samples carrying those labels
+    /// (and maybe others); 0 when there are none (yet).
+    /// </summary>
+    public async Task<double> MetricAsync(string series) => PrometheusText.Sum(await Http.GetStringAsync("/metrics"), series);
 
     public async Task<RefusalListResponse> RefusalsAsync(string query = "")
     {
