@@ -118,7 +118,7 @@ public sealed class AuthConfigurationTests
         Assert.False(limiter.IsLockedOut(IPAddress.Parse("192.0.2.8")));
         clock.Advance(TimeSpan.FromSeconds(11));
         Assert.True(limiter.IsLockedOut(client));
-        clock.Advance(TimeSpan.FromSeconds(1)); // 12 s: one of five per minute is back
+        clock.Advance(TimeSpan.FromSeconds(2)); // 13 s: one of five per minute (one every 12 s) is back
         Assert.False(limiter.IsLockedOut(client));
         limiter.RecordFailure(client);
         Assert.True(limiter.IsLockedOut(client));

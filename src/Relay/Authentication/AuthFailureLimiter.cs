@@ -1,31 +1,35 @@
 using System.Collections.Concurrent;
 using System.Net;
-using System.Net.Sockets;
+using SmarthostLab.Relay.Limits;
+using SmarthostLab.Verification;
 
 namespace SmarthostLab.Relay.Authentication;
 
 /// <summary>
-/// Failed AUTH attempts per client (an IPv4 address, an IPv6 /64), Postfix anvil style: a
-/// <see cref="ClockTokenBucket"/> of <c>Admission:MaxAuthFailures</c> per <c>Admission:AuthFailureWindow</c> each.
-/// Each failure takes a token; a client with none left is locked out until one comes back. Buckets that are full
-/// again are forgotten when the table grows past <see cref="MaxTracked"/> clients; past that, new clients are not tracked.
+/// Failed AUTH attempts per client (an IPv4 address, an IPv6 network of <c>Smtp:IPv6PrefixLength</c>), Postfix anvil
+/// style: a <see cref="TokenBucket"/> of <c>Admission:MaxAuthFailures</c> per <c>Admission:AuthFailureWindow</c> each, on
+/// the relay's clock. Each failure takes a token; a client with none left is locked out until one comes back. Buckets
+/// that are full again are forgotten when the table grows past <see cref="MaxTracked"/> clients; past that, new clients
+/// are not tracked.
 /// </summary>
 public sealed class AuthFailureLimiter
 {
     /// <summary>Most clients tracked at once.</summary>
     public const int MaxTracked = 10_000;
 
-    private readonly ConcurrentDictionary<IPAddress, ClockTokenBucket> _buckets = new();
+    private readonly ConcurrentDictionary<IpPrefix, TokenBucket> _buckets = new();
     private readonly TimeProvider _time;
     private readonly int _limit;
     private readonly TimeSpan _window;
+    private readonly int _ipv6PrefixLength;
 
-    /// <summary>Creates the limiter: <paramref name="limit"/> failures per <paramref name="window"/>.</summary>
-    public AuthFailureLimiter(TimeProvider time, int limit, TimeSpan window)
+    /// <summary>Creates the limiter: <paramref name="limit"/> failures per <paramref name="window"/>, IPv6 clients grouped by <paramref name="ipv6PrefixLength"/>.</summary>
+    public AuthFailureLimiter(TimeProvider time, int limit, TimeSpan window, int ipv6PrefixLength = 64)
     {
         _time = time;
         _limit = limit;
         _window = window;
+        _ipv6PrefixLength = ipv6PrefixLength;
     }
 
     /// <summary>Clients tracked now (buckets not yet full again, and full ones not yet forgotten).</summary>
@@ -47,7 +51,7 @@ public sealed class AuthFailureLimiter
         {
             if (_buckets.Count >= MaxTracked) Forget();
             if (_buckets.Count >= MaxTracked) return;
-            bucket = _buckets.GetOrAdd(key, _ => new ClockTokenBucket(_time, _limit, _window));
+            bucket = _buckets.GetOrAdd(key, static (_, s) => new TokenBucket(s._limit, s._window, s._time), this);
         }
         using var lease = bucket.AttemptAcquire(1);
     }
@@ -57,18 +61,9 @@ public sealed class AuthFailureLimiter
     {
         foreach (var (key, bucket) in _buckets)
         {
-            if (bucket.IdleDuration is not null) _buckets.TryRemove(key, out _);
+            if (bucket.IdleDuration is not null && _buckets.TryRemove(KeyValuePair.Create(key, bucket))) bucket.Dispose();
         }
     }
 
-    /// <summary>The address, IPv4-mapped unmapped; an IPv6 address as its /64 (one host usually owns one).</summary>
-    internal static IPAddress KeyOf(IPAddress address)
-    {
-        if (address.IsIPv4MappedToIPv6) return address.MapToIPv4();
-        if (address.AddressFamily != AddressFamily.InterNetworkV6) return address;
-        Span<byte> bytes = stackalloc byte[16];
-        address.TryWriteBytes(bytes, out _);
-        bytes[8..].Clear();
-        return new IPAddress(bytes);
-    }
+    private IpPrefix KeyOf(IPAddress address) => IpPrefix.NetworkOf(address, 32, _ipv6PrefixLength);
 }

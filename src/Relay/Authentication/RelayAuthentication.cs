@@ -41,7 +41,7 @@ public sealed class RelayAuthentication
         _tlsRequired = !smtp.Value.AllowAuthWithoutTls;
         _host = host.Value;
         _logger = logger;
-        _limiter = new AuthFailureLimiter(time, _admission.MaxAuthFailures, _admission.AuthFailureWindow);
+        _limiter = new AuthFailureLimiter(time, _admission.MaxAuthFailures, _admission.AuthFailureWindow, smtp.Value.IPv6PrefixLength);
         foreach (var account in accounts.Accounts)
         {
             foreach (var credential in account.Options.Credentials)

@@ -35,7 +35,7 @@ public sealed class AdmissionOptions
     public AdmissionMode Mode { get; set; } = AdmissionMode.Ip;
 
     /// <summary>
-    /// Failed AUTH attempts one client IP (IPv6: its /64) may make in <see cref="AuthFailureWindow"/> (a token bucket: the
+    /// Failed AUTH attempts one client IP (IPv6: its network of <c>Smtp:IPv6PrefixLength</c>, /64 by default) may make in <see cref="AuthFailureWindow"/> (a token bucket: the
     /// allowance comes back evenly over the window); past it AUTH gets 421 4.7.0 and the connection is closed. Default 5.
     /// </summary>
     public int MaxAuthFailures { get; set; } = 5;
