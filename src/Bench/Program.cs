@@ -23,6 +23,9 @@ static int Usage()
                smarthostlab-bench soak --relay-dll PATH [--cycles N] [--connections C] [--seconds-per-cycle S]
                                        [--seed X] [--json]   (kill -9 the relay under load, then check that
                                        every acknowledged message is stored once)
+               smarthostlab-bench soak --mode slow-reader|flood --relay-dll PATH [--seconds S] [--json] …
+                                       (hostile slow clients or a connection flood while registered servers
+                                       send: were they served? --mode flood --help for all)
         """);
     return 2;
 }

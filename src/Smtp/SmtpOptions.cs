@@ -68,6 +68,13 @@ public sealed class SmtpOptions
     public TimeSpan DataTimeout { get; set; } = TimeSpan.FromMinutes(3);
 
     /// <summary>
+    /// Slowest message data accepted, in octets per second (Postfix 3.7's smtpd_min_data_rate): the data of one DATA or BDAT
+    /// command must arrive within <see cref="DataTimeout"/> plus its size divided by this rate, so a client trickling a
+    /// byte now and then cannot hold a session for ever. 0: off (only <see cref="DataTimeout"/> between reads). Default 500.
+    /// </summary>
+    public int MinDataRate { get; set; } = 500;
+
+    /// <summary>
     /// The whole life of a refused session (554 greeting): it is closed after QUIT, after its first burst of
     /// other commands, or when this time is up, whatever the client does.
     /// </summary>

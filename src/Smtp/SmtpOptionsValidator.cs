@@ -34,6 +34,7 @@ public sealed class SmtpOptionsValidator : IValidateOptions<SmtpOptions>
         Range(options.SpoolThreshold, 0, long.MaxValue, nameof(SmtpOptions.SpoolThreshold));
         Range(options.MaxRecipients, 1, 100_000, nameof(SmtpOptions.MaxRecipients));
         Range(options.MaxBadCommands, 1, 10_000, nameof(SmtpOptions.MaxBadCommands));
+        Range(options.MinDataRate, 0, 1_000_000_000, nameof(SmtpOptions.MinDataRate));
         Range(options.MaxConnections, 1, 1_000_000, nameof(SmtpOptions.MaxConnections));
         Range(options.MaxConnectionsPerIp, 1, 1_000_000, nameof(SmtpOptions.MaxConnectionsPerIp));
         Range(options.MaxRefusedConnections, 0, 1_000_000, nameof(SmtpOptions.MaxRefusedConnections));

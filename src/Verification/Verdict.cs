@@ -77,7 +77,11 @@ public enum VerdictAction
 /// <param name="Identity">"mailfrom" or "helo" (RFC 7208 2.3/2.4).</param>
 /// <param name="Explanation">The exp= text on fail, if any.</param>
 /// <param name="Reason">One-line reason: the mechanism that matched, or the error.</param>
-public sealed record SpfVerdict(SpfResult Result, string Domain, string Ip, string Identity, string? Explanation = null, string? Reason = null);
+/// <param name="Record">The SPF record that decided (the checked domain's, or its redirect= target's); null when no record decided (none, errors).</param>
+/// <param name="Mechanism">The mechanism of <paramref name="Record"/> that matched, as written (e.g. <c>include:_spf.example</c>, <c>-all</c>); null when none matched (neutral by default) or no record decided.</param>
+/// <param name="RecordDomain">The domain that published <paramref name="Record"/> (differs from <paramref name="Domain"/> after a redirect=).</param>
+public sealed record SpfVerdict(SpfResult Result, string Domain, string Ip, string Identity, string? Explanation = null, string? Reason = null,
+    string? Record = null, string? Mechanism = null, string? RecordDomain = null);
 
 /// <summary>One DKIM-Signature header's evaluation, in header order.</summary>
 /// <param name="Result">The result.</param>

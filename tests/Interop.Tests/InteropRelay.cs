@@ -55,13 +55,13 @@ public sealed class InteropRelay : IAsyncDisposable
 
     /// <summary>
     /// Long-polls the wait API for a message carrying <paramref name="token"/> (with <paramref name="delivery"/>: whose
-    /// recipients all reached that delivery state or a final one); null on 408.
+    /// recipients all reached that delivery state or a final one); null on 404 (not in time).
     /// </summary>
     public async Task<JsonElement?> WaitAsync(string token, int seconds, string? delivery = null)
     {
         var query = $"/api/v1/wait?token={Uri.EscapeDataString(token)}&timeout={seconds}" + (delivery is null ? "" : "&delivery=" + delivery);
         using var response = await Http.GetAsync(query);
-        if ((int)response.StatusCode == 408) return null;
+        if ((int)response.StatusCode == 404) return null;
         response.EnsureSuccessStatusCode();
         return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
     }

@@ -133,7 +133,7 @@ public sealed class WaitEndToEndTests
 
         var response = await relay.Http.GetAsync("/api/v1/wait?token=tok-stuck-0001&delivery=delivered&timeout=1");
 
-        Assert.Equal(HttpStatusCode.RequestTimeout, response.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         Assert.Matches($"message {id} matching 'tok-stuck-0001' did not reach delivery state 'delivered' within 1 s \\(now: (queued|deferred)\\)",
             await response.Content.ReadAsStringAsync());
     }

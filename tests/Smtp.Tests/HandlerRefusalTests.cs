@@ -63,3 +63,53 @@ public sealed class HandlerRefusalTests
         Assert.StartsWith("221", replies[11]);
     }
 }
+
+/// <summary>Issue 16, defect 2 (the flood finding of docs/RELIABILITY.md): refused clients never take the general pool's slots.</summary>
+public sealed class RefusedClientCountingTests
+{
+    private static readonly System.Net.IPAddress Refused = System.Net.IPAddress.Parse("127.0.0.3");
+
+    [Fact]
+    public async Task Clients_the_handler_will_refuse_are_counted_in_the_refused_budget_from_arrival_so_admitted_ones_get_the_pool()
+    {
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var handler = new RecordingHandler
+        {
+            RefusesAtConnectFor = ip => ip.Equals(Refused),
+            ConnectReplyFor = s => s.RemoteIp.Equals(Refused) ? new SmtpReply(554, "5.7.1", "not registered") : null,
+            // The refused clients are held before their refusal, as under a flood: arrived, not yet answered.
+            BeforeConnect = s => s.RemoteIp.Equals(Refused) ? gate.Task : Task.CompletedTask,
+        };
+        await using var host = await SmtpTestHost.StartAsync(o =>
+        {
+            o.MaxConnections = 2;
+            o.MaxRefusedConnections = 3;
+            o.RefusedSessionTimeout = TimeSpan.FromMinutes(1);
+        }, handler: handler);
+        var server = new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, host.Port);
+        var held = new List<SmarthostLab.Tests.Support.RawSmtpClient>();
+        try
+        {
+            for (var i = 0; i < 12; i++) held.Add(await SmarthostLab.Tests.Support.RawSmtpClient.ConnectAsync(server, Refused));
+            for (var waited = 0; handler.Sessions.Count < 12 && waited < 100; waited++) await Task.Delay(50);
+            Assert.Equal(12, handler.Sessions.Count);
+            Assert.Equal(3, host.Limiter.RefusedConnections);
+
+            // Twelve refused clients are waiting for their answer; both general slots are free.
+            await using var first = await SmarthostLab.Tests.Support.RawSmtpClient.ConnectAsync(server, System.Net.IPAddress.Loopback);
+            Assert.StartsWith("220 ", await first.ReadReplyAsync());
+            await using var second = await SmarthostLab.Tests.Support.RawSmtpClient.ConnectAsync(server, System.Net.IPAddress.Loopback);
+            Assert.StartsWith("220 ", await second.ReadReplyAsync());
+
+            gate.SetResult();
+            for (var i = 0; i < held.Count; i++)
+            {
+                Assert.Equal("554 5.7.1 not registered", await held[i].ReadReplyAsync());
+            }
+        }
+        finally
+        {
+            foreach (var client in held) await client.DisposeAsync();
+        }
+    }
+}

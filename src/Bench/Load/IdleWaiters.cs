@@ -7,7 +7,7 @@ namespace SmarthostLab.Bench.Load;
 /// <summary>
 /// <c>load --waiters W</c>: W long-polls of <c>GET /api/v1/wait</c> for tokens no message carries, kept open at the
 /// relay's API while the load runs, as a CI fleet waiting for its probes would. Each is asked again when it
-/// answers (408 at its timeout). Started before the measured run; disposing cancels them.
+/// answers (404 at its timeout). Started before the measured run; disposing cancels them.
 /// </summary>
 public sealed class IdleWaiters : IAsyncDisposable
 {
@@ -30,7 +30,7 @@ public sealed class IdleWaiters : IAsyncDisposable
         _loops = [.. Enumerable.Range(0, count).Select(n => Task.Run(() => LoopAsync(n)))];
     }
 
-    /// <summary>Waits answered while open (408 at their timeout; a match would be a bench error).</summary>
+    /// <summary>Waits answered while open (404 at their timeout; a match would be a bench error).</summary>
     public long Answers => Interlocked.Read(ref _answers);
 
     /// <summary>Waits that failed (connection errors, unexpected statuses).</summary>
@@ -66,7 +66,7 @@ public sealed class IdleWaiters : IAsyncDisposable
             try
             {
                 using var response = await _http.GetAsync(path, _stop.Token).ConfigureAwait(false);
-                Interlocked.Increment(ref response.StatusCode == HttpStatusCode.RequestTimeout ? ref _answers : ref _errors);
+                Interlocked.Increment(ref response.StatusCode == HttpStatusCode.NotFound ? ref _answers : ref _errors);
             }
             catch (OperationCanceledException) when (_stop.IsCancellationRequested)
             {

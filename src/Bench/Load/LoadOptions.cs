@@ -120,14 +120,11 @@ public sealed class LoadOptions
     public static LoadOptions Parse(IReadOnlyList<string> args)
     {
         var o = new LoadOptions();
-        for (var i = 0; i < args.Count; i++)
+        var flags = new FlagReader(args);
+        while (flags.Next())
         {
-            var flag = args[i];
-            string Value()
-            {
-                if (i + 1 >= args.Count) throw new ArgumentException($"{flag} needs a value");
-                return args[++i];
-            }
+            var flag = flags.Flag;
+            string Value() => flags.Value();
             switch (flag)
             {
                 case "--target": o.Target = ParseEndPoint(Value(), flag); break;

@@ -67,7 +67,7 @@ public sealed class LoadResult
     /// <summary>Never-matching <c>/api/v1/wait</c> requests kept open during the measured run (null when none).</summary>
     public int? Waiters { get; set; }
 
-    /// <summary>Of those, answers during the run (408 at their timeout; they are asked again).</summary>
+    /// <summary>Of those, answers during the run (404 at their timeout; they are asked again).</summary>
     public long WaiterAnswers { get; set; }
 
     /// <summary>Waits that failed during the whole run.</summary>

@@ -16,7 +16,11 @@ public static class RelayLabConfig
     public const string EgressAddress = "198.51.100.25";
 
     /// <summary>Writes relay.json and bench.zone into <paramref name="folder"/>; returns the relay's arguments.</summary>
-    public static IReadOnlyList<string> Write(string folder, LoadOptions options, BenchMessage message)
+    /// <param name="folder">Where the files go (the data folder is its <c>data</c> subfolder).</param>
+    /// <param name="options">Endpoints, sender domain, next hop.</param>
+    /// <param name="message">The bench message (its DKIM key's record goes in the zone).</param>
+    /// <param name="outboundServers">The account's registered addresses (default all of 127.0.0.0/8).</param>
+    public static IReadOnlyList<string> Write(string folder, LoadOptions options, BenchMessage message, IReadOnlyList<string>? outboundServers = null)
     {
         var domain = options.SenderDomain;
         var zone = new StringBuilder()
@@ -33,7 +37,7 @@ public static class RelayLabConfig
 
         var config = $$"""
             {
-              "Accounts": [ { "Name": "bench", "OutboundServers": [ "127.0.0.0/8" ], "Domains": [ "{{domain}}" ] } ],
+              "Accounts": [ { "Name": "bench", "OutboundServers": [ {{string.Join(", ", (outboundServers ?? ["127.0.0.0/8"]).Select(s => "\"" + s + "\""))}} ], "Domains": [ "{{domain}}" ] } ],
               "Verification": {
                 "EgressAddresses": [ "{{EgressAddress}}" ],
                 "AuthServId": "relay.smarthostlab.test",

@@ -17,7 +17,9 @@ namespace SmarthostLab.Bench.Load;
 public static class SoakCommand
 {
     private const string Usage = """
-        usage: smarthostlab-bench soak --relay-dll PATH [options]
+        usage: smarthostlab-bench soak [--mode kill] --relay-dll PATH [options]
+               smarthostlab-bench soak --mode slow-reader|flood --relay-dll PATH [options]   (--mode flood --help)
+        kill mode (the default):
           --relay-dll PATH           the relay (smarthostlab-relay.dll), run as "dotnet PATH …"
           --cycles N                 start / load / kill -9 cycles (default 5)
           --connections C            concurrent SMTP sessions from 127.0.0.2 (default 16)
@@ -26,8 +28,7 @@ public static class SoakCommand
           --json                     machine-readable report
         """;
 
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
-    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(15);
+    private static readonly TimeSpan StartTimeout = RelayChildProcess.StartTimeout;
     private const int MessagesPerSession = 50;
     private const int MaxPages = 10_000;
 
@@ -38,6 +39,14 @@ public static class SoakCommand
     /// <summary>Runs the command; exit code 0 when nothing acknowledged was lost, 1 when something was, 2 on bad usage or a failed run.</summary>
     public static async Task<int> RunAsync(IReadOnlyList<string> args)
     {
+        var mode = args.ToList().IndexOf("--mode");
+        if (mode >= 0)
+        {
+            var name = mode + 1 < args.Count ? args[mode + 1] : "";
+            var rest = args.Where((_, i) => i != mode && i != mode + 1).ToList();
+            if (name != "kill") return await Soak.AttackCommand.RunAsync(name, rest, Console.Out, Console.Error).ConfigureAwait(false);
+            args = rest;
+        }
         Options options;
         try
         {
@@ -51,11 +60,11 @@ public static class SoakCommand
 
         var folder = Path.Combine(Path.GetTempPath(), "smarthostlab-soak-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(folder);
-        Process? relay = null;
+        RelayChildProcess? relay = null;
         try
         {
-            var smtp = new IPEndPoint(IPAddress.Loopback, FreePort());
-            var http = new IPEndPoint(IPAddress.Loopback, FreePort());
+            var smtp = new IPEndPoint(IPAddress.Loopback, RelayChildProcess.FreePort());
+            var http = new IPEndPoint(IPAddress.Loopback, RelayChildProcess.FreePort());
             var load = new LoadOptions { Target = smtp, Http = http, Connections = options.Connections, Bind = IPAddress.Parse("127.0.0.2") };
             var relayArgs = RelayLabConfig.Write(folder, load, BenchMessage.Create(1024, load.SenderDomain, signed: false));
             var random = new Random(options.Seed);
@@ -65,8 +74,8 @@ public static class SoakCommand
 
             for (var cycle = 1; cycle <= options.Cycles; cycle++)
             {
-                relay = StartRelay(options.RelayDll, relayArgs);
-                await WaitForPortAsync(relay, smtp).ConfigureAwait(false);
+                relay = RelayChildProcess.Start(options.RelayDll, relayArgs, Console.Error);
+                await relay.WaitForPortAsync(smtp).ConfigureAwait(false);
                 var killAfter = TimeSpan.FromSeconds(options.SecondsPerCycle * (0.3 + (0.7 * random.NextDouble())));
                 var report = await LoadAndKillAsync(cycle, relay, load, options, killAfter, acknowledged).ConfigureAwait(false);
                 relay.Dispose();
@@ -76,10 +85,10 @@ public static class SoakCommand
                     Console.WriteLine($"cycle {cycle}: killed after {report.KillAfterSeconds:F1} s, acknowledged {report.Acknowledged}, refused {report.Refused}, errors before the kill {report.ErrorsBeforeKill}");
             }
 
-            relay = StartRelay(options.RelayDll, relayArgs);
-            await WaitForPortAsync(relay, smtp).ConfigureAwait(false);
+            relay = RelayChildProcess.Start(options.RelayDll, relayArgs, Console.Error);
+            await relay.WaitForPortAsync(smtp).ConfigureAwait(false);
             var stored = await ReadStoredAsync(new Uri($"http://{http}/")).ConfigureAwait(false);
-            await StopAsync(relay).ConfigureAwait(false);
+            await relay.StopAsync().ConfigureAwait(false);
             relay.Dispose();
             relay = null;
 
@@ -131,27 +140,7 @@ public static class SoakCommand
         }
         finally
         {
-            if (relay is not null)
-            {
-                try
-                {
-                    if (!relay.HasExited) relay.Kill(entireProcessTree: true);
-                    await relay.WaitForExitAsync().WaitAsync(StopTimeout).ConfigureAwait(false);
-                }
-                catch (Exception e) when (e is InvalidOperationException or TimeoutException or System.ComponentModel.Win32Exception)
-                {
-                    // Best effort: the run is over.
-                }
-                relay.Dispose();
-            }
-            try
-            {
-                Directory.Delete(folder, recursive: true);
-            }
-            catch (IOException e)
-            {
-                await Console.Error.WriteLineAsync($"soak: could not delete {folder}: {e.Message}").ConfigureAwait(false);
-            }
+            await RelayChildProcess.CleanUpAsync(relay, folder, Console.Error).ConfigureAwait(false);
         }
     }
 
@@ -161,14 +150,11 @@ public static class SoakCommand
         int cycles = 5, connections = 16, seconds = 10;
         int? seed = null;
         var json = false;
-        for (var i = 0; i < args.Count; i++)
+        var flags = new FlagReader(args);
+        while (flags.Next())
         {
-            var flag = args[i];
-            string Value()
-            {
-                if (i + 1 >= args.Count) throw new ArgumentException($"{flag} needs a value");
-                return args[++i];
-            }
+            var flag = flags.Flag;
+            string Value() => flags.Value();
             switch (flag)
             {
                 case "--relay-dll": dll = Value(); break;
@@ -190,56 +176,7 @@ public static class SoakCommand
             ? n
             : throw new ArgumentException($"{flag}: '{text}' is not a whole number between 1 and {max}");
 
-    /// <summary>A free loopback port: bind 127.0.0.1:0, read the port, close.</summary>
-    private static int FreePort()
-    {
-        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)listener.LocalEndPoint!).Port;
-    }
-
-    private static Process StartRelay(string dll, IReadOnlyList<string> relayArgs)
-    {
-        var info = new ProcessStartInfo("dotnet")
-        {
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        info.ArgumentList.Add(dll);
-        foreach (var arg in relayArgs) info.ArgumentList.Add(arg);
-        var process = Process.Start(info) ?? throw new InvalidOperationException("could not start the relay");
-        // Drain the relay's output so it never blocks on a full pipe; its warnings go to our stderr.
-        process.OutputDataReceived += static (_, _) => { };
-        process.ErrorDataReceived += static (_, e) => { if (e.Data is { } line) Console.Error.WriteLine($"relay: {line}"); };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
-    }
-
-    /// <summary>Waits (at most <see cref="StartTimeout"/>) until the relay accepts SMTP connections.</summary>
-    private static async Task WaitForPortAsync(Process relay, IPEndPoint smtp)
-    {
-        var deadline = Stopwatch.GetTimestamp() + (long)(StartTimeout.TotalSeconds * Stopwatch.Frequency);
-        while (Stopwatch.GetTimestamp() < deadline)
-        {
-            if (relay.HasExited) throw new InvalidOperationException($"the relay exited with code {relay.ExitCode} before listening");
-            using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-            using var attempt = new CancellationTokenSource(TimeSpan.FromSeconds(1));
-            try
-            {
-                await socket.ConnectAsync(smtp, attempt.Token).ConfigureAwait(false);
-                return;
-            }
-            catch (Exception e) when (e is SocketException or OperationCanceledException)
-            {
-                await Task.Delay(100).ConfigureAwait(false);
-            }
-        }
-        throw new TimeoutException($"the relay did not listen on {smtp} within {StartTimeout.TotalSeconds} s");
-    }
-
-    private static async Task<CycleReport> LoadAndKillAsync(int cycle, Process relay, LoadOptions load, Options options, TimeSpan killAfter, ConcurrentDictionary<string, string> acknowledged)
+    private static async Task<CycleReport> LoadAndKillAsync(int cycle, RelayChildProcess relay, LoadOptions load, Options options, TimeSpan killAfter, ConcurrentDictionary<string, string> acknowledged)
     {
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(options.SecondsPerCycle + 5));
         var killed = 0;
@@ -251,8 +188,7 @@ public static class SoakCommand
 
         await Task.Delay(killAfter).ConfigureAwait(false);
         Volatile.Write(ref killed, 1);
-        relay.Kill(entireProcessTree: true);
-        await relay.WaitForExitAsync().WaitAsync(StopTimeout).ConfigureAwait(false);
+        await relay.KillAsync().ConfigureAwait(false);
         await stop.CancelAsync().ConfigureAwait(false);
         await Task.WhenAll(workers).WaitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false);
         return new CycleReport(cycle, killAfter.TotalSeconds, counters[0], counters[1], counters[2]);
@@ -326,7 +262,7 @@ public static class SoakCommand
     }
 
     /// <summary>A small message whose Subject and Message-ID carry <paramref name="token"/>, dot-terminated for DATA.</summary>
-    private static byte[] Message(string domain, string token) => Encoding.ASCII.GetBytes(
+    internal static byte[] Message(string domain, string token) => Encoding.ASCII.GetBytes(
         $"From: Bench Sender <bench@{domain}>\r\n" +
         "To: Bench Receiver <rcpt@example.com>\r\n" +
         $"Subject: {token}\r\n" +
@@ -376,26 +312,5 @@ public static class SoakCommand
             if (messages.GetArrayLength() == 0 || offset >= total) return stored;
         }
         throw new InvalidOperationException($"more than {MaxPages} pages of messages");
-    }
-
-    /// <summary>SIGTERM, then wait (at most <see cref="StopTimeout"/>), then SIGKILL.</summary>
-    private static async Task StopAsync(Process relay)
-    {
-        var term = new ProcessStartInfo("kill") { UseShellExecute = false };
-        term.ArgumentList.Add("-TERM");
-        term.ArgumentList.Add(relay.Id.ToString(CultureInfo.InvariantCulture));
-        using (var kill = Process.Start(term))
-        {
-            if (kill is not null) await kill.WaitForExitAsync().WaitAsync(StopTimeout).ConfigureAwait(false);
-        }
-        try
-        {
-            await relay.WaitForExitAsync().WaitAsync(StopTimeout).ConfigureAwait(false);
-        }
-        catch (TimeoutException)
-        {
-            relay.Kill(entireProcessTree: true);
-            await relay.WaitForExitAsync().WaitAsync(StopTimeout).ConfigureAwait(false);
-        }
     }
 }

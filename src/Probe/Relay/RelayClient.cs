@@ -40,7 +40,7 @@ public sealed class RelayClient : IDisposable
         => await GetJsonAsync<RelayInfo>("api/v1/info", TimeSpan.FromSeconds(10), cancellationToken).ConfigureAwait(false);
 
     /// <summary>
-    /// GET /api/v1/wait: the message carrying <paramref name="token"/>, or null when none arrived in time (408).
+    /// GET /api/v1/wait: the message carrying <paramref name="token"/>, or null when none arrived in time (404).
     /// With <paramref name="delivery"/> (e.g. "delivered") it answers once every recipient is in that state or a final one.
     /// </summary>
     public async Task<RelayMessage?> WaitAsync(string token, string? delivery, int timeoutSeconds, CancellationToken cancellationToken)
@@ -52,7 +52,7 @@ public sealed class RelayClient : IDisposable
         }
 
         using var response = await SendAsync(path, TimeSpan.FromSeconds(timeoutSeconds + 15), cancellationToken).ConfigureAwait(false);
-        if (response.StatusCode == HttpStatusCode.RequestTimeout)
+        if (response.StatusCode == HttpStatusCode.NotFound)
         {
             return null;
         }

@@ -118,7 +118,7 @@ public static class SendProbe
         var remaining = Math.Max(0, (int)Math.Ceiling(options.TimeoutSeconds - clock.Elapsed.TotalSeconds));
         var done = await relay.WaitAsync(token, RelayDelivery.Delivered, remaining, cancellationToken).ConfigureAwait(false);
 
-        // 408: read where each recipient stands now. The wait answers with the newest message carrying the token;
+        // 404 (not in time): read where each recipient stands now. The wait answers with the newest message carrying the token;
         // should that be another one, the probe's own message is read by its id.
         if (done is not null && done.Id == stored.Id)
         {

@@ -39,6 +39,7 @@ public static class MessagesEndpoints
             Action = q.Word("action", "accept", "tag", "quarantine", "reject"),
             Quarantined = q.Bool("quarantined"),
             Delivery = q.Word("delivery", DeliveryStates.All),
+            Before = q.Text("before"),
             Offset = q.Int("offset", 0, 0, int.MaxValue),
             Limit = q.Int("limit", 50, 1, 1000),
         };
@@ -50,7 +51,9 @@ public static class MessagesEndpoints
     {
         if (ParseQuery(request.Query, out var error) is not { } query) return ApiErrors.BadRequest(error!);
         var page = await store.QueryMessagesAsync(query, cancellationToken).ConfigureAwait(false);
-        return TypedResults.Json(new MessageListResponse([.. page.Messages.Select(m => m.ToResponse())], page.Total), RelayJson.Context.MessageListResponse);
+        // A full page may have more below it: its last id is the cursor of the next one (before=).
+        var next = page.Messages.Count == query.Limit ? page.Messages[^1].Id : null;
+        return TypedResults.Json(new MessageListResponse([.. page.Messages.Select(m => m.ToResponse())], page.Total, next), RelayJson.Context.MessageListResponse);
     }
 
     private static async Task<IResult> GetAsync(string id, IMessageStore store, CancellationToken cancellationToken) =>
@@ -58,9 +61,10 @@ public static class MessagesEndpoints
             ? TypedResults.Json(message.ToResponse(), RelayJson.Context.MessageResponse)
             : ApiErrors.NotFound($"no message {id}");
 
-    private static async Task<IResult> RawAsync(string id, IMessageStore store, CancellationToken cancellationToken) =>
+    /// <summary>The stored bytes; with <c>download=1</c> (or true) as an attachment named <c>{id}.eml</c>.</summary>
+    private static async Task<IResult> RawAsync(string id, HttpRequest request, IMessageStore store, CancellationToken cancellationToken) =>
         await store.GetRawAsync(id, cancellationToken).ConfigureAwait(false) is { } raw
-            ? TypedResults.Bytes(raw, "message/rfc822", fileDownloadName: null)
+            ? TypedResults.Bytes(raw, "message/rfc822", fileDownloadName: request.Query["download"] is ["1" or "true"] ? id + ".eml" : null)
             : ApiErrors.NotFound($"no message {id}");
 
     private static async Task<IResult> TranscriptAsync(string id, IMessageStore store, CancellationToken cancellationToken) =>

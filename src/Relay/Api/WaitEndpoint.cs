@@ -62,7 +62,9 @@ public static class WaitEndpoint
             }
             catch (OperationCanceledException) when (timeout.IsCancellationRequested)
             {
-                return ApiErrors.Error(StatusCodes.Status408RequestTimeout, delivery is null || found is null
+                // 404, not 408: resilience handlers (Polly, Microsoft.Extensions.Http.Resilience) retry 408, 429 and 5xx on
+                // their own, which would multiply a CI job's wait; no message matched the filters, and 404 says so.
+                return ApiErrors.Error(StatusCodes.Status404NotFound, delivery is null || found is null
                     ? $"no message matching '{token}' within {seconds:0.###} s"
                     : $"message {found.Id} matching '{token}' did not reach delivery state '{delivery}' within {seconds:0.###} s (now: {string.Join(", ", found.Delivery.Select(d => d.State))})");
             }

@@ -26,6 +26,7 @@ public static class ConfigurationKeys
         [TelemetryOptions.Section] = (TelemetryOptions.Section, NodeOf(typeof(TelemetryOptions))),
         [RateLimitsOptions.Section] = (RateLimitsOptions.Section, NodeOf(typeof(RateLimitsOptions))),
         [GreylistingOptions.Section] = (GreylistingOptions.Section, NodeOf(typeof(GreylistingOptions))),
+        [Faults.FaultsOptions.Section] = (Faults.FaultsOptions.Section, NodeOf(typeof(Faults.FaultsOptions))),
     }, Open: true);
 
     /// <summary>

@@ -87,7 +87,8 @@ public static class RelayConfigurationBuilder
                 ?? First(new AccountsOptionsValidator().Validate(null, BindAccounts(configuration)))
                 ?? First(new DkimKeysValidator().Validate(null, BindAccounts(configuration)))
                 ?? First(new CredentialsValidator().Validate(null, BindAccounts(configuration)))
-                ?? CredentialsValidator.CheckMode(Bind<AdmissionOptions>(configuration, AdmissionOptions.Section), BindAccounts(configuration), smtp);
+                ?? CredentialsValidator.CheckMode(Bind<AdmissionOptions>(configuration, AdmissionOptions.Section), BindAccounts(configuration), smtp)
+                ?? First(new Faults.FaultsOptionsValidator().Validate(null, Faults.FaultsOptions.Bind(configuration)));
         }
         catch (InvalidOperationException exception)
         {

@@ -201,7 +201,9 @@ public static class RelayHost
         app.MapQueue();
         app.MapRefusals();
         app.MapAccounts();
+        Faults.FaultsEndpoints.MapFaults(app);
         app.MapService();
+        Web.WebEndpoints.MapWeb(app);
         var lifetime = app.Lifetime;
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("SmarthostLab.Relay.Hosting");
         lifetime.ApplicationStarted.Register(() =>

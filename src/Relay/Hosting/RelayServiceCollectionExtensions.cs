@@ -89,7 +89,10 @@ public static class RelayServiceCollectionExtensions
             sp.GetRequiredService<RelayHostName>().Value,
             sp.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(CertificateProvider).FullName!))));
         services.AddSmtpServer();
+        services.TryAddSingleton<Web.LiveFeed>();
+        services.TryAddSingleton<Web.WebAssets>();
         services.AddHostedService<StoreStartup>();
+        Faults.FaultServiceCollectionExtensions.AddFaults(services, configuration);
         services.AddHostedService<VerificationStartup>();
         services.AddHostedService(sp => sp.GetRequiredService<DeliveryQueue>());
         return services;

@@ -11,6 +11,7 @@ using SmarthostLab.Relay.Pipeline;
 using SmarthostLab.Relay.Storage;
 using SmarthostLab.Smtp;
 using SmarthostLab.Smtp.Protocol;
+using SmarthostLab.Smtp.Server;
 using SmarthostLab.Smtp.Session;
 using SmarthostLab.Verification;
 
@@ -18,13 +19,17 @@ namespace SmarthostLab.Relay.Session;
 
 /// <summary>
 /// The relay's <see cref="ISmtpSessionHandler"/>: admission by registered outbound servers (at connect or RCPT)
-/// and SMTP AUTH (<see cref="RelayAuthentication"/>, as <c>Admission:Mode</c> says), the account's sender-domain policy at MAIL, verification (<see cref="IMessageVerificationStep"/>), the
-/// Received header, and a durable store before the 250. Every refusal is recorded.
+/// and SMTP AUTH (<see cref="RelayAuthentication"/>, as <c>Admission:Mode</c> says), the account's sender-domain
+/// policy at MAIL, verification (<see cref="IMessageVerificationStep"/>), the Received header, and a durable store
+/// before the 250. Every refusal is recorded.
 /// </summary>
-public sealed class RelaySessionHandler : ISmtpSessionHandler
+public sealed partial class RelaySessionHandler : ISmtpSessionHandler
 {
     /// <summary>Refusals of one session logged one by one; the store still records each.</summary>
     private const int MaxLoggedRefusals = 10;
+
+    /// <summary>Refusal lines of all sessions together: a connection flood is one line a connection otherwise.</summary>
+    private readonly LogThrottle _refusalLog = new(20);
 
     private readonly AccountRegistry _accounts;
     private readonly AdmissionOptions _admission;
@@ -39,6 +44,7 @@ public sealed class RelaySessionHandler : ISmtpSessionHandler
     private readonly RateLimits _limits;
     private readonly Greylist _greylist;
     private readonly RelayAuthentication _authentication;
+    private readonly Faults.FaultInjector _faults;
 
     /// <summary>Creates the handler.</summary>
     public RelaySessionHandler(
@@ -54,11 +60,13 @@ public sealed class RelaySessionHandler : ISmtpSessionHandler
         QueuedContent queued,
         RateLimits limits,
         Greylist greylist,
-        RelayAuthentication authentication)
+        RelayAuthentication authentication,
+        Faults.FaultInjector faults)
     {
         _authentication = authentication;
         _limits = limits;
         _greylist = greylist;
+        _faults = faults;
         _maxHeaderSize = smtp.Value.MaxHeaderSize;
         _router = router;
         _queued = queued;
@@ -70,6 +78,10 @@ public sealed class RelaySessionHandler : ISmtpSessionHandler
         _logger = logger;
         _hostName = hostName.Value;
     }
+
+    /// <inheritdoc />
+    public bool RefusesAtConnect(System.Net.IPAddress remote) =>
+        _admission.RefuseAt == RefuseAt.Connect && _accounts.Find(remote.IsIPv4MappedToIPv6 ? remote.MapToIPv4() : remote) is null;
 
     /// <inheritdoc />
     public ValueTask<SmtpReply?> OnConnectAsync(SessionContext session, CancellationToken cancellationToken)
@@ -297,7 +309,11 @@ public sealed class RelaySessionHandler : ISmtpSessionHandler
         var text = reply.ToString();
         session.RefusalReason = reason;
         var logged = state is null ? 0 : state.RefusalsLogged++;
-        if (logged < MaxLoggedRefusals) SessionLog.Refused(_logger, ip, stage, text, reason);
+        if (logged < MaxLoggedRefusals && _refusalLog.TryLog(out var held))
+        {
+            if (held > 0) SessionLog.RefusalsNotLogged(_logger, held);
+            SessionLog.Refused(_logger, ip, stage, text, reason);
+        }
         else if (logged == MaxLoggedRefusals) SessionLog.RefusalsNoLongerLogged(_logger, ip, MaxLoggedRefusals);
         _store.AddRefusal(new RefusalRecord(0, _time.GetUtcNow(), ip, session.Helo, stage, text, reason, state?.Account?.Name, state?.MailFrom, recipient));
     }

@@ -14,6 +14,9 @@ internal static partial class SessionLog
     [LoggerMessage(1202, LogLevel.Error, "Could not store {QueueId} from {ClientIp}; answered 451")]
     public static partial void StoreFailed(ILogger logger, string queueId, string clientIp, Exception exception);
 
+    [LoggerMessage(1205, LogLevel.Information, "{Count} more refusals were recorded without a log line each (at most 20 a second are logged)")]
+    public static partial void RefusalsNotLogged(ILogger logger, long count);
+
     [LoggerMessage(1204, LogLevel.Information, "Refused {ClientIp} {Count} times in one session; its further refusals are recorded but not logged")]
     public static partial void RefusalsNoLongerLogged(ILogger logger, string clientIp, int count);
 }

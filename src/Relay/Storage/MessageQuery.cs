@@ -27,6 +27,11 @@ public sealed record MessageQuery
     public string? Delivery { get; init; }
     /// <summary>Quarantined flag.</summary>
     public bool? Quarantined { get; init; }
+    /// <summary>
+    /// Keyset paging: only messages stored before the message with this id (the <c>next</c> of the previous page), read
+    /// from the row key down instead of counting past <see cref="Offset"/> rows; an id no longer stored gives an empty page.
+    /// </summary>
+    public string? Before { get; init; }
     /// <summary>Rows skipped.</summary>
     public int Offset { get; init; }
     /// <summary>Rows returned at most.</summary>

@@ -123,7 +123,7 @@ public sealed partial class SqliteMessageStore : IMessageStore, IAsyncDisposable
     public void AddRefusal(RefusalRecord refusal)
     {
         _metrics.Refused(refusal.Stage, refusal.Reason);
-        Enqueue(new StoreWrite(StoreWriteKind.Refusal, (connection, transaction, _) =>
+        Enqueue(new StoreWrite(StoreWriteKind.Refusal, (connection, transaction, self) =>
         {
             using var insert = connection.CreateCommand();
             insert.Transaction = transaction;
@@ -142,7 +142,8 @@ public sealed partial class SqliteMessageStore : IMessageStore, IAsyncDisposable
             p.AddWithValue("$from", (object?)refusal.MailFrom ?? DBNull.Value);
             p.AddWithValue("$rcpt", (object?)refusal.Recipient ?? DBNull.Value);
             insert.ExecuteNonQuery();
-        }));
+            self.RowId = raw.sqlite3_last_insert_rowid(connection.Handle!);
+        }) { Refusal = refusal });
     }
 
     /// <inheritdoc />
@@ -351,6 +352,7 @@ public sealed partial class SqliteMessageStore : IMessageStore, IAsyncDisposable
             write.Done.TrySetResult();
         }
         if (!Waiters.IsEmpty) NotifyWaiters(batch, deleted);
+        if (Feed is { IsActive: true } feed) feed.Committed(batch, deleted);
     }
 
     /// <summary>Hands the open waits what the batch stored and whose delivery it changed (only when a wait is open).</summary>

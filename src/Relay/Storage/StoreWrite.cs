@@ -34,6 +34,12 @@ internal sealed class StoreWrite
     /// <summary>Rows whose delivery state this write changes (set up front or by the apply step); wakes the waits watching them.</summary>
     public IReadOnlyCollection<long> DeliveryChanged { get; set; } = [];
 
+    /// <summary>The refusal a <see cref="StoreWriteKind.Refusal"/> write records, and its row id once applied (the live feed's).</summary>
+    public RefusalRecord? Refusal { get; init; }
+
+    /// <summary>The row id the apply step inserted (refusals), 0 before.</summary>
+    public long RowId { get; set; }
+
     /// <summary>Runs on the writer's thread after the commit of this write, before its task completes; must not block.</summary>
     public Action? AfterCommit { get; init; }
 
@@ -50,6 +56,7 @@ internal enum StoreWriteKind
     Refusal,
     Delete,
     AccountOverride,
+    FaultRule,
     Greylist,
     Retention,
     Flush,

@@ -24,6 +24,7 @@ public sealed class SmtpConnectionLimiter
     private readonly SmtpMetrics _metrics;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<IPAddress, int> _perIp = new();
+    private readonly LogThrottle _limitLog = new(10);
     private int _total;
     private int _refused;
 
@@ -66,9 +67,15 @@ public sealed class SmtpConnectionLimiter
         var remote = connection.RemoteEndPoint as IPEndPoint ?? new IPEndPoint(IPAddress.IPv6None, 0);
         var ip = remote.Address.IsIPv4MappedToIPv6 ? remote.Address.MapToIPv4() : remote.Address;
         var key = ClientKey(ip, options.IPv6PrefixLength);
-        var total = Interlocked.Increment(ref _total);
-        var fromIp = _perIp.AddOrUpdate(key, 1, static (_, n) => n + 1);
         var slot = new SmtpConnectionSlot(this);
+        // A client the handler will refuse is counted in the refused budget from the start (past it, nowhere: its session
+        // sends the refusal alone and closes); it never takes a slot of the general pool (issue 16, defect 2).
+        var refusedClient = _handler.RefusesAtConnect(ip);
+        var total = 0;
+        if (refusedClient) slot.Place = Interlocked.Increment(ref _refused) <= options.MaxRefusedConnections ? SlotPlace.Refused : SlotPlace.Nowhere;
+        else total = Interlocked.Increment(ref _total);
+        if (slot.Place == SlotPlace.Nowhere) Interlocked.Decrement(ref _refused);
+        var fromIp = _perIp.AddOrUpdate(key, 1, static (_, n) => n + 1);
         try
         {
             SmtpReply? refusal = null;
@@ -84,8 +91,8 @@ public sealed class SmtpConnectionLimiter
         }
         finally
         {
-            if (slot.InRefusedBudget) Interlocked.Decrement(ref _refused);
-            else Interlocked.Decrement(ref _total);
+            if (slot.Place == SlotPlace.Refused) Interlocked.Decrement(ref _refused);
+            else if (slot.Place == SlotPlace.General) Interlocked.Decrement(ref _total);
             Release(key);
             _metrics.ConnectionClosed();
         }
@@ -94,20 +101,27 @@ public sealed class SmtpConnectionLimiter
     /// <summary>See <see cref="SmtpConnectionSlot.TryMoveToRefused"/>; called from the connection's own session only.</summary>
     internal bool TryMoveToRefused(SmtpConnectionSlot slot)
     {
-        if (slot.InRefusedBudget) return true;
+        if (slot.Place != SlotPlace.General) return slot.Place == SlotPlace.Refused;
         if (Interlocked.Increment(ref _refused) > _options.CurrentValue.MaxRefusedConnections)
         {
+            // Past the budget the session closes at once; until it has, it counts nowhere rather than in the pool.
             Interlocked.Decrement(ref _refused);
+            slot.Place = SlotPlace.Nowhere;
+            Interlocked.Decrement(ref _total);
             return false;
         }
-        slot.InRefusedBudget = true;
+        slot.Place = SlotPlace.Refused;
         Interlocked.Decrement(ref _total);
         return true;
     }
 
     private async Task RefuseAsync(ConnectionContext connection, IPEndPoint remote, SmtpReply refusal)
     {
-        SmtpLog.ConnectionLimit(_logger, remote.Address, refusal.ToString());
+        if (_limitLog.TryLog(out var held))
+        {
+            if (held > 0) SmtpLog.ConnectionLimitsNotLogged(_logger, held);
+            SmtpLog.ConnectionLimit(_logger, remote.Address, refusal.ToString());
+        }
         _metrics.Refusal("too-many-connections");
         var local = connection.LocalEndPoint as IPEndPoint ?? new IPEndPoint(IPAddress.IPv6None, 0);
         var context = new SessionContext(connection.ConnectionId, remote, local);

@@ -54,6 +54,9 @@ internal static partial class SmtpLog
     [LoggerMessage(1016, LogLevel.Information, "SMTP session {SessionId}: … and {Count} more refusals, not logged one by one")]
     public static partial void RefusalsNotLogged(ILogger logger, string sessionId, int count);
 
+    [LoggerMessage(1019, LogLevel.Warning, "{Count} more SMTP connections were refused by the connection limits without a log line each (at most 10 a second are logged)")]
+    public static partial void ConnectionLimitsNotLogged(ILogger logger, long count);
+
     [LoggerMessage(1017, LogLevel.Debug, "SMTP session {SessionId}: refused, and {Budget} refused sessions are open (Smtp:MaxRefusedConnections): closed at once")]
     public static partial void RefusedBudgetFull(ILogger logger, string sessionId, int budget);
 

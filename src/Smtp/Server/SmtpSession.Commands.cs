@@ -61,7 +61,8 @@ public sealed partial class SmtpSession
                 {
                     // A client pipelining without reading gets its replies pushed now and then, so the flush (and with
                     // it the command timeout) holds it back, rather than replies piling up unsent in memory.
-                    if (_output.CanGetUnflushedBytes && _output.UnflushedBytes > MaxUnflushedReplyOctets)
+                    // A tarpitted reply goes out before the next command is answered.
+                    if (_slowReply is not null || (_output.CanGetUnflushedBytes && _output.UnflushedBytes > MaxUnflushedReplyOctets))
                         await FlushAsync(_state == SmtpState.Refused ? null : _options.CommandTimeout).ConfigureAwait(false);
                     continue;
                 }
@@ -149,6 +150,7 @@ public sealed partial class SmtpSession
         {
             case SmtpCommandKind.Ehlo:
             case SmtpCommandKind.Helo:
+                if (await StageFaultAsync(SmtpStage.Helo, new(command.Argument, null, null, null)).ConfigureAwait(false) is { } heloFault) return heloFault;
                 _context.Helo = command.Argument;
                 _context.IsExtended = command.Kind == SmtpCommandKind.Ehlo;
                 ResetTransaction();
@@ -160,12 +162,12 @@ public sealed partial class SmtpSession
                 return await RecipientAsync(command).ConfigureAwait(false);
             case SmtpCommandKind.Data:
                 if (_envelope!.Body == BodyType.BinaryMime) return BadCommand("data", SmtpReplies.BinaryMimeRequiresBdat, "binarymime-requires-bdat");
-                return Next.Data;
+                return await DataFaultAsync().ConfigureAwait(false);
             case SmtpCommandKind.Bdat:
                 return Next.Bdat;
             case SmtpCommandKind.StartTls:
                 if (!TlsOffered) return BadCommand("starttls", SmtpReplies.TlsNotAvailable, "tls-unavailable");
-                return Next.StartTls;
+                return await StageFaultAsync(SmtpStage.StartTls, default).ConfigureAwait(false) ?? Next.StartTls;
             case SmtpCommandKind.Auth:
                 return CheckAuth(command);
             case SmtpCommandKind.Rset:
@@ -281,6 +283,7 @@ public sealed partial class SmtpSession
             Ret = ret,
             EnvelopeId = envelopeId,
         };
+        if (await StageFaultAsync(SmtpStage.Mail, new(envelope.MailFrom, envelope, null, null)).ConfigureAwait(false) is { } faulted) return faulted;
         SmtpReply? reply;
         var failed = false;
         _context.RefusalReason = null;
@@ -347,6 +350,7 @@ public sealed partial class SmtpSession
             return Next.Continue;
         }
         var recipient = command.Argument!;
+        if (await StageFaultAsync(SmtpStage.Rcpt, new(null, envelope, recipient, null)).ConfigureAwait(false) is { } faulted) return faulted;
         SmtpReply? reply;
         var failed = false;
         _context.RefusalReason = null;

@@ -13,13 +13,20 @@ public sealed partial class SmtpSession
     private async ValueTask<bool> ReceiveDataAsync()
     {
         Reply(SmtpReplies.StartMailInput);
+        if (_dropAfter is { Octets: <= 0 }) // a fault: drop the line right after the 354
+        {
+            await FlushAsync(_options.DataTimeout).ConfigureAwait(false);
+            DroppedInData(_dropAfter.Value.Fault, 0);
+            return false;
+        }
         var content = Content();
         content.Clear();
         var decoder = _decoder ??= new SmtpDataDecoder(_options.BareLineFeed);
         decoder.Reset();
+        var started = _time.GetTimestamp();
         while (true)
         {
-            var result = await ReadAsync(_options.DataTimeout).ConfigureAwait(false);
+            var result = await ReadAsync(DataWait(started, decoder.ReceivedOctets)).ConfigureAwait(false);
             var buffer = result.Buffer;
             if (result.IsCanceled)
             {
@@ -29,9 +36,18 @@ public sealed partial class SmtpSession
                 Refuse("data", SmtpReplies.Timeout(_host), "timeout");
                 return false;
             }
-            var done = Decode(decoder, buffer, content, out var used);
+            // A fault's close after N octets: only that much is read, then the line is dropped (_dropAfter is read here,
+            // not copied, so that a session without faults keeps its state machine as small as before).
+            var done = Decode(decoder, _dropAfter is { } limit ? buffer.Slice(0, Math.Min(buffer.Length, limit.Octets - decoder.ReceivedOctets)) : buffer,
+                content, out var used);
             _metrics.BytesReceived(used);
             Advance(buffer, buffer.GetPosition(used), needMore: !done);
+            if (_dropAfter is { } dropped && (done || decoder.ReceivedOctets >= dropped.Octets))
+            {
+                DroppedInData(dropped.Fault, decoder.ReceivedOctets);
+                ResetTransaction();
+                return false;
+            }
             if (done) break;
             if (result.IsCompleted) return false;
         }
@@ -48,8 +64,19 @@ public sealed partial class SmtpSession
             ResetTransaction();
             return true;
         }
-        await DeliverAsync(content).ConfigureAwait(false);
-        return true;
+        return await EndOfDataAsync(content).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The wait for the next block of message data: <see cref="SmtpOptions.DataTimeout"/>, but never past the command's
+    /// deadline, DataTimeout plus <paramref name="received"/> octets at <see cref="SmtpOptions.MinDataRate"/> after
+    /// <paramref name="started"/>. Past the deadline the wait is a tick, and the session answers 421 4.4.2.
+    /// </summary>
+    private TimeSpan DataWait(long started, long received)
+    {
+        if (_options.MinDataRate <= 0) return _options.DataTimeout;
+        var left = _options.DataTimeout + TimeSpan.FromSeconds((double)received / _options.MinDataRate) - _time.GetElapsedTime(started);
+        return left >= _options.DataTimeout ? _options.DataTimeout : left > TimeSpan.Zero ? left : TimeSpan.FromTicks(1);
     }
 
     private static bool Decode(SmtpDataDecoder decoder, in ReadOnlySequence<byte> buffer, MessageContent content, out long used)
@@ -78,8 +105,16 @@ public sealed partial class SmtpSession
             reason = "bad-sequence";
         }
         var content = Content();
+        _chunkFault = null; // a field, not a local: a session without faults keeps its state machine as small as before
         if (refusal is null)
         {
+            _chunkFault = await FaultAtAsync(SmtpStage.Bdat, new(null, _envelope, null, null)).ConfigureAwait(false);
+            if (_chunkFault is { Close: true })
+            {
+                await PauseAsync(_chunkFault.Delay).ConfigureAwait(false);
+                FaultClosed(_chunkFault, "without reading the chunk");
+                return false;
+            }
             if (_state != SmtpState.Chunking) content.Clear();
             if (content.Length + command.ChunkSize > _options.MaxMessageSize)
             {
@@ -88,10 +123,13 @@ public sealed partial class SmtpSession
                 content.Clear();
             }
         }
-        var remaining = command.ChunkSize;
+        // A fault's close after N octets: read this much of the chunk, then drop the line.
+        var remaining = _chunkFault?.CloseAfterOctets is { } limit ? Math.Clamp(limit, 0, command.ChunkSize) : command.ChunkSize;
+        var started = _time.GetTimestamp();
+        var wanted = remaining;
         while (remaining > 0)
         {
-            var result = await ReadAsync(_options.DataTimeout).ConfigureAwait(false);
+            var result = await ReadAsync(DataWait(started, wanted - remaining)).ConfigureAwait(false);
             var buffer = result.Buffer;
             if (result.IsCanceled)
             {
@@ -103,7 +141,7 @@ public sealed partial class SmtpSession
             }
             var take = Math.Min(remaining, buffer.Length);
             var chunk = buffer.Slice(0, take);
-            if (refusal is null)
+            if (refusal is null && _chunkFault?.CloseAfterOctets is null)
             {
                 content.TryAppend(chunk);
                 if (ContentRefusal(content) is { } refused)
@@ -118,7 +156,19 @@ public sealed partial class SmtpSession
             Advance(buffer, chunk.End, needMore: take == buffer.Length && remaining > 0);
             if (remaining > 0 && result.IsCompleted) return false;
         }
+        if (_chunkFault?.CloseAfterOctets is not null)
+        {
+            await PauseAsync(_chunkFault.Delay).ConfigureAwait(false);
+            DroppedInData(_chunkFault, Math.Clamp(_chunkFault.CloseAfterOctets.Value, 0, command.ChunkSize));
+            ResetTransaction();
+            return false;
+        }
         _context.Transcript.Note($"<{command.ChunkSize} octets of chunk data>");
+        if (refusal is null && _chunkFault is not null && await ApplyFaultAsync(_chunkFault, SmtpStage.Bdat).ConfigureAwait(false) is { } faulted)
+        {
+            ResetTransaction(); // a refused chunk ends the transaction (RFC 3030 2), like the refusals below
+            return faulted != Next.Close;
+        }
         if (refusal is not null)
         {
             if (reason == "bad-sequence")
@@ -137,6 +187,17 @@ public sealed partial class SmtpSession
             _state = SmtpState.Chunking;
             Reply(new SmtpReply(250, "2.0.0", $"{command.ChunkSize} octets received"));
             return true;
+        }
+        return await EndOfDataAsync(content).ConfigureAwait(false);
+    }
+
+    /// <summary>The whole message arrived: the end-of-data fault, if any, else the handler stores it. False: close.</summary>
+    private async ValueTask<bool> EndOfDataAsync(MessageContent content)
+    {
+        if (await StageFaultAsync(SmtpStage.EndOfData, new(null, _envelope, null, content)).ConfigureAwait(false) is { } faulted)
+        {
+            ResetTransaction(); // refused: nothing stored
+            return faulted != Next.Close;
         }
         await DeliverAsync(content).ConfigureAwait(false);
         return true;

@@ -103,6 +103,7 @@ public sealed partial class SmtpSession
     public async Task RunAsync(CancellationToken stopping = default, CancellationToken aborted = default)
     {
         _aborted = aborted;
+        _stoppingToken = stopping;
         SmtpLog.SessionStarted(_logger, _context.Id, _context.RemoteEndPoint);
         _timer = _time.CreateTimer(static s => ((SmtpSession)s!).OnTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         var stopRegistration = stopping.Register(static s => ((SmtpSession)s!).OnStopping(), this);
@@ -168,6 +169,7 @@ public sealed partial class SmtpSession
         if (_closed) return;
         _timedOut = true;
         CancelPendingIo();
+        CancelPause();
     }
 
     private void OnStopping()
@@ -209,24 +211,40 @@ public sealed partial class SmtpSession
         {
             _context.Refused = true;
             CountHandlerRefusal();
-            Reply(refusal);
-            if (refusal.Code == 421) return false; // "service not available, closing transmission channel" (RFC 5321 3.8)
-            if (Slot is { } slot && !slot.TryMoveToRefused())
+            if (refusal.Code == 421) // "service not available, closing transmission channel" (RFC 5321 3.8)
             {
-                SmtpLog.RefusedBudgetFull(_logger, _context.Id, _options.MaxRefusedConnections);
-                return false; // past the refused budget: the refusal alone, then close at once
+                Reply(refusal);
+                return false;
             }
-            _state = SmtpState.Refused;
-            Arm(_options.RefusedSessionTimeout); // the whole life of the session, never re-armed
-            return true;
+            return EnterRefused(refusal);
         }
+        if (refusal is null && await ConnectFaultAsync().ConfigureAwait(false) is { } faulted) return faulted;
         Reply(refusal ?? SmtpReplies.Greeting(_host));
+        return true;
+    }
+
+    /// <summary>Sends a refusal in place of the greeting and enters the refused state (RFC 5321 3.1). False: close now.</summary>
+    private bool EnterRefused(SmtpReply refusal)
+    {
+        Reply(refusal);
+        if (Slot is { } slot && !slot.TryMoveToRefused())
+        {
+            SmtpLog.RefusedBudgetFull(_logger, _context.Id, _options.MaxRefusedConnections);
+            return false; // past the refused budget: the refusal alone, then close at once
+        }
+        _state = SmtpState.Refused;
+        Arm(_options.RefusedSessionTimeout); // the whole life of the session, never re-armed
         return true;
     }
 
     /// <summary>Queues a reply (not yet flushed) and records it in the transcript.</summary>
     private void Reply(SmtpReply reply)
     {
+        if (_tarpitRate > 0)
+        {
+            QueueSlowReply(reply); // a fault's tarpit: written slowly by FlushAsync
+            return;
+        }
         SmtpReplyWriter.Write(_output, reply);
         _context.Transcript.Server(reply);
         _unflushed = true;
@@ -274,6 +292,11 @@ public sealed partial class SmtpSession
     private async ValueTask FlushAsync(TimeSpan? bound = null)
     {
         if (!_unflushed) return;
+        if (_slowReply is not null)
+        {
+            await WriteSlowReplyAsync(bound).ConfigureAwait(false);
+            return;
+        }
         _unflushed = false;
         var flush = _output.FlushAsync();
         if (!flush.IsCompleted)
@@ -326,6 +349,7 @@ public sealed partial class SmtpSession
             if (!buffered.Buffer.IsEmpty || buffered.IsCompleted || buffered.IsCanceled) return buffered;
             _input.AdvanceTo(buffered.Buffer.Start);
         }
+        if (_slowReply is not null) await FlushAsync(timeout).ConfigureAwait(false); // a tarpit, before the client's clock runs
         if (timeout is { } t) Arm(t);
         try
         {

@@ -19,6 +19,15 @@ public interface ISmtpSessionHandler
     /// </summary>
     ValueTask<SmtpReply?> OnConnectAsync(SessionContext session, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Asked as a connection arrives, before it is counted: true when <see cref="OnConnectAsync"/> will refuse this client
+    /// (an address no account registers). Such a connection is counted in the refused budget
+    /// (<see cref="SmtpOptions.MaxRefusedConnections"/>) from the start and never takes a slot of
+    /// <see cref="SmtpOptions.MaxConnections"/>, so no number of them can lock admitted clients out. Must be cheap (a
+    /// lookup); default false.
+    /// </summary>
+    bool RefusesAtConnect(System.Net.IPAddress remote) => false;
+
     /// <summary>MAIL FROM passed syntax and size checks. Return null for 250 2.1.0, or a refusal.</summary>
     ValueTask<SmtpReply?> OnMailFromAsync(SessionContext session, Envelope envelope, CancellationToken cancellationToken);
 
@@ -72,6 +81,16 @@ public interface ISmtpSessionHandler
     void OnClosed(SessionContext session)
     {
     }
+
+    /// <summary>
+    /// Fault injection (issue 14): called at each <see cref="SmtpStage"/> before the session answers it. Return null
+    /// (the default) for the normal behaviour, or an <see cref="SmtpFault"/> to apply there. The handler records its
+    /// own faults; the session counts the refusing ones in <c>smtp.refusals</c> under
+    /// <see cref="SessionContext.RefusalReason"/> (else "fault") and does not call <see cref="OnRefused"/> for them.
+    /// An exception is logged and the stage goes on as without a fault. Called on every stage of every session:
+    /// with nothing to inject it should return at once without allocating.
+    /// </summary>
+    ValueTask<SmtpFault?> OnStageAsync(SessionContext session, SmtpStage stage, SmtpStageInput input, CancellationToken cancellationToken) => default;
 }
 
 /// <summary>One refusal by the SMTP layer or the handler.</summary>

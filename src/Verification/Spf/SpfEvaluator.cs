@@ -99,7 +99,8 @@ public sealed class SpfEvaluator
             outcome = await CheckHostAsync(state, name, wantExplanation: true, cancellationToken).ConfigureAwait(false);
         }
 
-        return new SpfVerdict(outcome.Result, name, client.ToString(), identity, outcome.Explanation, outcome.Describe());
+        return new SpfVerdict(outcome.Result, name, client.ToString(), identity, outcome.Explanation, outcome.Describe(),
+            outcome.Record?.Text, outcome.Matched?.Text, outcome.Record is null ? null : outcome.Domain);
     }
 
     /// <summary>The recursive check_host() (RFC 7208 4): used for the initial domain, include and redirect.</summary>
@@ -214,7 +215,7 @@ public sealed class SpfEvaluator
                 explanation = await ExplainAsync(state, domain, record.Explanation, cancellationToken).ConfigureAwait(false);
             }
 
-            return new SpfOutcome(mechanism.Qualifier, null, explanation, mechanism, domain);
+            return new SpfOutcome(mechanism.Qualifier, null, explanation, mechanism, domain, record);
         }
 
         if (record.Redirect is { } redirect)
@@ -232,7 +233,7 @@ public sealed class SpfEvaluator
                 : result;
         }
 
-        return new SpfOutcome(SpfResult.Neutral, null, Domain: domain);
+        return new SpfOutcome(SpfResult.Neutral, null, Domain: domain, Record: record);
     }
 
     private ValueTask<SpfMatch> MatchDnsAsync(SpfCheckState state, string domain, SpfMechanism mechanism, CancellationToken cancellationToken)

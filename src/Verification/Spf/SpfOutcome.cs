@@ -6,7 +6,8 @@ namespace SmarthostLab.Verification.Spf;
 /// <param name="Explanation">exp= text on fail, when computed.</param>
 /// <param name="Matched">The mechanism that matched, if any.</param>
 /// <param name="Domain">The domain whose record decided.</param>
-internal readonly record struct SpfOutcome(SpfResult Result, string? Reason, string? Explanation = null, SpfMechanism? Matched = null, string? Domain = null)
+/// <param name="Record">The record that decided (with <paramref name="Domain"/>): a match, or no match and no redirect (neutral).</param>
+internal readonly record struct SpfOutcome(SpfResult Result, string? Reason, string? Explanation = null, SpfMechanism? Matched = null, string? Domain = null, SpfRecord? Record = null)
 {
     /// <summary>The reason line (RFC 7208 gives none; ours names the mechanism and domain, or the error).</summary>
     public string Describe() => Reason

@@ -16,12 +16,12 @@ public sealed class PipeHarness : IAsyncDisposable
     private readonly Pipe _toClient = new();
     private readonly CancellationTokenSource _stopping = new();
 
-    private PipeHarness(SmtpOptions options, RecordingHandler handler, X509Certificate2? certificate)
+    private PipeHarness(SmtpOptions options, RecordingHandler handler, X509Certificate2? certificate, TimeProvider? time = null)
     {
         Handler = handler;
         Options = options;
         Context = new SessionContext("test", new IPEndPoint(IPAddress.Parse("192.0.2.10"), 40000), new IPEndPoint(IPAddress.Loopback, 25));
-        var session = new SmtpSession(new DuplexPipe(_toServer.Reader, _toClient.Writer), Context, handler, options, certificate);
+        var session = new SmtpSession(new DuplexPipe(_toServer.Reader, _toClient.Writer), Context, handler, options, certificate, time);
         Run = Task.Run(() => session.RunAsync(_stopping.Token));
     }
 
@@ -32,8 +32,8 @@ public sealed class PipeHarness : IAsyncDisposable
 
     public static SmtpOptions DefaultOptions() => new() { HostName = "relay.test" };
 
-    public static PipeHarness Start(SmtpOptions? options = null, RecordingHandler? handler = null, X509Certificate2? certificate = null) =>
-        new(options ?? DefaultOptions(), handler ?? new RecordingHandler(), certificate);
+    public static PipeHarness Start(SmtpOptions? options = null, RecordingHandler? handler = null, X509Certificate2? certificate = null, TimeProvider? time = null) =>
+        new(options ?? DefaultOptions(), handler ?? new RecordingHandler(), certificate, time);
 
     /// <summary>Starts a session, reads its greeting and says EHLO.</summary>
     public static async Task<PipeHarness> StartWithEhloAsync(SmtpOptions? options = null, RecordingHandler? handler = null)
@@ -99,6 +99,15 @@ public sealed class PipeHarness : IAsyncDisposable
             reader.AdvanceTo(buffer.Start, buffer.End);
             if (result.IsCompleted) return null;
         }
+    }
+
+    /// <summary>Whatever the server has written that the client has not read yet, without waiting ("" when nothing).</summary>
+    public string ReadAvailable()
+    {
+        if (!_toClient.Reader.TryRead(out var result)) return "";
+        var text = Encoding.UTF8.GetString(result.Buffer.ToArray());
+        _toClient.Reader.AdvanceTo(result.Buffer.End);
+        return text;
     }
 
     public async ValueTask DisposeAsync()

@@ -11,6 +11,10 @@ public sealed class RecordingHandler : ISmtpSessionHandler
     /// <summary>When set, decides at connect in place of <see cref="ConnectReply"/> (e.g. by client address).</summary>
     public Func<SessionContext, SmtpReply?>? ConnectReplyFor { get; set; }
     public Func<string, SmtpReply?>? RecipientReply { get; set; }
+    /// <summary>When set, answers <see cref="ISmtpSessionHandler.RefusesAtConnect"/> (the limiter's question before counting).</summary>
+    public Func<System.Net.IPAddress, bool>? RefusesAtConnectFor { get; set; }
+    /// <summary>When set, awaited at connect before deciding (a handler that takes its time).</summary>
+    public Func<SessionContext, Task>? BeforeConnect { get; set; }
     public SmtpReply MessageReply { get; set; } = new(250, "2.0.0", "Queued as TEST");
 
     public ConcurrentQueue<ReceivedMessage> Messages { get; } = new();
@@ -18,11 +22,14 @@ public sealed class RecordingHandler : ISmtpSessionHandler
     public ConcurrentQueue<SessionContext> Sessions { get; } = new();
     public TaskCompletionSource<ReceivedMessage> FirstMessage { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public ValueTask<SmtpReply?> OnConnectAsync(SessionContext session, CancellationToken cancellationToken)
+    public async ValueTask<SmtpReply?> OnConnectAsync(SessionContext session, CancellationToken cancellationToken)
     {
         Sessions.Enqueue(session);
-        return ValueTask.FromResult(ConnectReplyFor is { } decide ? decide(session) : ConnectReply);
+        if (BeforeConnect is { } wait) await wait(session);
+        return ConnectReplyFor is { } decide ? decide(session) : ConnectReply;
     }
+
+    public bool RefusesAtConnect(System.Net.IPAddress remote) => RefusesAtConnectFor?.Invoke(remote) ?? false;
 
     public ValueTask<SmtpReply?> OnMailFromAsync(SessionContext session, Envelope envelope, CancellationToken cancellationToken) =>
         ValueTask.FromResult<SmtpReply?>(null);
@@ -40,6 +47,17 @@ public sealed class RecordingHandler : ISmtpSessionHandler
     }
 
     public void OnRefused(SessionContext session, SmtpRefusal refusal) => Refusals.Enqueue(refusal);
+
+    /// <summary>Decides the fault of each stage (issue 14); null: none. Every stage asked is recorded in <see cref="Stages"/>.</summary>
+    public Func<SmtpStage, SmtpStageInput, SmtpFault?>? Fault { get; set; }
+
+    public ConcurrentQueue<(SmtpStage Stage, SmtpStageInput Input)> Stages { get; } = new();
+
+    public ValueTask<SmtpFault?> OnStageAsync(SessionContext session, SmtpStage stage, SmtpStageInput input, CancellationToken cancellationToken)
+    {
+        Stages.Enqueue((stage, input));
+        return ValueTask.FromResult(Fault?.Invoke(stage, input));
+    }
 
     /// <summary>AUTH is offered (RFC 4954); off by default, as for a handler that does not implement it.</summary>
     public bool OffersAuth { get; set; }

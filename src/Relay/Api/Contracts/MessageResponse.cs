@@ -70,7 +70,8 @@ public sealed record QueueActionResponse(string? Id, int Recipients, string? Des
 /// <param name="Cipher">e.g. TLS_AES_256_GCM_SHA384.</param>
 public sealed record TlsResponse(string Protocol, string? Cipher);
 
-/// <summary><c>{"messages":[…],"total":N}</c>.</summary>
+/// <summary><c>{"messages":[…],"total":N,"next":"01J…"}</c>.</summary>
 /// <param name="Messages">The page.</param>
 /// <param name="Total">Matching messages in all.</param>
-public sealed record MessageListResponse(IReadOnlyList<MessageResponse> Messages, int Total);
+/// <param name="Next">The cursor of the next page (<c>before=</c>): the last message's id when the page is full, else null.</param>
+public sealed record MessageListResponse(IReadOnlyList<MessageResponse> Messages, int Total, string? Next = null);
