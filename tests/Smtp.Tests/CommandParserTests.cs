@@ -7,7 +7,8 @@ namespace SmarthostLab.Smtp.Tests;
 
 public sealed class CommandParserTests
 {
-    private static (SmtpCommand Command, SmtpReply? Error) ParseOne(string line)
+    /// <summary>Parses one line; the error is set exactly when parsing failed.</summary>
+    internal static (SmtpCommand Command, SmtpReply? Error) ParseOne(string line)
     {
         var ok = SmtpCommandParser.TryParse(Encoding.UTF8.GetBytes(line), out var command, out var error);
         Assert.Equal(ok, error is null);

@@ -52,6 +52,8 @@ public static class RelayServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<DeliveryOptions>, DeliveryOptionsValidator>();
         services.AddSingleton<IValidateOptions<AccountsOptions>, AccountsOptionsValidator>();
         services.AddSingleton<IValidateOptions<AccountsOptions>, DkimKeysValidator>();
+        services.AddSingleton<IValidateOptions<AccountsOptions>, CredentialsValidator>();
+        services.AddSingleton<IValidateOptions<AdmissionOptions>, AdmissionOptionsValidator>();
         services.AddSingleton<IValidateOptions<VerificationOptions>, VerificationOptionsValidator>();
         services.AddSingleton<IValidateOptions<RateLimitsOptions>, LimitsOptionsValidator>();
         services.AddSingleton<IValidateOptions<GreylistingOptions>, LimitsOptionsValidator>();
@@ -64,6 +66,7 @@ public static class RelayServiceCollectionExtensions
         services.TryAddSingleton<SqliteMessageStore>();
         services.TryAddSingleton<IMessageStore>(sp => sp.GetRequiredService<SqliteMessageStore>());
         services.TryAddSingleton<AccountRegistry>();
+        services.TryAddSingleton<Authentication.RelayAuthentication>();
         services.TryAddSingleton<RateLimits>();
         services.TryAddSingleton<Greylist>();
         services.TryAddSingleton<IDnsResolver>(sp => DnsResolverFactory.Create(
