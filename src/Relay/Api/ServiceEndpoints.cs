@@ -19,7 +19,7 @@ public static class ServiceEndpoints
     /// <summary>Maps the routes.</summary>
     public static void MapService(this IEndpointRouteBuilder routes)
     {
-        routes.MapGet("/api/v1/info", Info).AddEndpointFilter(ApiAccess.ReadFilter);
+        routes.MapGet("/api/v1/info", Info).AddEndpointFilter(ApiAccess.ReadFilter).Answers<InfoResponse>();
         routes.MapVerify();
         routes.MapGet("/healthz", () => TypedResults.Text("ok"));
         routes.MapGet("/readyz", (RelayEndpoints endpoints, IMessageStore store) =>

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SmarthostLab.Relay.Admission;
+using SmarthostLab.Relay.Api;
 using SmarthostLab.Relay.Configuration;
 using SmarthostLab.Relay.Delivery;
 using SmarthostLab.Relay.Diagnostics;
@@ -62,6 +63,7 @@ public static class RelayServiceCollectionExtensions
         services.AddMetrics();
         services.TryAddSingleton<RelayMetrics>();
         services.AddRelayTelemetry(configuration);
+        services.AddRelayOpenApi();
         services.TryAddSingleton<RelayHostName>();
         services.TryAddSingleton<SqliteMessageStore>();
         services.TryAddSingleton<IMessageStore>(sp => sp.GetRequiredService<SqliteMessageStore>());
