@@ -13,7 +13,7 @@ public static class AccountsEndpoints
     {
         routes.MapGet("/api/v1/accounts", List).AddEndpointFilter(ApiAccess.ReadFilter).Answers<AccountListResponse>();
         var admin = routes.MapGroup("/api/v1/accounts/{name}/outbound-servers").AddEndpointFilter(ApiAccess.AdminFilter);
-        admin.MapPost("", AddAsync).Accepts<OutboundServerRequest>("application/json").Answers<AccountResponse>(StatusCodes.Status201Created, StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound);
+        admin.MapPost("", AddAsync).Body<OutboundServerRequest>("application/json").Answers<AccountResponse>(StatusCodes.Status201Created, StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound);
         admin.MapDelete("", RemoveAsync).Answers<AccountResponse>(errors: [StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound]);
     }
 

@@ -65,6 +65,22 @@ public static class RelayOpenApi
         ("quarantined", "true or false"), ("delivery", "stored, queued, deferred, delivered, bounced, expired"),
     ];
 
+    /// <summary>
+    /// Documents the request body as <typeparamref name="T"/> in <paramref name="contentType"/>. Not <c>Accepts</c>: that
+    /// would also refuse (415) a body sent with another content type, which the handlers take (curl -d sends form
+    /// encoding; POST /api/v1/verify reads any body as octets).
+    /// </summary>
+    internal static RouteHandlerBuilder Body<T>(this RouteHandlerBuilder builder, string contentType) =>
+        builder.AddOpenApiOperationTransformer(async (operation, context, cancellationToken) =>
+        {
+            var schema = await context.GetOrCreateSchemaAsync(typeof(T), null, cancellationToken).ConfigureAwait(false);
+            operation.RequestBody = new OpenApiRequestBody
+            {
+                Required = true,
+                Content = new Dictionary<string, OpenApiMediaType> { [contentType] = new OpenApiMediaType { Schema = schema } },
+            };
+        });
+
     /// <summary>The API's errors only (the success answer is not JSON, or is empty).</summary>
     internal static RouteHandlerBuilder Errors(this RouteHandlerBuilder builder, params int[] errors)
     {

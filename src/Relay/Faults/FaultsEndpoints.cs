@@ -17,7 +17,7 @@ public static class FaultsEndpoints
         routes.MapGet("/api/v1/faults", List).AddEndpointFilter(ApiAccess.ReadFilter).Answers<FaultListResponse>();
         routes.MapGet("/api/v1/faults/{name}", Get).AddEndpointFilter(ApiAccess.ReadFilter).Answers<FaultRuleResponse>(errors: StatusCodes.Status404NotFound);
         var admin = routes.MapGroup("/api/v1/faults").AddEndpointFilter(ApiAccess.AdminFilter);
-        admin.MapPost("", AddAsync).Accepts<FaultRuleOptions>("application/json").Answers<FaultRuleResponse>(StatusCodes.Status201Created, StatusCodes.Status400BadRequest, StatusCodes.Status409Conflict);
+        admin.MapPost("", AddAsync).Body<FaultRuleOptions>("application/json").Answers<FaultRuleResponse>(StatusCodes.Status201Created, StatusCodes.Status400BadRequest, StatusCodes.Status409Conflict);
         admin.MapDelete("", RemoveAllAsync).Answers<FaultListResponse>();
         admin.MapDelete("/{name}", RemoveAsync).Answers<FaultRuleResponse>(errors: StatusCodes.Status404NotFound);
     }
