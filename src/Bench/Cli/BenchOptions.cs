@@ -34,6 +34,21 @@ public static class BenchOptions
             $"is not a number of seconds between {min.ToString(CultureInfo.InvariantCulture)} and {max.ToString(CultureInfo.InvariantCulture)}"),
     };
 
+    /// <summary>One of <paramref name="choices"/> (the first is the default): <c>--mode: 'x' is not kill, slow-reader or flood</c>.</summary>
+    public static Option<string> OneOf(string name, string description, params string[] choices) => new(name)
+    {
+        Description = description,
+        HelpName = string.Join('|', choices),
+        DefaultValueFactory = _ => choices[0],
+        CustomParser = r =>
+        {
+            var text = r.Tokens.Count == 0 ? choices[0] : r.Tokens[0].Value;
+            if (choices.Contains(text, StringComparer.Ordinal)) return text;
+            r.AddError($"{name}: '{text}' is not {string.Join(", ", choices[..^1])} or {choices[^1]}");
+            return choices[0];
+        },
+    };
+
     /// <summary>A loopback <c>ADDRESS:PORT</c>: the bench only loads this machine.</summary>
     public static Option<IPEndPoint?> LoopbackEndPoint(string name, string description, IPEndPoint? fallback = null)
     {

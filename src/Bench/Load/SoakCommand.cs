@@ -30,20 +30,10 @@ public static class SoakCommand
     /// <summary>Builds the command: the kill mode here, the attack modes in <see cref="AttackCommand"/>.</summary>
     public static Command Build(BenchConsole console)
     {
-        var mode = new Option<string>("--mode")
-        {
-            Description = "kill (default): kill -9 the relay under load, then check that every acknowledged message is stored once; " +
-                          "slow-reader: hostile slow clients while registered servers send; flood: a connection flood while they send.",
-            HelpName = "kill|slow-reader|flood",
-            DefaultValueFactory = _ => "kill",
-            CustomParser = r =>
-            {
-                var text = r.Tokens.Count == 0 ? "kill" : r.Tokens[0].Value;
-                if (text is "kill" or "slow-reader" or "flood") return text;
-                r.AddError($"--mode: '{text}' is not kill, slow-reader or flood");
-                return "kill";
-            },
-        };
+        var mode = BenchOptions.OneOf("--mode",
+            "kill (default): kill -9 the relay under load, then check that every acknowledged message is stored once; " +
+            "slow-reader: hostile slow clients while registered servers send; flood: a connection flood while they send.",
+            "kill", "slow-reader", "flood");
         var relayDll = new Option<FileInfo>("--relay-dll") { Description = "The relay (smarthostlab-relay.dll), run as \"dotnet PATH …\" on a fresh data folder.", HelpName = "PATH", Required = true };
         relayDll.Validators.Add(result =>
         {

@@ -79,6 +79,7 @@ public static class ReportCharts
     {
         var plot = new Plot();
         var palette = new ScottPlot.Palettes.Category10();
+        var logs = inCase.SelectMany(f => f.Latency).Where(v => v is > 0).Select(v => Math.Log10(v!.Value)).ToList();
         foreach (var figure in inCase)
         {
             var points = Enumerable.Range(0, RunFigures.PercentileNames.Count)
@@ -101,6 +102,8 @@ public static class ReportCharts
         };
         plot.Axes.Left.TickGenerator = ticks;
         plot.Axes.Margins(left: 0.05, right: 0.05, top: 0.15, bottom: 0.1);
+        // Whole decades, so the log scale has a labelled tick below and above every line.
+        if (logs.Count > 0) plot.Axes.SetLimitsY(Math.Floor(logs.Min()) - 0.05, Math.Max(Math.Ceiling(logs.Max()), Math.Floor(logs.Min()) + 1) + 0.15);
         plot.Title(title);
         plot.YLabel("ms (log scale)");
         plot.ShowLegend(Alignment.UpperLeft);

@@ -21,19 +21,9 @@ internal sealed class AttackFlags
     };
     public Option<double> Interval { get; } = BenchOptions.Seconds("--interval", 0.01, 600, 1, "slow-reader: trickle / slow DATA send or read one byte every S seconds.");
     public Option<int> Flooders { get; } = BenchOptions.Whole("--flooders", 1, 5000, 200, "flood: concurrent connect loops from 127.0.0.3…127.0.0.250.");
-    public Option<string> FloodShape { get; } = new("--flood-shape")
-    {
-        Description = "flood: hold (keep each connection until the relay closes it), hang-up (reset it after the first reply line) or mixed (even loops hold, odd ones hang up).",
-        HelpName = "mixed|hold|hang-up",
-        DefaultValueFactory = _ => "mixed",
-        CustomParser = r =>
-        {
-            var text = r.Tokens.Count == 0 ? "mixed" : r.Tokens[0].Value;
-            if (text is "mixed" or "hold" or "hang-up") return text;
-            r.AddError($"--flood-shape: '{text}' is not mixed, hold or hang-up");
-            return "mixed";
-        },
-    };
+    public Option<string> FloodShape { get; } = BenchOptions.OneOf("--flood-shape",
+        "flood: mixed (even loops hold, odd ones hang up), hold (keep each connection until the relay closes it) or hang-up (reset it after the first reply line).",
+        "mixed", "hold", "hang-up");
     public Option<int> MaxConnections { get; } = BenchOptions.Whole("--max-connections", 1, int.MaxValue, 2_000_000, "flood: flood connections in all, at most.");
     public Option<bool> Ipv6 { get; } = new("--ipv6") { Description = "flood: two flooders in eight from ::1; the relay listens on [::]:PORT (dual stack)." };
     public Option<double> Grace { get; } = BenchOptions.Seconds("--grace", 0, 600, 3, "slow-reader, flood: a hostile connection outlives its bound (relay timeout + 2 s linger) after S seconds more.");
