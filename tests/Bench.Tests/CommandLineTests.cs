@@ -40,6 +40,7 @@ public sealed class CommandLineTests
     [InlineData(new[] { "relay-args", "--target", "127.0.0.1:25" }, "relay-args: Option '--folder' is required.")]
     [InlineData(new[] { "report", "--bogus", "--out", "x.html", "a.json" }, "report: File does not exist: '--bogus'.")]
     [InlineData(new[] { "report", "--out", "x.html" }, "report: Required argument 'reports' missing for command: 'report'.")]
+    [InlineData(new[] { "micro", "--filter", "*Spf*", "--bogus" }, "micro: BenchmarkDotNet refused the arguments: Option 'bogus' is unknown.")]
     [InlineData(new[] { "bogus" }, "bench: Required command was not provided.\nbench: Unrecognized command or argument 'bogus'.")]
     [InlineData(new string[0], "bench: Required command was not provided.")]
     public async Task A_bad_flag_exits_2_naming_it_and_runs_nothing(string[] args, string expected)

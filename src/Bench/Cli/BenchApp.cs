@@ -29,7 +29,7 @@ public static class BenchApp
             {
                 await error.WriteLineAsync($"{name}: {parseError.Message}").ConfigureAwait(false);
             }
-            await error.WriteLineAsync($"run 'smarthostlab-bench {(name == "bench" ? string.Empty : name + " ")}--help' for usage").ConfigureAwait(false);
+            await error.WriteLineAsync(UsageHint(name)).ConfigureAwait(false);
             return UsageExitCode;
         }
 
@@ -42,9 +42,12 @@ public static class BenchApp
         catch (UsageException e)
         {
             await error.WriteLineAsync($"{name}: {e.Message}").ConfigureAwait(false);
+            await error.WriteLineAsync(UsageHint(name)).ConfigureAwait(false);
             return UsageExitCode;
         }
     }
+
+    private static string UsageHint(string command) => $"run 'smarthostlab-bench {(command == "bench" ? string.Empty : command + " ")}--help' for usage";
 
     /// <summary>Builds the command tree; actions write to <paramref name="console"/>.</summary>
     public static RootCommand BuildRootCommand(BenchConsole console)

@@ -1,4 +1,6 @@
 using System.CommandLine;
+using BenchmarkDotNet.ConsoleArguments;
+using BenchmarkDotNet.Loggers;
 using BenchmarkDotNet.Running;
 using SmarthostLab.Bench.Cli;
 
@@ -20,8 +22,25 @@ public static class MicroCommand
             smoke,
         };
         command.TreatUnmatchedTokensAsErrors = false;
-        command.SetAction(parse => Run([.. parse.UnmatchedTokens], parse.GetValue(smoke)));
+        command.SetAction(parse =>
+        {
+            string[] passed = [.. parse.UnmatchedTokens];
+            // BenchmarkDotNet answers an unknown option with its help and no benchmark; the bench calls that bad usage.
+            var log = new AccumulationLogger();
+            if (!passed.Any(a => a is "--help" or "-h" or "--version") && !ConfigParser.Parse(passed, log).isSuccess)
+                throw new UsageException($"BenchmarkDotNet refused the arguments: {Reason(log.GetLog())} (its options: micro -- --help)");
+            return Run(passed, parse.GetValue(smoke));
+        });
         return command;
+    }
+
+    /// <summary>BenchmarkDotNet's own error lines (after its "ERROR(S):" heading), without its help text.</summary>
+    private static string Reason(string log)
+    {
+        var lines = log.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var errors = lines.SkipWhile(l => !l.StartsWith("ERROR", StringComparison.Ordinal)).Skip(1).TakeWhile(l => !l.StartsWith('-') && !l.StartsWith("USAGE", StringComparison.Ordinal)).Take(3).ToList();
+        if (errors.Count == 0) errors = [.. lines.Where(l => l.Contains("unknown", StringComparison.OrdinalIgnoreCase) || l.Contains("invalid", StringComparison.OrdinalIgnoreCase)).Take(3)];
+        return errors.Count > 0 ? string.Join(" ", errors) : "see above";
     }
 
     /// <summary>Runs the selected benchmarks; <paramref name="smoke"/> runs each once.</summary>
