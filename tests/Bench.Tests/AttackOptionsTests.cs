@@ -14,6 +14,8 @@ public sealed class AttackOptionsTests
     [InlineData("flood", new[] { "--flooderz", "5" }, "Unrecognized command or argument '--flooderz'.")]
     [InlineData("flood", new[] { "--cycles", "3" }, "--cycles is not an option of --mode flood")]
     [InlineData("kill", new[] { "--attackers", "3" }, "--attackers is not an option of --mode kill")]
+    // Options left to their defaults count as such: --attackers is 150 here, so only --interval is wrong.
+    [InlineData("slow-reader", new[] { "--registered-attackers", "40", "--interval", "0" }, "--interval: '0' is not a number of seconds between 0.01 and 600\nrun")]
     [InlineData("slowloris", new string[0], "--mode: 'slowloris' is not kill, slow-reader or flood")]
     public async Task Bad_usage_exits_2_naming_the_problem(string mode, string[] args, string expected)
     {
@@ -23,5 +25,17 @@ public sealed class AttackOptionsTests
         Assert.Equal(2, exit);
         Assert.StartsWith($"soak: {expected}", error.ToString());
         Assert.Equal("", output.ToString());
+    }
+
+    [Fact]
+    public async Task Without_mode_the_kill_mode_options_are_taken_and_the_attack_ones_refused()
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+
+        var exit = await SmarthostLab.Bench.Cli.BenchApp.RunAsync(["soak", "--relay-dll", AttackSoakRun.RelayDll, "--cycles", "2", "--flooders", "5"], output, error);
+
+        Assert.Equal(2, exit);
+        Assert.StartsWith("soak: --flooders is not an option of --mode kill\nrun", error.ToString());
     }
 }

@@ -129,6 +129,13 @@ public static class BenchOptions
         }
     };
 
+    /// <summary>
+    /// The value of <paramref name="option"/> in a command validator: there the options not given have no value yet
+    /// (defaults are added after validation), so this falls back to the option's default.
+    /// </summary>
+    public static T? ValueOf<T>(this CommandResult result, Option<T> option) =>
+        result.Given(option) ? result.GetValue(option) : option.HasDefaultValue ? (T?)option.GetDefaultValue() : default;
+
     /// <summary>True when <paramref name="option"/> was given on the command line (not its default).</summary>
     public static bool Given(this CommandResult result, Option option) => result.GetResult(option) is { Implicit: false };
 

@@ -51,9 +51,9 @@ internal sealed class LoadFlags
         }
         command.Validators.Add(BenchOptions.WhenParsed(result =>
         {
-            if (result.GetValue(Waiters) > 0 && !result.GetValue(StartRelay) && result.GetValue(RelayApi) is null)
+            if (result.ValueOf(Waiters) > 0 && !result.ValueOf(StartRelay) && result.ValueOf(RelayApi) is null)
                 result.AddError("--waiters needs the relay's API: --start-relay or --relay-api");
-            if (result.GetValue(Quiet) && result.GetValue(Progress))
+            if (result.ValueOf(Quiet) && result.ValueOf(Progress))
                 result.AddError("use only one of --quiet and --progress");
         }));
     }

@@ -57,10 +57,11 @@ public static class SoakCommand
         Option[] killOnly = [cycles, connections, secondsPerCycle, seed];
         command.Validators.Add(BenchOptions.WhenParsed(result =>
         {
-            var kill = result.GetValue(mode) == "kill";
+            var modeName = result.ValueOf(mode);
+            var kill = modeName == "kill";
             foreach (var option in kill ? attack.All : killOnly)
             {
-                if (result.Given(option)) result.AddError($"{option.Name} is not an option of --mode {result.GetValue(mode)}");
+                if (result.Given(option)) result.AddError($"{option.Name} is not an option of --mode {modeName}");
             }
             if (!kill) attack.Validate(result);
         }));

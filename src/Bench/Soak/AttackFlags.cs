@@ -55,8 +55,8 @@ internal sealed class AttackFlags
     /// <summary>Checks that span options (e.g. --registered-attackers against --attackers).</summary>
     public void Validate(System.CommandLine.Parsing.CommandResult result)
     {
-        if (result.Given(RegisteredAttackers) && result.GetValue(RegisteredAttackers) > result.GetValue(Attackers))
-            result.AddError($"--registered-attackers: {result.GetValue(RegisteredAttackers)} is more than --attackers {result.GetValue(Attackers)}");
+        if (result.Given(RegisteredAttackers) && result.ValueOf(RegisteredAttackers) > result.ValueOf(Attackers))
+            result.AddError($"--registered-attackers: {result.ValueOf(RegisteredAttackers)} is more than --attackers {result.ValueOf(Attackers)}");
     }
 
     /// <summary>The attack's settings.</summary>
