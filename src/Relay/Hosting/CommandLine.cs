@@ -26,6 +26,8 @@ public sealed record CommandLine(
           --config FILE        JSON settings in the appsettings shape; its Accounts replace the sample account
           --zone FILE          DNS zone file answered before live DNS (repeatable; Verification:Zones)
           --Section:Key=VALUE  any setting (also environment variables SMARTHOSTLAB_Section__Key)
+        smarthostlab-relay hash-password [--iterations N] [PASSWORD]
+                               print the hash of a password for Accounts:N:Credentials:M:Password (see hash-password --help)
         """;
 
     private static readonly Dictionary<string, string> Flags = new(StringComparer.OrdinalIgnoreCase)
