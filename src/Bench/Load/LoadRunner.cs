@@ -186,7 +186,7 @@ public sealed class LoadRunner(LoadOptions options, BenchMessage message)
                 {
                     try
                     {
-                        await Task.Delay(Stopwatch.GetElapsedTime(now, due), soft).ConfigureAwait(false);
+                        await WaitUntilAsync(due, soft).ConfigureAwait(false);
                     }
                     catch (OperationCanceledException)
                     {
@@ -229,6 +229,22 @@ public sealed class LoadRunner(LoadOptions options, BenchMessage message)
             if (!outcome.SessionUsable) return false;
         }
         return true;
+    }
+
+    /// <summary>
+    /// Waits until the Stopwatch reads <paramref name="due"/>, never less: the runtime's timers count in the kernel's
+    /// coarse clock ticks and may fire a few milliseconds early, so the rest is waited out in short steps.
+    /// </summary>
+    private static async Task WaitUntilAsync(long due, CancellationToken cancellationToken)
+    {
+        var timerSlack = TimeSpan.FromMilliseconds(5);
+        for (var now = Stopwatch.GetTimestamp(); now < due; now = Stopwatch.GetTimestamp())
+        {
+            var left = Stopwatch.GetElapsedTime(now, due);
+            if (left > timerSlack) await Task.Delay(left - timerSlack, cancellationToken).ConfigureAwait(false);
+            else if (left > TimeSpan.FromMilliseconds(1)) await Task.Delay(1, cancellationToken).ConfigureAwait(false);
+            else await Task.Yield();
+        }
     }
 
     private static string Describe(Exception e) => e switch
