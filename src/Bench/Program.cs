@@ -1,3 +1,4 @@
+using System.Reflection;
 using SmarthostLab.Bench.Load;
 using SmarthostLab.Bench.Micro;
 
@@ -8,8 +9,16 @@ return args.FirstOrDefault() switch
     "micro" => MicroCommand.Run(args[1..]),
     "relay-args" => await RelayArgsCommand.RunAsync(args[1..]),
     "soak" => await SoakCommand.RunAsync(args[1..]),
+    "--version" => PrintVersion(),
     _ => Usage(),
 };
+
+// What System.CommandLine's root command prints for --version: the informational version (0.1.0+commit).
+static int PrintVersion()
+{
+    Console.WriteLine(typeof(LoadCommand).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion);
+    return 0;
+}
 
 static int Usage()
 {
