@@ -24,6 +24,17 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0 && a != "") printf "%.2f", 
 # The median of numbers (empty when there are none).
 median() { printf '%s\n' "$@" | awk 'NF' | sort -g | awk '{ a[NR] = $1 } END { if (NR) print (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2) }'; }
 
+# Writes the HTML report $1 (title $2, table $3) of the load --json reports given after them, with each chart as a PNG
+# beside it; files that are not a finished run's report (a failed run leaves an empty one) are left out.
+bench_report() {
+  local html=$1 title=$2 table=$3; shift 3
+  local f reports=()
+  for f in "$@"; do jq -e '.messagesPerSecond' "$f" >/dev/null 2>&1 && reports+=("$f"); done
+  [ "${#reports[@]}" -gt 0 ] || { echo "bench: no load report to chart" >&2; return 0; }
+  dotnet "$BENCH_DLL" report --out "$html" --title "$title" --table "$table" --png "${reports[@]}" >&2 \
+    || echo "bench: the HTML report could not be written (the table above stands)" >&2
+}
+
 # Deleting the last run's files (tens of thousands of Postfix queue files, the relay's store) keeps the disk
 # and the kernel busy for seconds on this VM (ext4 with discard): flush that before measuring the next server,
 # or it slows whichever runs next.

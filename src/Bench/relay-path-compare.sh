@@ -7,6 +7,8 @@
 # End to end = messages accepted in the run / time from the run's start until the server's queue is empty
 # (the relay: its queue gauge at 0, read from /metrics; Postfix: no file left in incoming, active, deferred).
 # Targets (issue 13): relay end to end >= 10x Postfix's; relay accept rate in NextHop mode >= 0.8x Store mode's.
+# Writes the table to $OUT/summary.md and an HTML report with charts (accepted and end to end msg/s, latency
+# percentiles) to $OUT/report.html, each chart also as $OUT/report-*.png.
 #
 # usage: src/Bench/relay-path-compare.sh [--quick]
 #   env: SIZE (default 1k), CONNECTIONS (default 64), MESSAGES (default 50000), SECONDS_PER_RUN (default 120),
@@ -30,7 +32,7 @@ OUT=${OUT:-/tmp/smarthostlab-relay-path-$(date -u +%Y%m%dT%H%M%SZ)}
 for arg in "$@"; do
   case "$arg" in
     --quick) MESSAGES=500; WARMUP=200; SECONDS_PER_RUN=10; CONNECTIONS=8; DRAIN_TIMEOUT=60 ;;
-    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
     *) echo "relay-path-compare: unknown argument $arg" >&2; exit 2 ;;
   esac
 done
@@ -40,7 +42,7 @@ pids=()
 trap bench_cleanup EXIT
 bench_build
 bench() { dotnet "$BENCH_DLL" load --pipelining --bind 127.0.0.2 --size "$SIZE" --connections "$CONNECTIONS" \
-  --messages "$MESSAGES" --duration "$SECONDS_PER_RUN" --drain-timeout "$DRAIN_TIMEOUT" --json "$@"; }
+  --messages "$MESSAGES" --duration "$SECONDS_PER_RUN" --drain-timeout "$DRAIN_TIMEOUT" --json --progress "$@"; }
 
 # --- the next hop ------------------------------------------------------------------------------------------
 sink_port=$(free_port 10600 10699)
@@ -71,24 +73,29 @@ for round in $(seq 1 "$ROUNDS"); do
   echo "== $SIZE x $CONNECTIONS connections, round $round of $ROUNDS" >&2
   settle
   # Postfix: the warm-up drains first, then the measured run; end to end counts until its queue is empty.
-  bench --target "127.0.0.1:$postfix_port" --warmup "$WARMUP" > "$OUT/postfix-$round.json" || true
+  bench --label postfix --target "127.0.0.1:$postfix_port" --warmup "$WARMUP" > "$OUT/postfix-$round.json" || true
   drained=$(postfix_drained_at)
   accepted=$(field .accepted "$OUT/postfix-$round.json")
   started=$(field .startedAtUnixMs "$OUT/postfix-$round.json")
   pf_acc+=("$(field .messagesPerSecond "$OUT/postfix-$round.json")")
   pf_e2e+=("$(awk -v n="$accepted" -v s="$started" -v d="$drained" 'BEGIN { if (d == "-" || n == "") print ""; else printf "%.1f", n / (d - s / 1000) }')")
+  # The report charts Postfix's end to end beside the relay's: the script measured it, so it goes into the run's JSON.
+  if [ -n "${pf_e2e[-1]}" ]; then
+    jq --argjson e2e "${pf_e2e[-1]}" '.deliveredPerSecond = $e2e | .drained = true' "$OUT/postfix-$round.json" > "$OUT/postfix-$round.json.tmp" \
+      && mv "$OUT/postfix-$round.json.tmp" "$OUT/postfix-$round.json"
+  fi
   postsuper -c "$PFX/etc" -d ALL >/dev/null 2>&1 || true
 
   settle
   if start_relay --http "127.0.0.1:$http_port"; then
-    bench --target "127.0.0.1:$relay_port" --warmup "$WARMUP" --pid "$relay_pid" > "$OUT/relay-store-$round.json" || true
+    bench --label "relay, Store" --target "127.0.0.1:$relay_port" --warmup "$WARMUP" --pid "$relay_pid" > "$OUT/relay-store-$round.json" || true
     st_acc+=("$(field .messagesPerSecond "$OUT/relay-store-$round.json")")
     stop_relay
   fi
 
   settle
   if start_relay --http "127.0.0.1:$http_port" --next-hop "127.0.0.1:$sink_port"; then
-    bench --target "127.0.0.1:$relay_port" --warmup "$WARMUP" --pid "$relay_pid" --relay-api "http://127.0.0.1:$http_port" > "$OUT/relay-nexthop-$round.json" || true
+    bench --label "relay, NextHop" --target "127.0.0.1:$relay_port" --warmup "$WARMUP" --pid "$relay_pid" --relay-api "http://127.0.0.1:$http_port" > "$OUT/relay-nexthop-$round.json" || true
     nh_acc+=("$(field .messagesPerSecond "$OUT/relay-nexthop-$round.json")")
     nh_e2e+=("$(field .deliveredPerSecond "$OUT/relay-nexthop-$round.json")")
     nh_drained+=("$(field .drained "$OUT/relay-nexthop-$round.json")")
@@ -111,4 +118,7 @@ pa=$(median "${pf_acc[@]}") pe=$(median "${pf_e2e[@]}") sa=$(median "${st_acc[@]
   echo "relay end to end / Postfix end to end: $(ratio "$ne" "$pe") (target >= 10)"
   echo "relay NextHop accept / Store accept:   $(ratio "$na" "$sa") (target >= 0.8)"
 } | tee "$OUT/summary.md"
-echo "(JSON of every run in $OUT)" >&2
+shopt -s nullglob
+bench_report "$OUT/report.html" "The relay path end to end beside Postfix, $(date -u +%Y-%m-%d)" "$OUT/summary.md" \
+  "$OUT"/postfix-*.json "$OUT"/relay-store-*.json "$OUT"/relay-nexthop-*.json
+echo "(JSON of every run, summary.md and report.html in $OUT)" >&2

@@ -5,6 +5,8 @@
 #   smtpd  a throwaway Postfix instance whose smtpd accepts into its own queue (fsync), mail held
 #   relay  SmarthostLab relay, durable store and full SPF/DKIM/DMARC verification
 # for 1 KB and 32 KB messages at 1, 16 and 64 connections, with the relay's peak memory (VmHWM).
+# Writes the table to $OUT/summary.md and an HTML report with charts (throughput per case, latency percentiles)
+# to $OUT/report.html, each chart also as $OUT/report-*.png.
 #
 # usage: src/Bench/smtp-sink-compare.sh [--quick] [--no-smtpd] [--no-relay] [--in-process]
 #   env: MESSAGES (per run, default 100000), SECONDS_PER_RUN (default 20), SIZES ("1k 32k"),
@@ -33,7 +35,7 @@ for arg in "$@"; do
     --no-smtpd) RUN_SMTPD=0 ;;
     --no-relay) RUN_RELAY=0 ;;
     --in-process) IN_PROCESS=1 ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
     *) echo "smtp-sink-compare: unknown argument $arg" >&2; exit 2 ;;
   esac
 done
@@ -49,7 +51,7 @@ bench_build
 # Counts large enough that a fast machine still warms up for the whole 10 s and measures for seconds, not
 # for the fraction of a second that 20,000 messages take smtp-sink at 28,000 msg/s.
 WARMUP=${WARMUP:-100000}
-bench() { dotnet "$BENCH_DLL" load --pipelining --warmup "$WARMUP" --messages "$MESSAGES" --duration "$SECONDS_PER_RUN" --json "$@"; }
+bench() { dotnet "$BENCH_DLL" load --pipelining --warmup "$WARMUP" --messages "$MESSAGES" --duration "$SECONDS_PER_RUN" --json --progress "$@"; }
 
 # --- a DKIM key; the relay's lab config (the same as load --start-relay) comes from the bench ----
 openssl genrsa -out "$OUT/bench-dkim.pem" 2048 2>/dev/null
@@ -79,13 +81,13 @@ relay_port=$(free_port 10500 10599)
 run_round() {
   local size=$1 c=$2 tag=$3
   settle
-  bench --target "127.0.0.1:$sink_port" --connections "$c" --size "$size" "${SIGN[@]}" > "$OUT/sink-$tag.json" || true
+  bench --label smtp-sink --target "127.0.0.1:$sink_port" --connections "$c" --size "$size" "${SIGN[@]}" > "$OUT/sink-$tag.json" || true
   sink=$(field .messagesPerSecond "$OUT/sink-$tag.json")
   client=$(field '.cpuPerMessageSelfUs | floor' "$OUT/sink-$tag.json" 2>/dev/null || true)
   smtpd=""
   if [ -n "$smtpd_port" ]; then
     settle
-    bench --target "127.0.0.1:$smtpd_port" --connections "$c" --size "$size" "${SIGN[@]}" > "$OUT/smtpd-$tag.json" || true
+    bench --label smtpd --target "127.0.0.1:$smtpd_port" --connections "$c" --size "$size" "${SIGN[@]}" > "$OUT/smtpd-$tag.json" || true
     smtpd=$(field .messagesPerSecond "$OUT/smtpd-$tag.json")
     postsuper -c "$PFX/etc" -d ALL hold >/dev/null 2>&1 || true
   fi
@@ -93,11 +95,11 @@ run_round() {
   if [ "$RUN_RELAY" = 1 ]; then
     settle
     if [ "$IN_PROCESS" = 1 ]; then
-      bench --start-relay --target "127.0.0.1:$relay_port" --connections "$c" --size "$size" "${SIGN[@]}" > "$OUT/relay-$tag.json" || true
+      bench --label relay --start-relay --target "127.0.0.1:$relay_port" --connections "$c" --size "$size" "${SIGN[@]}" > "$OUT/relay-$tag.json" || true
       mem=$(field .peakMemorySelfBytes "$OUT/relay-$tag.json")
       cpu=$(field '.cpuPerMessageSelfUs | floor' "$OUT/relay-$tag.json" 2>/dev/null || true)
     elif start_relay --dkim-key "$OUT/bench-dkim.pem"; then
-      bench --target "127.0.0.1:$relay_port" --connections "$c" --size "$size" "${SIGN[@]}" --pid "$relay_pid" > "$OUT/relay-$tag.json" || true
+      bench --label relay --target "127.0.0.1:$relay_port" --connections "$c" --size "$size" "${SIGN[@]}" --pid "$relay_pid" > "$OUT/relay-$tag.json" || true
       mem=$(field .peakMemoryPidBytes "$OUT/relay-$tag.json")
       cpu=$(field '.cpuPerMessagePidUs | floor' "$OUT/relay-$tag.json" 2>/dev/null || true)
       stop_relay
@@ -146,4 +148,6 @@ done
   echo "|------|-----|-----------|-----------|-----------|--------|--------|----------|---------|---------|--------|--------|"
   printf '%s\n' "${rows[@]}"
 } | tee "$OUT/summary.md"
-echo "(JSON of every run in $OUT)" >&2
+shopt -s nullglob
+bench_report "$OUT/report.html" "Relay vs Postfix smtp-sink and smtpd, $(date -u +%Y-%m-%d)" "$OUT/summary.md" "$OUT"/sink-*.json "$OUT"/smtpd-*.json "$OUT"/relay-*.json
+echo "(JSON of every run, summary.md and report.html in $OUT)" >&2

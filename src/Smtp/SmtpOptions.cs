@@ -109,6 +109,12 @@ public sealed class SmtpOptions
     /// <summary>Offer STARTTLS in EHLO. Default true.</summary>
     public bool StartTls { get; set; } = true;
 
+    /// <summary>
+    /// Offer and accept AUTH PLAIN/LOGIN without TLS (the password then crosses the network in clear text; for labs).
+    /// Default false: AUTH is advertised only under TLS and answered 538 5.7.11 without it (RFC 4954 6).
+    /// </summary>
+    public bool AllowAuthWithoutTls { get; set; }
+
     /// <summary>TLS certificate file (PEM with key, or PFX). Empty: a self-signed one is made in the data folder at first start.</summary>
     public string? CertificatePath { get; set; }
 

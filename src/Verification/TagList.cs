@@ -63,14 +63,14 @@ internal sealed class TagList
             var eq = part.IndexOf('=');
             if (eq <= 0)
             {
-                error = $"malformed tag \"{Truncate(part.ToString())}\"";
+                error = $"malformed tag \"{OneLine(part.ToString())}\"";
                 return false;
             }
 
             var nameSpan = part[..eq].Trim(" \t\r\n");
             if (!IsTagName(nameSpan))
             {
-                error = $"invalid tag name \"{Truncate(nameSpan.ToString())}\"";
+                error = $"invalid tag name \"{OneLine(nameSpan.ToString())}\"";
                 return false;
             }
 
@@ -147,8 +147,11 @@ internal sealed class TagList
         return true;
     }
 
-    /// <summary>At most 40 characters for a one-line reason; folding (CR, LF and the white space after) becomes one space.</summary>
-    private static string Truncate(string s)
+    /// <summary>
+    /// A value as quoted in a one-line reason: at most 40 characters; folding (CR, LF and the white space after) becomes
+    /// one space. Also used by the key record's reasons, which quoted folded values as they were (found by fuzzing).
+    /// </summary>
+    internal static string OneLine(string s)
     {
         if (s.AsSpan().IndexOfAny('\r', '\n') >= 0) s = string.Join(' ', s.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries).Select(p => p.Trim(' ', '\t')));
         return s.Length <= 40 ? s : s[..40] + "…";

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using SmarthostLab.Bench.Soak;
+using SmarthostLab.Bench.Cli;
 
 namespace SmarthostLab.Bench.Tests;
 
@@ -33,7 +33,7 @@ internal sealed class AttackSoakRun : IDisposable
     {
         using var output = new StringWriter();
         using var error = new StringWriter();
-        var exit = await AttackCommand.RunAsync(mode, ["--relay-dll", RelayDll, "--json", .. args], output, error);
+        var exit = await BenchApp.RunAsync(["soak", "--mode", mode, "--relay-dll", RelayDll, "--json", .. args], output, error);
         var text = output.ToString();
         Assert.True(text.TrimStart().StartsWith('{'), $"exit {exit}, no JSON report. stdout: {text}\nstderr: {error}");
         return new AttackSoakRun(exit, JsonDocument.Parse(text), error.ToString());

@@ -34,16 +34,14 @@ public sealed class SlowReaderSoakTests
         Assert.True(root.GetProperty("hostileConnections").GetInt64() >= 24, "every attacker connected at least once");
 
         // Each bounded kind of hostile connection was there and was let go by the relay itself, not by the bench.
-        foreach (var group in new[] { "registered pipeline", "registered trickle", "unregistered pipeline", "unregistered trickle", "unregistered slow-data" })
+        // Slow DATA from a registered address included: it falls behind Smtp:MinDataRate and is cut off (RELIABILITY.md,
+        // finding 4); before the minimum rate it had no bound and only the relay's stop ended it.
+        foreach (var group in new[] { "registered pipeline", "registered trickle", "registered slow-data", "unregistered pipeline", "unregistered trickle", "unregistered slow-data" })
         {
             var g = run.Group(group);
             Assert.True(g.GetProperty("closedByRelay").GetInt32() > 0, $"{group}: {g}");
             Assert.Equal(0, g.GetProperty("outlivedBound").GetInt32());
         }
-        // Slow DATA from a registered address has no bound (the DATA timeout runs between reads): the relay's stop ends it.
-        var slowData = run.Group("registered slow-data");
-        Assert.Equal(JsonValueKind.Null, slowData.GetProperty("boundSeconds").ValueKind);
-        Assert.Equal(slowData.GetProperty("connections").GetInt32(), slowData.GetProperty("closedAtShutdown").GetInt32());
         Assert.True(root.GetProperty("relayCounters").GetProperty("smtp_refusals_total{reason=\"unregistered-ip\"}").GetDouble() > 0);
     }
 }

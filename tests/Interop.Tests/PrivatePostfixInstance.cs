@@ -6,7 +6,8 @@ namespace SmarthostLab.Interop.Tests;
 /// <summary>
 /// A throwaway Postfix instance (<c>postfix -c DIR</c>) that receives mail for one domain and delivers it with
 /// virtual(8) into Maildirs, owned by <c>nobody</c>, under its temp folder: its own main.cf and master.cf, queue,
-/// data directory and log there, smtpd on a free 127.0.0.1 port. The machine's own Postfix instance (the one
+/// data directory and log there, smtpd on a free 127.0.0.1 port. Extra main.cf settings (e.g. a relayhost and SASL
+/// client settings, to make it the sending MTA) are applied with <c>postconf -c DIR -e</c>. The machine's own Postfix instance (the one
 /// .ci/postfix-setup.sh configures) is neither read nor touched. Stopped, and its folder deleted, on dispose.
 /// Needs root (Postfix's master runs as root and its daemons as mail_owner).
 /// </summary>
@@ -40,12 +41,21 @@ public sealed class PrivatePostfixInstance : IAsyncDisposable
     /// Configures and starts the instance with one Maildir per name in <paramref name="mailboxes"/>
     /// (<c>name@domain</c>); a port taken meanwhile is tried again with another (three times).
     /// </summary>
-    public static async Task<PrivatePostfixInstance> StartAsync(string domain, params string[] mailboxes)
+    public static Task<PrivatePostfixInstance> StartAsync(string domain, params string[] mailboxes) =>
+        StartAsync(domain, new Dictionary<string, string>(), mailboxes);
+
+    /// <summary>
+    /// Same as <see cref="StartAsync(string, string[])"/>, with <paramref name="settings"/> (main.cf parameter → value)
+    /// written over the instance's own.
+    /// </summary>
+    public static async Task<PrivatePostfixInstance> StartAsync(string domain, IReadOnlyDictionary<string, string> settings, params string[] mailboxes)
     {
         var instance = new PrivatePostfixInstance(new TempFolder(), domain);
         try
         {
             await instance.ConfigureAsync(mailboxes);
+            if (settings.Count > 0)
+                await PostfixTools.RunAsync(PostfixTools.Postconf, ["-c", instance.ConfigDirectory, "-e", .. settings.Select(p => $"{p.Key}={p.Value}")]);
             var failures = new List<string>();
             for (var attempt = 1; attempt <= 3; attempt++)
             {
@@ -109,6 +119,9 @@ public sealed class PrivatePostfixInstance : IAsyncDisposable
             await Task.Delay(200);
         }
     }
+
+    /// <summary>The instance's queue as <c>postqueue -p</c> lists it (deferred mail with its last reply).</summary>
+    public Task<string> QueueAsync() => PostfixTools.RunAsync("/usr/sbin/postqueue", ["-c", ConfigDirectory, "-p"]);
 
     /// <summary>The last lines of the instance's log.</summary>
     public string LogTail(int lines = 30) => PostfixTools.Tail(LogFile, lines);
@@ -214,6 +227,7 @@ public sealed class PrivatePostfixInstance : IAsyncDisposable
         smtp      unix  -       -       n       -       -       smtp
         virtual   unix  -       n       n       -       -       virtual
         anvil     unix  -       -       n       -       1       anvil
+        tlsmgr    unix  -       -       n       1000?   1       tlsmgr
         scache    unix  -       -       n       -       1       scache
         postlog   unix-dgram n  -       n       -       1       postlogd
 

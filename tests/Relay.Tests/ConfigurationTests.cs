@@ -11,7 +11,8 @@ namespace SmarthostLab.Relay.Tests;
 
 public sealed class ConfigurationTests
 {
-    private static string? Validate(params string[] args)
+    /// <summary>Applies and validates command-line arguments as the relay does at start: the first problem, or null.</summary>
+    internal static string? Validate(params string[] args)
     {
         var configuration = new ConfigurationManager();
         RelayConfigurationBuilder.Apply(configuration, RelayCommandLine.Parse(args));

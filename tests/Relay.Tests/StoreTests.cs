@@ -296,6 +296,32 @@ public sealed class StoreTests : IAsyncLifetime
             Assert.Equal($"ID{n:D6}", (await store.FindMessageAsync(new MessageQuery { Token = $"shl-{n:D6}-a1b2c3d4" }))!.Id);
     }
 
+    [Fact]
+    public async Task A_migration_missing_below_the_highest_applied_one_is_applied_at_open()
+    {
+        var store = await OpenAsync();
+        await store.DisposeAsync();
+        _stores.Remove(store);
+        // As a store made by a build that had migration 0004 but not yet 0003 (they were written on parallel branches).
+        await using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_folder.Path, "relay.db")};Pooling=False"))
+        {
+            await connection.OpenAsync();
+            await using var command = connection.CreateCommand();
+            command.CommandText = "DROP TABLE fault_rules; DELETE FROM schema_version WHERE version = 3;";
+            await command.ExecuteNonQueryAsync();
+        }
+
+        await OpenAsync();
+
+        await using var check = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_folder.Path, "relay.db")};Mode=ReadOnly;Pooling=False");
+        await check.OpenAsync();
+        await using var query = check.CreateCommand();
+        query.CommandText = "SELECT (SELECT COUNT(*) FROM sqlite_master WHERE name = 'fault_rules'), (SELECT COUNT(*) FROM schema_version WHERE version = 3)";
+        await using var reader = await query.ExecuteReaderAsync();
+        Assert.True(await reader.ReadAsync());
+        Assert.Equal((1L, 1L), (reader.GetInt64(0), reader.GetInt64(1)));
+    }
+
     public Task InitializeAsync() => Task.CompletedTask;
 
     public async Task DisposeAsync()

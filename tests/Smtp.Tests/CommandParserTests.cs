@@ -7,7 +7,8 @@ namespace SmarthostLab.Smtp.Tests;
 
 public sealed class CommandParserTests
 {
-    private static (SmtpCommand Command, SmtpReply? Error) ParseOne(string line)
+    /// <summary>Parses one line; the error is set exactly when parsing failed.</summary>
+    internal static (SmtpCommand Command, SmtpReply? Error) ParseOne(string line)
     {
         var ok = SmtpCommandParser.TryParse(Encoding.UTF8.GetBytes(line), out var command, out var error);
         Assert.Equal(ok, error is null);
@@ -216,4 +217,18 @@ public sealed class CommandParserTests
         : command.Kind + (command.Argument is null ? "" : " " + command.Argument)
           + string.Concat(command.Parameters.Select(p => $" {p.Keyword}={p.Value}"))
           + (command.Kind == SmtpCommandKind.Bdat ? $" {command.ChunkSize} {command.IsLast}" : "");
+
+    [Theory]
+    [InlineData("EHLO")]
+    [InlineData("HELO")]
+    public void A_helo_name_that_is_not_utf8_gets_501_instead_of_a_changed_name(string verb)
+    {
+        // Found by fuzzing (fuzz/regressions/command): "EHLO ex\xE4mple.test" in Latin-1 was taken as a domain and its
+        // name decoded to "ex\uFFFDmple.test"; a U-label is UTF-8 (RFC 6531 3.3).
+        byte[] line = [.. Encoding.ASCII.GetBytes(verb + " ex"), 0xE4, .. Encoding.ASCII.GetBytes("mple.test")];
+        Assert.False(SmtpCommandParser.TryParse(line, out _, out var error));
+        Assert.Equal($"501 5.5.4 {verb} requires a domain name or address literal", error!.ToString());
+        Assert.True(SmtpCommandParser.TryParse(Encoding.UTF8.GetBytes(verb + " exämple.test"), out var command, out _));
+        Assert.Equal("exämple.test", command.Argument);
+    }
 }

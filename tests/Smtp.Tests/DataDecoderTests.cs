@@ -82,4 +82,20 @@ public sealed class DataDecoderTests
         Assert.Same(SmtpReplies.MessageTooBig, r.Decoder.FailureReply);
         Assert.Empty(r.Content);
     }
+
+    [Fact]
+    public void A_long_line_over_the_size_limit_gets_552_however_it_is_cut()
+    {
+        // Found by fuzzing (fuzz/regressions/data): decoded in one read the message was refused for its size (552),
+        // cut into small reads the long line stopped the storing first and the size was never reached (500 5.5.2).
+        var data = "Subject: x\r\n\r\n" + new string('x', 5000) + "\r\n.\r\n";
+        for (var split = 0; split <= data.Length; split += 97)
+        {
+            var r = Run(data, max: 4096, split: split);
+            Assert.True(r.Done);
+            Assert.True(r.Decoder.LineTooLong);
+            Assert.True(r.Decoder.SizeExceeded, $"split at {split}");
+            Assert.Same(SmtpReplies.MessageTooBig, r.Decoder.FailureReply);
+        }
+    }
 }

@@ -1,73 +1,66 @@
+using System.CommandLine;
+using SmarthostLab.Bench.Cli;
+
 namespace SmarthostLab.Bench.Load;
 
-/// <summary>The <c>load</c> command: optional in-process relay, one bounded run, one report.</summary>
+/// <summary>The <c>load</c> command: optional in-process relay, one bounded run (closed or open loop), one report.</summary>
 public static class LoadCommand
 {
-    /// <summary>Runs the command; returns the process exit code (0 when at least one message was accepted).</summary>
-    public static async Task<int> RunAsync(IReadOnlyList<string> args)
+    /// <summary>Builds the command.</summary>
+    public static Command Build(BenchConsole console)
     {
-        LoadOptions options;
-        try
-        {
-            if (args.Contains("--help") || args.Contains("-h"))
-            {
-                Console.WriteLine(LoadOptions.Usage);
-                return 0;
-            }
-            options = LoadOptions.Parse(args);
-        }
-        catch (ArgumentException e)
-        {
-            await Console.Error.WriteLineAsync($"load: {e.Message}").ConfigureAwait(false);
-            await Console.Error.WriteLineAsync(LoadOptions.Usage).ConfigureAwait(false);
-            return 2;
-        }
+        var flags = new LoadFlags();
+        var command = new Command("load",
+            "Load an SMTP server on this machine (loopback only) from N connections and report accepted messages/s, MB/s, " +
+            "latency percentiles (p50, p90, p99, p99.9, max; HDR histogram), refusals and errors. Closed loop by default; " +
+            "--rate N for an open loop. Progress once a second on stderr (not with --json unless --progress; never with --quiet).\n" +
+            "Exit codes: 0 at least one message accepted, 1 none, 2 bad usage.");
+        flags.AddToLoad(command);
+        command.SetAction((parse, cancellationToken) => RunAsync(flags.Read(parse), console, cancellationToken));
+        return command;
+    }
 
-        using var interrupt = new CancellationTokenSource();
-        Console.CancelKeyPress += (_, e) => { e.Cancel = true; interrupt.Cancel(); };
-
-        var key = options.DkimKeyPath is null ? null : await File.ReadAllTextAsync(options.DkimKeyPath).ConfigureAwait(false);
+    /// <summary>Runs one load with <paramref name="options"/>; returns the process exit code (0 when at least one message was accepted).</summary>
+    public static async Task<int> RunAsync(LoadOptions options, BenchConsole console, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(console);
+        var key = options.DkimKeyPath is null ? null : await File.ReadAllTextAsync(options.DkimKeyPath, cancellationToken).ConfigureAwait(false);
         var message = BenchMessage.Create(options.Size, options.SenderDomain, options.Signed, key);
         await using var relay = options.StartRelay
-            ? await InProcessRelay.StartAsync(options, message, interrupt.Token).ConfigureAwait(false)
+            ? await InProcessRelay.StartAsync(options, message, cancellationToken).ConfigureAwait(false)
             : null;
 
         var api = options.RelayApi ?? (relay is not null && options.NextHop is not null ? relay.HttpBaseAddress : null);
         using var queue = api is null ? null : new RelayQueueWatch(api);
         if (options.Prefill > 0)
         {
-            var prefill = LoadOptions.Parse(args);
-            prefill.Messages = options.Prefill;
-            prefill.Duration = TimeSpan.FromMinutes(30);
-            var filled = await new LoadRunner(prefill, message).RunAsync(interrupt.Token).ConfigureAwait(false);
-            await Console.Error.WriteLineAsync($"load: prefilled {filled.Accepted} messages in {filled.Elapsed.TotalSeconds:0.0} s").ConfigureAwait(false);
-            if (queue is not null) await queue.WaitDrainedAsync(options.DrainTimeout, interrupt.Token).ConfigureAwait(false);
+            var filled = await RunPhaseAsync("prefill", options.ForPhase(options.Prefill, TimeSpan.FromMinutes(30)), message, console, cancellationToken).ConfigureAwait(false);
+            await console.Error.WriteLineAsync($"load: prefilled {filled.Accepted} messages in {filled.Elapsed.TotalSeconds:0.0} s").ConfigureAwait(false);
+            if (queue is not null) await queue.WaitDrainedAsync(options.DrainTimeout, cancellationToken).ConfigureAwait(false);
         }
         if (options.Warmup > 0)
         {
-            var warmup = LoadOptions.Parse(args);
-            warmup.Messages = options.Warmup;
-            warmup.Duration = TimeSpan.FromSeconds(Math.Min(10, options.Duration.TotalSeconds));
-            await new LoadRunner(warmup, message).RunAsync(interrupt.Token).ConfigureAwait(false);
+            await RunPhaseAsync("warm-up", options.ForPhase(options.Warmup, TimeSpan.FromSeconds(Math.Min(10, options.Duration.TotalSeconds))), message, console, cancellationToken).ConfigureAwait(false);
             // The measured run starts with an empty queue, so its delivered figure is its own.
-            if (queue is not null) await queue.WaitDrainedAsync(options.DrainTimeout, interrupt.Token).ConfigureAwait(false);
+            if (queue is not null) await queue.WaitDrainedAsync(options.DrainTimeout, cancellationToken).ConfigureAwait(false);
         }
         await using var waiters = options.Waiters == 0 ? null
-            : await IdleWaiters.StartAsync(options.RelayApi ?? relay!.HttpBaseAddress, options.Waiters, interrupt.Token).ConfigureAwait(false);
+            : await IdleWaiters.StartAsync(options.RelayApi ?? relay!.HttpBaseAddress, options.Waiters, cancellationToken).ConfigureAwait(false);
         var waiterAnswersBefore = waiters?.Answers ?? 0;
-        var deliveredBefore = queue is null ? 0 : (await queue.ReadAsync(interrupt.Token).ConfigureAwait(false)).Delivered;
+        var deliveredBefore = queue is null ? 0 : (await queue.ReadAsync(cancellationToken).ConfigureAwait(false)).Delivered;
         var cpuSelf = ProcessCpu.Read();
         var cpuPid = options.RelayPid is { } relayPid ? ProcessCpu.Read(relayPid) : null;
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var startedAt = DateTimeOffset.UtcNow;
-        var result = await new LoadRunner(options, message).RunAsync(interrupt.Token).ConfigureAwait(false);
+        var result = await RunPhaseAsync("load", options, message, console, cancellationToken).ConfigureAwait(false);
         result.StartedAt = startedAt;
         result.CpuPerMessageSelfUs = ProcessCpu.PerMessage(cpuSelf, ProcessCpu.Read(), result.Accepted);
         if (options.RelayPid is { } measured) result.CpuPerMessagePidUs = ProcessCpu.PerMessage(cpuPid, ProcessCpu.Read(measured), result.Accepted);
         if (queue is not null)
         {
             // End to end: from the first message sent to the moment the last accepted one left (the queue drained).
-            var (drained, state) = await queue.WaitDrainedAsync(options.DrainTimeout, interrupt.Token).ConfigureAwait(false);
+            var (drained, state) = await queue.WaitDrainedAsync(options.DrainTimeout, cancellationToken).ConfigureAwait(false);
             result.Drained = drained;
             result.Delivered = state.Delivered - deliveredBefore;
             result.DeliveryElapsed = System.Diagnostics.Stopwatch.GetElapsedTime(started);
@@ -78,7 +71,14 @@ public static class LoadCommand
         if (waiters is not null) (result.Waiters, result.WaiterAnswers, result.WaiterErrors) = (options.Waiters, waiters.Answers - waiterAnswersBefore, waiters.Errors);
         result.PeakMemorySelf = PeakMemory.Read();
         if (options.RelayPid is { } pid) result.PeakMemoryPid = PeakMemory.Read(pid);
-        Console.WriteLine(options.Json ? result.ToJson() : result.ToText());
+        await console.Out.WriteLineAsync(options.Json ? result.ToJson() : result.ToText()).ConfigureAwait(false);
         return result.Accepted > 0 ? 0 : 1;
+    }
+
+    private static async Task<LoadResult> RunPhaseAsync(string phase, LoadOptions options, BenchMessage message, BenchConsole console, CancellationToken cancellationToken)
+    {
+        var runner = new LoadRunner(options, message);
+        await using var progress = ProgressReporter.Start(options.Progress, phase, runner.Live, options.Rate > 0, console.Error);
+        return await runner.RunAsync(cancellationToken).ConfigureAwait(false);
     }
 }

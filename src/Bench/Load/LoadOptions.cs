@@ -1,10 +1,9 @@
-using System.Globalization;
 using System.Net;
 
 namespace SmarthostLab.Bench.Load;
 
 /// <summary>
-/// Settings of one <c>load</c> run, parsed from the command line. Every run is bounded twice:
+/// Settings of one <c>load</c> run (built by <see cref="LoadCommand"/> from the command line). Every run is bounded twice:
 /// by <see cref="Messages"/> in total and by <see cref="Duration"/>.
 /// </summary>
 public sealed class LoadOptions
@@ -84,123 +83,25 @@ public sealed class LoadOptions
     /// <summary>How long to wait for the relay's queue to drain after the run.</summary>
     public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(120);
 
-    /// <summary>Text of the help.</summary>
-    public const string Usage = """
-        usage: smarthostlab-bench load [options]
-          --target HOST:PORT     server to load (loopback only; default 127.0.0.1:2525)
-          --connections N        concurrent sessions (default 16)
-          --messages M           messages in total (default 10000)
-          --size S               message size: 1k, 32k, 1m or octets (default 1k)
-          --per-session K        messages per session before reconnecting, 0 = no limit (default 100)
-          --pipelining           MAIL+RCPT+DATA (or BDAT) in one write
-          --bdat                 BDAT n LAST instead of DATA (CHUNKING)
-          --tls                  STARTTLS after EHLO
-          --signed               DKIM-signed message (rsa-sha256, signed once at startup)
-          --dkim-key FILE        sign with this PEM RSA key, selector "bench" (implies --signed)
-          --duration S           hard time limit in seconds (default 60)
-          --bind ADDR            local address of the client sockets (e.g. 127.0.0.2)
-          --sender-domain D      MAIL FROM and From: domain (default contoso.test)
-          --pid PID              also report the peak memory (VmHWM) of process PID
-          --start-relay          start the relay in-process on --target (fresh data folder)
-          --warmup W             send W messages first, not counted (default 0)
-          --next-hop HOST:PORT   with --start-relay (and relay-args): the relay delivers every message there
-                                 (Delivery:Mode=NextHop); the report adds delivered/s, accept to the next hop's 250
-          --relay-api URL        the relay's HTTP API (set by --start-relay): wait for its queue to drain after the
-                                 run (and after the warm-up) and report delivered messages per second
-          --http HOST:PORT       relay-args: the relay's HTTP endpoint (default port 0)
-          --drain-timeout S      longest wait for the queue to drain (default 120)
-          --prefill P            send P messages before the warm-up, not counted and not capped at 10 s (a large store)
-          --waiters W            keep W /api/v1/wait requests with never-matching tokens open at the relay's API
-                                 during the measured run (--start-relay or --relay-api)
-          --json                 machine-readable report
-        """;
+    /// <summary>
+    /// Open loop: messages per second, each due at a fixed time whatever the replies (see <see cref="LoadRunner"/>);
+    /// 0 = closed loop (each connection sends its next message when the last one was answered).
+    /// </summary>
+    public int Rate { get; set; }
 
-    /// <summary>Parses the arguments after <c>load</c>.</summary>
-    /// <exception cref="ArgumentException">An unknown flag or a bad value, with the flag named.</exception>
-    public static LoadOptions Parse(IReadOnlyList<string> args)
+    /// <summary>Print a progress line on stderr once a second during the run.</summary>
+    public bool Progress { get; set; } = true;
+
+    /// <summary>A name for this run in the JSON report (the series of the HTML report: sink, smtpd, relay, …), or null.</summary>
+    public string? Label { get; set; }
+
+    /// <summary>A copy for an uncounted phase before the measured run (prefill, warm-up): closed loop, no progress label.</summary>
+    public LoadOptions ForPhase(int messages, TimeSpan duration)
     {
-        var o = new LoadOptions();
-        var flags = new FlagReader(args);
-        while (flags.Next())
-        {
-            var flag = flags.Flag;
-            string Value() => flags.Value();
-            switch (flag)
-            {
-                case "--target": o.Target = ParseEndPoint(Value(), flag); break;
-                case "--connections": o.Connections = ParsePositive(Value(), flag); break;
-                case "--messages": o.Messages = ParsePositive(Value(), flag); break;
-                case "--size": o.Size = ParseSize(Value(), flag); break;
-                case "--per-session": o.PerSession = ParseNonNegative(Value(), flag); break;
-                case "--pipelining": o.Pipelining = true; break;
-                case "--bdat": o.Bdat = true; break;
-                case "--tls": o.Tls = true; break;
-                case "--signed": o.Signed = true; break;
-                case "--dkim-key": o.DkimKeyPath = Value(); o.Signed = true; break;
-                case "--duration": o.Duration = TimeSpan.FromSeconds(ParsePositive(Value(), flag)); break;
-                case "--bind": o.Bind = ParseLoopback(Value(), flag); break;
-                case "--sender-domain": o.SenderDomain = Value(); break;
-                case "--pid": o.RelayPid = ParsePositive(Value(), flag); break;
-                case "--json": o.Json = true; break;
-                case "--warmup": o.Warmup = ParseNonNegative(Value(), flag); break;
-                case "--start-relay": o.StartRelay = true; break;
-                case "--next-hop": o.NextHop = ParseEndPoint(Value(), flag); break;
-                case "--relay-api": o.RelayApi = ParseApi(Value(), flag); break;
-                case "--http": o.Http = ParseEndPoint(Value(), flag); break;
-                case "--drain-timeout": o.DrainTimeout = TimeSpan.FromSeconds(ParsePositive(Value(), flag)); break;
-                case "--prefill": o.Prefill = ParseNonNegative(Value(), flag); break;
-                case "--waiters": o.Waiters = ParseNonNegative(Value(), flag); break;
-                default: throw new ArgumentException($"unknown option {flag}");
-            }
-        }
-        if (o.Waiters > 0 && !o.StartRelay && o.RelayApi is null) throw new ArgumentException("--waiters needs the relay's API: --start-relay or --relay-api");
-        return o;
+        var copy = (LoadOptions)MemberwiseClone();
+        copy.Messages = messages;
+        copy.Duration = duration;
+        copy.Rate = 0;
+        return copy;
     }
-
-    /// <summary>Parses 1k, 32k, 1m, 4096 (k = 1024).</summary>
-    public static int ParseSize(string text, string flag)
-    {
-        var t = text.Trim().ToLowerInvariant();
-        long factor = 1;
-        if (t.EndsWith("kb", StringComparison.Ordinal) || t.EndsWith("mb", StringComparison.Ordinal)) t = t[..^1];
-        if (t.EndsWith('k')) { factor = 1024; t = t[..^1]; }
-        else if (t.EndsWith('m')) { factor = 1024 * 1024; t = t[..^1]; }
-        if (!long.TryParse(t, NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n * factor < 256 || n * factor > 64L * 1024 * 1024)
-            throw new ArgumentException($"{flag}: '{text}' is not a size between 256 octets and 64m");
-        return (int)(n * factor);
-    }
-
-    private static IPEndPoint ParseEndPoint(string text, string flag)
-    {
-        if (!IPEndPoint.TryParse(text, out var ep) || ep.Port == 0)
-            throw new ArgumentException($"{flag}: '{text}' is not ADDRESS:PORT");
-        if (!IPAddress.IsLoopback(ep.Address))
-            throw new ArgumentException($"{flag}: {ep.Address} is not a loopback address; the bench only loads this machine");
-        return ep;
-    }
-
-    private static Uri ParseApi(string text, string flag)
-    {
-        if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || uri.Scheme != "http" || !IPAddress.TryParse(uri.Host.Trim('[', ']'), out var ip) || !IPAddress.IsLoopback(ip))
-            throw new ArgumentException($"{flag}: '{text}' is not http://LOOPBACK-ADDRESS:PORT");
-        return uri;
-    }
-
-    private static IPAddress ParseLoopback(string text, string flag)
-    {
-        if (!IPAddress.TryParse(text, out var ip) || !IPAddress.IsLoopback(ip))
-            throw new ArgumentException($"{flag}: '{text}' is not a loopback address");
-        return ip;
-    }
-
-    private static int ParsePositive(string text, string flag)
-    {
-        var n = ParseNonNegative(text, flag);
-        return n > 0 ? n : throw new ArgumentException($"{flag}: must be at least 1");
-    }
-
-    private static int ParseNonNegative(string text, string flag)
-        => int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n)
-            ? n
-            : throw new ArgumentException($"{flag}: '{text}' is not a whole number");
 }

@@ -37,8 +37,21 @@ public sealed class LoadResult
     /// <summary>Octets accepted.</summary>
     public long AcceptedOctets => Accepted * MessageOctets;
 
-    /// <summary>Latency percentiles in milliseconds: p50, p90, p99, max (zeros when nothing was accepted).</summary>
-    public (double P50, double P90, double P99, double Max) LatencyMs { get; private set; }
+    /// <summary>
+    /// Latency percentiles in milliseconds (zeros when nothing was accepted), from an HDR histogram (3 significant
+    /// digits): closed loop from the last octet of the message to the final reply; open loop from the moment the
+    /// message was due to its final reply (<see cref="LatencyFrom"/>).
+    /// </summary>
+    public LatencyPercentiles LatencyMs { get; private set; }
+
+    /// <summary>What <see cref="LatencyMs"/> is measured from: "end-of-data" (closed loop) or "due-time" (open loop).</summary>
+    public string LatencyFrom => OpenLoop is null ? "end-of-data" : "due-time";
+
+    /// <summary>Open loop: the server's own time, last octet of the message to the final reply (null in closed loop, where it is <see cref="LatencyMs"/>).</summary>
+    public LatencyPercentiles? ServiceLatencyMs { get; private set; }
+
+    /// <summary>Open loop: what was scheduled and how much of it could not start on time (null in closed loop).</summary>
+    public OpenLoopFigures? OpenLoop { get; private set; }
 
     /// <summary>Refusals by "stage code" with a sample reply text.</summary>
     public IReadOnlyDictionary<string, (long Count, string Text)> Refusals { get; private set; } = new Dictionary<string, (long, string)>();
@@ -86,29 +99,29 @@ public sealed class LoadResult
     public double? CpuPerMessagePidUs { get; set; }
 
     /// <summary>Merges the workers' counts.</summary>
-    public static LoadResult Merge(LoadOptions options, BenchMessage message, IReadOnlyList<WorkerStats> stats, TimeSpan elapsed, bool timedOut)
+    public static LoadResult Merge(LoadOptions options, BenchMessage message, IReadOnlyList<WorkerStats> stats, LatencyHistogram latency,
+        LatencyHistogram? service, OpenLoopFigures? openLoop, TimeSpan elapsed, bool timedOut)
     {
-        var result = new LoadResult(options, message.Raw.Length) { Elapsed = elapsed, TimedOut = timedOut };
-        var latencies = new List<long>(stats.Sum(s => s.LatencyTicks.Count));
+        var result = new LoadResult(options, message.Raw.Length) { Elapsed = elapsed, TimedOut = timedOut, OpenLoop = openLoop };
         var refusals = new Dictionary<string, (long Count, string Text)>();
         var errors = new Dictionary<string, long>();
         foreach (var s in stats)
         {
             result.Accepted += s.Accepted;
             result.Sessions += s.Sessions;
-            latencies.AddRange(s.LatencyTicks);
             foreach (var (k, v) in s.Refusals)
                 refusals[k] = refusals.TryGetValue(k, out var r) ? (r.Count + v.Count, r.Text) : v;
             foreach (var (k, v) in s.Errors) errors[k] = errors.GetValueOrDefault(k) + v;
         }
-        latencies.Sort();
-        result.LatencyMs = latencies.Count == 0 ? default : (Ms(Percentile(latencies, 0.50)), Ms(Percentile(latencies, 0.90)), Ms(Percentile(latencies, 0.99)), Ms(latencies[^1]));
+        result.LatencyMs = latency.Percentiles();
+        result.ServiceLatencyMs = service?.Percentiles();
         result.Refusals = refusals;
         result.Errors = errors;
         return result;
     }
 
-    private static long Percentile(List<long> sorted, double q) => sorted[Math.Clamp((int)Math.Ceiling(q * sorted.Count) - 1, 0, sorted.Count - 1)];
+    /// <summary>Open loop: messages started per second over the run (the asked rate when the server kept up).</summary>
+    public double? StartedPerSecond => OpenLoop is { } o && Elapsed > TimeSpan.Zero ? o.Started / Elapsed.TotalSeconds : null;
 
     private static double Ms(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
 
@@ -124,7 +137,16 @@ public sealed class LoadResult
         sb.AppendLine(c, $"load         {Options.Connections} connections, {Options.Messages} messages of {MessageOctets} octets, {Mode}, {Options.PerSession} per session, limit {Options.Duration.TotalSeconds:0} s{(Options.Prefill > 0 ? $", after {Options.Prefill} prefilled" : string.Empty)}");
         sb.AppendLine(c, $"elapsed      {Elapsed.TotalSeconds:0.00} s{(TimedOut ? " (time limit reached)" : string.Empty)}, {Sessions} sessions");
         sb.AppendLine(c, $"accepted     {Accepted}  ({MessagesPerSecond:0.0} msg/s, {MegabytesPerSecond:0.00} MB/s)");
-        sb.AppendLine(c, $"latency ms   p50 {LatencyMs.P50:0.00}  p90 {LatencyMs.P90:0.00}  p99 {LatencyMs.P99:0.00}  max {LatencyMs.Max:0.00}  (end of data to final reply)");
+        if (OpenLoop is { } open)
+        {
+            sb.AppendLine(c, $"open loop    {open.Rate} msg/s asked: {open.Scheduled} scheduled, {open.Started} started ({StartedPerSecond:0.0}/s), {open.Late} could not start on time (all connections busy; longest wait {Ms(open.MaxStartDelayTicks):0.0} ms)");
+            sb.AppendLine(c, $"latency ms   {Format(LatencyMs)}  (due time to final reply)");
+            sb.AppendLine(c, $"service ms   {Format(ServiceLatencyMs ?? default)}  (end of data to final reply)");
+        }
+        else
+        {
+            sb.AppendLine(c, $"latency ms   {Format(LatencyMs)}  (end of data to final reply)");
+        }
         sb.AppendLine(c, $"refused      {Refusals.Values.Sum(v => v.Count)}");
         foreach (var (k, v) in Refusals.OrderByDescending(p => p.Value.Count)) sb.AppendLine(c, $"  {k,-18} {v.Count,8}  {v.Text}");
         sb.AppendLine(c, $"errors       {Errors.Values.Sum()}");
@@ -139,6 +161,21 @@ public sealed class LoadResult
         return sb.ToString();
     }
 
+    private static string Format(LatencyPercentiles p) => string.Create(CultureInfo.InvariantCulture,
+        $"p50 {p.P50:0.00}  p90 {p.P90:0.00}  p99 {p.P99:0.00}  p99.9 {p.P999:0.00}  max {p.Max:0.00}");
+
+    private static void WritePercentiles(Utf8JsonWriter w, string name, LatencyPercentiles p)
+    {
+        w.WriteStartObject(name);
+        w.WriteNumber("p50", Math.Round(p.P50, 3));
+        w.WriteNumber("p90", Math.Round(p.P90, 3));
+        w.WriteNumber("p99", Math.Round(p.P99, 3));
+        w.WriteNumber("p999", Math.Round(p.P999, 3));
+        w.WriteNumber("max", Math.Round(p.Max, 3));
+        w.WriteNumber("count", p.Count);
+        w.WriteEndObject();
+    }
+
     /// <summary>The report as one JSON object.</summary>
     public string ToJson()
     {
@@ -146,6 +183,7 @@ public sealed class LoadResult
         using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             w.WriteStartObject();
+            w.WriteString("label", Options.Label);
             w.WriteString("target", Options.Target.ToString());
             w.WriteBoolean("startRelay", Options.StartRelay);
             w.WriteString("bind", Options.Bind?.ToString());
@@ -162,12 +200,20 @@ public sealed class LoadResult
             w.WriteNumber("accepted", Accepted);
             w.WriteNumber("messagesPerSecond", Math.Round(MessagesPerSecond, 1));
             w.WriteNumber("megabytesPerSecond", Math.Round(MegabytesPerSecond, 3));
-            w.WriteStartObject("latencyMs");
-            w.WriteNumber("p50", Math.Round(LatencyMs.P50, 3));
-            w.WriteNumber("p90", Math.Round(LatencyMs.P90, 3));
-            w.WriteNumber("p99", Math.Round(LatencyMs.P99, 3));
-            w.WriteNumber("max", Math.Round(LatencyMs.Max, 3));
-            w.WriteEndObject();
+            WritePercentiles(w, "latencyMs", LatencyMs);
+            w.WriteString("latencyFrom", LatencyFrom);
+            if (OpenLoop is { } open)
+            {
+                WritePercentiles(w, "serviceLatencyMs", ServiceLatencyMs ?? default);
+                w.WriteStartObject("openLoop");
+                w.WriteNumber("rate", open.Rate);
+                w.WriteNumber("scheduled", open.Scheduled);
+                w.WriteNumber("started", open.Started);
+                w.WriteNumber("startedPerSecond", Math.Round(StartedPerSecond ?? 0, 2));
+                w.WriteNumber("late", open.Late);
+                w.WriteNumber("maxStartDelayMs", Math.Round(Ms(open.MaxStartDelayTicks), 3));
+                w.WriteEndObject();
+            }
             w.WriteNumber("refused", Refusals.Values.Sum(v => v.Count));
             w.WriteStartArray("refusals");
             foreach (var (k, v) in Refusals)

@@ -1,3 +1,6 @@
+using System.CommandLine;
+using SmarthostLab.Bench.Cli;
+
 namespace SmarthostLab.Bench.Load;
 
 /// <summary>
@@ -7,30 +10,37 @@ namespace SmarthostLab.Bench.Load;
 /// </summary>
 public static class RelayArgsCommand
 {
-    /// <summary>Usage: <c>relay-args --folder DIR [load options: --target, --sender-domain, --dkim-key]</c>.</summary>
-    public static async Task<int> RunAsync(IReadOnlyList<string> args)
+    /// <summary>Builds the command.</summary>
+    public static Command Build(BenchConsole console)
     {
-        var folderAt = args.ToList().IndexOf("--folder");
-        if (folderAt < 0 || folderAt + 1 >= args.Count)
+        var flags = new LoadFlags();
+        var folder = new Option<DirectoryInfo>("--folder") { Description = "Folder to write the lab configuration into (created).", HelpName = "DIR", Required = true };
+        var command = new Command("relay-args",
+            "Write the lab configuration load --start-relay uses into a folder and print the relay's arguments, one a line, " +
+            "so a script can run the relay as its own process: mapfile -t a < <(smarthostlab-bench relay-args --folder DIR …); dotnet smarthostlab-relay.dll \"${a[@]}\".")
         {
-            await Console.Error.WriteLineAsync("usage: smarthostlab-bench relay-args --folder DIR [--target HOST:PORT] [--dkim-key FILE] [--sender-domain D]").ConfigureAwait(false);
-            return 2;
-        }
-        var folder = Path.GetFullPath(args[folderAt + 1]);
-        LoadOptions options;
-        try
+            folder,
+        };
+        flags.AddToRelayArgs(command);
+        command.SetAction(async (parse, cancellationToken) =>
         {
-            options = LoadOptions.Parse([.. args.Where((_, i) => i != folderAt && i != folderAt + 1)]);
-        }
-        catch (ArgumentException e)
-        {
-            await Console.Error.WriteLineAsync($"relay-args: {e.Message}").ConfigureAwait(false);
-            return 2;
-        }
-        Directory.CreateDirectory(folder);
-        var key = options.DkimKeyPath is null ? null : await File.ReadAllTextAsync(options.DkimKeyPath).ConfigureAwait(false);
-        var message = BenchMessage.Create(1024, options.SenderDomain, options.Signed, key);
-        foreach (var arg in RelayLabConfig.Write(folder, options, message)) Console.WriteLine(arg);
-        return 0;
+            var path = parse.GetRequiredValue(folder).FullName;
+            var keyFile = parse.GetValue(flags.DkimKey)?.FullName;
+            var options = new LoadOptions
+            {
+                Target = parse.GetValue(flags.Target) ?? new(System.Net.IPAddress.Loopback, 2525),
+                Http = parse.GetValue(flags.Http),
+                NextHop = parse.GetValue(flags.NextHop),
+                SenderDomain = parse.GetValue(flags.SenderDomain) ?? "contoso.test",
+                DkimKeyPath = keyFile,
+                Signed = parse.GetValue(flags.Signed) || keyFile is not null,
+            };
+            Directory.CreateDirectory(path);
+            var key = keyFile is null ? null : await File.ReadAllTextAsync(keyFile, cancellationToken).ConfigureAwait(false);
+            var message = BenchMessage.Create(1024, options.SenderDomain, options.Signed, key);
+            foreach (var arg in RelayLabConfig.Write(path, options, message)) await console.Out.WriteLineAsync(arg).ConfigureAwait(false);
+            return 0;
+        });
+        return command;
     }
 }

@@ -5,6 +5,9 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
+using System.CommandLine;
+using SmarthostLab.Bench.Cli;
+using SmarthostLab.Bench.Soak;
 
 namespace SmarthostLab.Bench.Load;
 
@@ -16,18 +19,6 @@ namespace SmarthostLab.Bench.Load;
 /// </summary>
 public static class SoakCommand
 {
-    private const string Usage = """
-        usage: smarthostlab-bench soak [--mode kill] --relay-dll PATH [options]
-               smarthostlab-bench soak --mode slow-reader|flood --relay-dll PATH [options]   (--mode flood --help)
-        kill mode (the default):
-          --relay-dll PATH           the relay (smarthostlab-relay.dll), run as "dotnet PATH …"
-          --cycles N                 start / load / kill -9 cycles (default 5)
-          --connections C            concurrent SMTP sessions from 127.0.0.2 (default 16)
-          --seconds-per-cycle S      load time of a cycle; the kill comes after 30-100 % of it (default 10)
-          --seed X                   seed of the kill delays (default: random, printed)
-          --json                     machine-readable report
-        """;
-
     private static readonly TimeSpan StartTimeout = RelayChildProcess.StartTimeout;
     private const int MessagesPerSession = 50;
     private const int MaxPages = 10_000;
@@ -36,28 +27,61 @@ public static class SoakCommand
 
     private sealed record CycleReport(int Cycle, double KillAfterSeconds, int Acknowledged, int Refused, int ErrorsBeforeKill);
 
-    /// <summary>Runs the command; exit code 0 when nothing acknowledged was lost, 1 when something was, 2 on bad usage or a failed run.</summary>
-    public static async Task<int> RunAsync(IReadOnlyList<string> args)
+    /// <summary>Builds the command: the kill mode here, the attack modes in <see cref="AttackCommand"/>.</summary>
+    public static Command Build(BenchConsole console)
     {
-        var mode = args.ToList().IndexOf("--mode");
-        if (mode >= 0)
+        var mode = BenchOptions.OneOf("--mode",
+            "kill (default): kill -9 the relay under load, then check that every acknowledged message is stored once; " +
+            "slow-reader: hostile slow clients while registered servers send; flood: a connection flood while they send.",
+            "kill", "slow-reader", "flood");
+        var relayDll = new Option<FileInfo>("--relay-dll") { Description = "The relay (smarthostlab-relay.dll), run as \"dotnet PATH …\" on a fresh data folder.", HelpName = "PATH", Required = true };
+        relayDll.Validators.Add(result =>
         {
-            var name = mode + 1 < args.Count ? args[mode + 1] : "";
-            var rest = args.Where((_, i) => i != mode && i != mode + 1).ToList();
-            if (name != "kill") return await Soak.AttackCommand.RunAsync(name, rest, Console.Out, Console.Error).ConfigureAwait(false);
-            args = rest;
-        }
-        Options options;
-        try
+            if (result.GetValueOrDefault<FileInfo>() is { Exists: false } file) result.AddError($"--relay-dll: {file.FullName} does not exist");
+        });
+        var json = new Option<bool>("--json") { Description = "Machine-readable report." };
+        var cycles = BenchOptions.Whole("--cycles", 1, 1000, 5, "kill: start / load / kill -9 cycles.");
+        var connections = BenchOptions.Whole("--connections", 1, 1000, 16, "kill: concurrent SMTP sessions from 127.0.0.2.");
+        var secondsPerCycle = BenchOptions.Whole("--seconds-per-cycle", 1, 3600, 10, "kill: load time of a cycle; the kill comes after 30-100 % of it.");
+        var seed = new Option<int?>("--seed") { Description = "kill: seed of the kill delays (default: random, printed).", HelpName = "X" };
+        var attack = new AttackFlags();
+        var command = new Command("soak",
+            "Run the relay as a child process and check it under abuse: --mode kill (default) kills it with SIGKILL in the middle of " +
+            "the load and checks every acknowledged message is stored once; --mode slow-reader or flood attacks it while registered " +
+            "servers send and checks they kept being served and every bounded hostile connection was closed within its bound.\n" +
+            "Exit codes: 0 the check passed, 1 it failed, 2 bad usage or a failed run.")
         {
-            options = Parse(args);
-        }
-        catch (ArgumentException e)
+            mode, relayDll, json, cycles, connections, secondsPerCycle, seed,
+        };
+        foreach (var option in attack.All) command.Options.Add(option);
+        Option[] killOnly = [cycles, connections, secondsPerCycle, seed];
+        command.Validators.Add(BenchOptions.WhenParsed(result =>
         {
-            await Console.Error.WriteLineAsync($"soak: {e.Message}\n{Usage}").ConfigureAwait(false);
-            return 2;
-        }
+            var modeName = result.ValueOf(mode);
+            var kill = modeName == "kill";
+            foreach (var option in kill ? attack.All : killOnly)
+            {
+                if (result.Given(option)) result.AddError($"{option.Name} is not an option of --mode {modeName}");
+            }
+            if (!kill) attack.Validate(result);
+        }));
+        command.SetAction((parse, cancellationToken) =>
+        {
+            var dll = parse.GetRequiredValue(relayDll).FullName;
+            var modeName = parse.GetRequiredValue(mode);
+            if (modeName != "kill")
+            {
+                var options = attack.Read(parse, modeName == "flood" ? AttackMode.Flood : AttackMode.SlowReader, dll, parse.GetValue(json));
+                return AttackCommand.RunAsync(options, console.Out, console.Error);
+            }
+            return RunKillAsync(new Options(dll, parse.GetValue(cycles), parse.GetValue(connections), parse.GetValue(secondsPerCycle), parse.GetValue(seed) ?? Random.Shared.Next(), parse.GetValue(json)), console);
+        });
+        return command;
+    }
 
+    /// <summary>Runs the kill mode; exit code 0 when nothing acknowledged was lost, 1 when something was, 2 on a failed run.</summary>
+    private static async Task<int> RunKillAsync(Options options, BenchConsole console)
+    {
         var folder = Path.Combine(Path.GetTempPath(), "smarthostlab-soak-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(folder);
         RelayChildProcess? relay = null;
@@ -70,11 +94,11 @@ public static class SoakCommand
             var random = new Random(options.Seed);
             var acknowledged = new ConcurrentDictionary<string, string>(StringComparer.Ordinal);
             var cycles = new List<CycleReport>();
-            if (!options.Json) Console.WriteLine($"soak: relay {options.RelayDll}, smtp {smtp}, http {http}, seed {options.Seed}, data {folder}");
+            if (!options.Json) console.Out.WriteLine($"soak: relay {options.RelayDll}, smtp {smtp}, http {http}, seed {options.Seed}, data {folder}");
 
             for (var cycle = 1; cycle <= options.Cycles; cycle++)
             {
-                relay = RelayChildProcess.Start(options.RelayDll, relayArgs, Console.Error);
+                relay = RelayChildProcess.Start(options.RelayDll, relayArgs, console.Error);
                 await relay.WaitForPortAsync(smtp).ConfigureAwait(false);
                 var killAfter = TimeSpan.FromSeconds(options.SecondsPerCycle * (0.3 + (0.7 * random.NextDouble())));
                 var report = await LoadAndKillAsync(cycle, relay, load, options, killAfter, acknowledged).ConfigureAwait(false);
@@ -82,10 +106,10 @@ public static class SoakCommand
                 relay = null;
                 cycles.Add(report);
                 if (!options.Json)
-                    Console.WriteLine($"cycle {cycle}: killed after {report.KillAfterSeconds:F1} s, acknowledged {report.Acknowledged}, refused {report.Refused}, errors before the kill {report.ErrorsBeforeKill}");
+                    console.Out.WriteLine($"cycle {cycle}: killed after {report.KillAfterSeconds:F1} s, acknowledged {report.Acknowledged}, refused {report.Refused}, errors before the kill {report.ErrorsBeforeKill}");
             }
 
-            relay = RelayChildProcess.Start(options.RelayDll, relayArgs, Console.Error);
+            relay = RelayChildProcess.Start(options.RelayDll, relayArgs, console.Error);
             await relay.WaitForPortAsync(smtp).ConfigureAwait(false);
             var stored = await ReadStoredAsync(new Uri($"http://{http}/")).ConfigureAwait(false);
             await relay.StopAsync().ConfigureAwait(false);
@@ -117,64 +141,32 @@ public static class SoakCommand
                     lostTokens = lost.Take(100),
                     duplicatedTokens = duplicated.Take(100),
                 };
-                Console.WriteLine(JsonSerializer.Serialize(json, new JsonSerializerOptions { WriteIndented = true }));
+                console.Out.WriteLine(JsonSerializer.Serialize(json, new JsonSerializerOptions { WriteIndented = true }));
             }
             else
             {
-                Console.WriteLine($"acknowledged (250 queued as) : {acknowledged.Count}");
-                Console.WriteLine($"found in the store           : {found}");
-                Console.WriteLine($"lost (acknowledged, missing) : {lost.Count}{(lost.Count > 0 ? "  e.g. " + string.Join(", ", lost.Take(10)) : string.Empty)}");
-                Console.WriteLine($"duplicated tokens            : {duplicated.Count}{(duplicated.Count > 0 ? "  e.g. " + string.Join(", ", duplicated.Take(10)) : string.Empty)}");
-                Console.WriteLine($"stored, not acknowledged     : {unacknowledged} (allowed: killed between commit and 250)");
-                Console.WriteLine($"stored under another id      : {idMismatch}");
-                Console.WriteLine($"soak messages stored         : {storedMessages}");
-                Console.WriteLine($"errors before a kill         : {errorsBeforeKill}");
-                Console.WriteLine(lost.Count == 0 ? "PASS: nothing acknowledged was lost" : "FAIL: acknowledged messages were lost");
+                console.Out.WriteLine($"acknowledged (250 queued as) : {acknowledged.Count}");
+                console.Out.WriteLine($"found in the store           : {found}");
+                console.Out.WriteLine($"lost (acknowledged, missing) : {lost.Count}{(lost.Count > 0 ? "  e.g. " + string.Join(", ", lost.Take(10)) : string.Empty)}");
+                console.Out.WriteLine($"duplicated tokens            : {duplicated.Count}{(duplicated.Count > 0 ? "  e.g. " + string.Join(", ", duplicated.Take(10)) : string.Empty)}");
+                console.Out.WriteLine($"stored, not acknowledged     : {unacknowledged} (allowed: killed between commit and 250)");
+                console.Out.WriteLine($"stored under another id      : {idMismatch}");
+                console.Out.WriteLine($"soak messages stored         : {storedMessages}");
+                console.Out.WriteLine($"errors before a kill         : {errorsBeforeKill}");
+                console.Out.WriteLine(lost.Count == 0 ? "PASS: nothing acknowledged was lost" : "FAIL: acknowledged messages were lost");
             }
             return lost.Count > 0 ? 1 : 0;
         }
         catch (Exception e) when (e is InvalidOperationException or IOException or SocketException or HttpRequestException or TimeoutException or JsonException or System.ComponentModel.Win32Exception)
         {
-            await Console.Error.WriteLineAsync($"soak: {e.Message}").ConfigureAwait(false);
+            await console.Error.WriteLineAsync($"soak: {e.Message}").ConfigureAwait(false);
             return 2;
         }
         finally
         {
-            await RelayChildProcess.CleanUpAsync(relay, folder, Console.Error).ConfigureAwait(false);
+            await RelayChildProcess.CleanUpAsync(relay, folder, console.Error).ConfigureAwait(false);
         }
     }
-
-    private static Options Parse(IReadOnlyList<string> args)
-    {
-        string? dll = null;
-        int cycles = 5, connections = 16, seconds = 10;
-        int? seed = null;
-        var json = false;
-        var flags = new FlagReader(args);
-        while (flags.Next())
-        {
-            var flag = flags.Flag;
-            string Value() => flags.Value();
-            switch (flag)
-            {
-                case "--relay-dll": dll = Value(); break;
-                case "--cycles": cycles = Positive(Value(), flag, 1000); break;
-                case "--connections": connections = Positive(Value(), flag, 1000); break;
-                case "--seconds-per-cycle": seconds = Positive(Value(), flag, 3600); break;
-                case "--seed": seed = int.TryParse(Value(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var s) ? s : throw new ArgumentException($"{flag}: not a whole number"); break;
-                case "--json": json = true; break;
-                default: throw new ArgumentException($"unknown option {flag}");
-            }
-        }
-        if (dll is null) throw new ArgumentException("--relay-dll is required");
-        if (!File.Exists(dll)) throw new ArgumentException($"--relay-dll: {dll} does not exist");
-        return new Options(Path.GetFullPath(dll), cycles, connections, seconds, seed ?? Random.Shared.Next(), json);
-    }
-
-    private static int Positive(string text, string flag, int max)
-        => int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= 1 && n <= max
-            ? n
-            : throw new ArgumentException($"{flag}: '{text}' is not a whole number between 1 and {max}");
 
     private static async Task<CycleReport> LoadAndKillAsync(int cycle, RelayChildProcess relay, LoadOptions load, Options options, TimeSpan killAfter, ConcurrentDictionary<string, string> acknowledged)
     {

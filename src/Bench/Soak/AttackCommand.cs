@@ -25,35 +25,13 @@ public static class AttackCommand
     /// <summary>The relay's Host:ShutdownTimeout unless set (HostingOptions).</summary>
     private static readonly TimeSpan DefaultShutdownTimeout = new SmarthostLab.Relay.Configuration.HostingOptions().ShutdownTimeout;
 
-    /// <summary>Runs an attack mode; exit code 0 when both verdicts are yes, 1 when one is no, 2 on bad usage or a failed run.</summary>
-    /// <param name="mode">slow-reader or flood.</param>
-    /// <param name="args">The arguments after the mode.</param>
+    /// <summary>Runs an attack mode; exit code 0 when both verdicts are yes, 1 when one is no, 2 on a failed run.</summary>
+    /// <param name="options">The attack's settings (from <c>soak --mode slow-reader|flood</c>).</param>
     /// <param name="output">Where the report goes.</param>
-    /// <param name="error">Where usage errors, failures and the relay's first stderr lines go.</param>
-    public static async Task<int> RunAsync(string mode, IReadOnlyList<string> args, TextWriter output, TextWriter error)
+    /// <param name="error">Where failures and the relay's first stderr lines go.</param>
+    public static async Task<int> RunAsync(AttackOptions options, TextWriter output, TextWriter error)
     {
-        AttackOptions options;
-        try
-        {
-            var parsed = mode switch
-            {
-                "slow-reader" => AttackMode.SlowReader,
-                "flood" => AttackMode.Flood,
-                _ => throw new ArgumentException($"--mode: '{mode}' is not kill, slow-reader or flood"),
-            };
-            if (args.Contains("--help") || args.Contains("-h"))
-            {
-                await output.WriteLineAsync(AttackOptions.Usage).ConfigureAwait(false);
-                return 0;
-            }
-            options = AttackOptions.Parse(parsed, args);
-        }
-        catch (ArgumentException e)
-        {
-            await error.WriteLineAsync($"soak: {e.Message}\n{AttackOptions.Usage}").ConfigureAwait(false);
-            return 2;
-        }
-
+        ArgumentNullException.ThrowIfNull(options);
         var folder = Directory.CreateTempSubdirectory("smarthostlab-soak-").FullName;
         RelayChildProcess? relay = null;
         using var stopSenders = new CancellationTokenSource();

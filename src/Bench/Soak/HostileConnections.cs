@@ -40,13 +40,21 @@ internal sealed class HostileConnections(IPEndPoint target, string domain, Attac
     /// <summary>
     /// How long the relay may keep a connection: an unregistered one is refused and lives at most
     /// <see cref="SmtpOptions.RefusedSessionTimeout"/>; a registered one that does not take its replies is cut off
-    /// after <see cref="SmtpOptions.CommandTimeout"/>; a registered one sending DATA a byte at a time has no bound
-    /// while its interval is under <see cref="SmtpOptions.DataTimeout"/> (a time between reads). Plus the linger.
+    /// after <see cref="SmtpOptions.CommandTimeout"/>; a registered one sending DATA a byte at a time falls behind
+    /// <see cref="SmtpOptions.MinDataRate"/> and is cut off once its data is <see cref="SmtpOptions.DataTimeout"/> late
+    /// (without a minimum rate it has no bound while its interval is under DataTimeout, a time between reads). Plus
+    /// one interval (the read that finds it late) and the linger.
     /// </summary>
     public static TimeSpan? Bound(bool registered, HostileShape shape, SmtpOptions smtp, TimeSpan interval)
     {
         if (!registered) return smtp.RefusedSessionTimeout + AttackOptions.CloseLinger;
-        if (shape == HostileShape.SlowData) return interval < smtp.DataTimeout ? null : smtp.DataTimeout + AttackOptions.CloseLinger;
+        if (shape == HostileShape.SlowData)
+        {
+            var rate = 1 / interval.TotalSeconds; // octets per second
+            if (smtp.MinDataRate > 0 && rate < smtp.MinDataRate)
+                return TimeSpan.FromSeconds(smtp.DataTimeout.TotalSeconds / (1 - rate / smtp.MinDataRate)) + interval + AttackOptions.CloseLinger;
+            return interval < smtp.DataTimeout ? null : smtp.DataTimeout + AttackOptions.CloseLinger;
+        }
         return smtp.CommandTimeout + AttackOptions.CloseLinger;
     }
 

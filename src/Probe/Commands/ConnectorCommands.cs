@@ -38,6 +38,7 @@ public static class ConnectorCommands
             var path = parse.GetRequiredValue(file).FullName;
             var expected = parse.GetValue(smartHost);
             var relayRequiresAuth = false;
+            bool? relayOffersAuth = null, relayAuthRequiresTls = null;
             var relayUrl = parse.GetValue(relay);
             if (relayUrl is not null)
             {
@@ -45,6 +46,8 @@ public static class ConnectorCommands
                 var info = await client.GetInfoAsync(cancellationToken).ConfigureAwait(false);
                 expected ??= info.HostName;
                 relayRequiresAuth = info.AuthRequired ?? false;
+                relayOffersAuth = info.AuthMechanisms is { } mechanisms ? mechanisms.Count > 0 : relayRequiresAuth ? true : null;
+                relayAuthRequiresTls = info.AuthRequiresTls;
             }
 
             var read = ConnectorFileReader.ReadFile(path);
@@ -64,7 +67,7 @@ public static class ConnectorCommands
                 report.Add(Finding.Info("file", $"the file holds {read.ConnectorsInFile} connectors; linted '{settings.Name}' (the one with SMTP:*, else the first)"));
             }
 
-            foreach (var finding in ConnectorLinter.Lint(settings, new LintOptions(expected, relayRequiresAuth)))
+            foreach (var finding in ConnectorLinter.Lint(settings, new LintOptions(expected, relayRequiresAuth, relayOffersAuth, relayAuthRequiresTls)))
             {
                 report.Add(finding);
             }

@@ -6,7 +6,8 @@ namespace SmarthostLab.Probe.Connectors;
 /// <summary>
 /// Checks an exported connector against the setup the smarthost guides describe: address space
 /// <c>SMTP:*</c> cost 1, mail routed through the smart host with DNS routing off, anonymous smart-host
-/// authentication (or Basic over TLS where the relay requires AUTH), source servers present,
+/// authentication (or Basic over TLS where the relay requires or offers AUTH; never Basic against a relay that offers
+/// none, nor without TLS), source servers present,
 /// connector enabled, no relaying to the address space (2003), scoping noted.
 /// </summary>
 public static class ConnectorLinter
@@ -156,12 +157,25 @@ public static class ConnectorLinter
             case SmartHostAuth.None:
                 findings.Add(Finding.Pass("smart-host-auth", "smart-host authentication None: the relay admits the server by its registered outbound IP"));
                 break;
+            case SmartHostAuth.BasicAuth or SmartHostAuth.BasicAuthRequireTLS when options.RelayOffersAuth == false:
+                findings.Add(Finding.Fail("smart-host-auth",
+                    "Basic authentication, but the relay offers no AUTH: Exchange cannot authenticate and keeps the mail queued (the relay admits by registered outbound IP)",
+                    fixNone));
+                break;
+            case SmartHostAuth.BasicAuth when c.RequireTls != true && options.RelayAuthRequiresTls == true:
+                findings.Add(Finding.Warn("smart-host-auth",
+                    "Basic authentication without requiring TLS: this relay takes AUTH only after STARTTLS, but the connector would send the password in clear text to a smart host that offered AUTH without TLS",
+                    fixBasicTls));
+                break;
             case SmartHostAuth.BasicAuth when c.RequireTls != true:
                 findings.Add(Finding.Fail("smart-host-auth", "Basic authentication without TLS: the password crosses the network in clear text",
-                    options.RelayRequiresAuth ? fixBasicTls : $"{fixNone} (the relay admits by IP), or {fixBasicTls}"));
+                    options.RelayRequiresAuth || options.RelayOffersAuth == true ? fixBasicTls : $"{fixNone} (the relay admits by IP), or {fixBasicTls}"));
                 break;
             case SmartHostAuth.BasicAuth or SmartHostAuth.BasicAuthRequireTLS when options.RelayRequiresAuth:
                 findings.Add(Finding.Pass("smart-host-auth", "Basic authentication over TLS, as the relay requires AUTH"));
+                break;
+            case SmartHostAuth.BasicAuth or SmartHostAuth.BasicAuthRequireTLS when options.RelayOffersAuth == true:
+                findings.Add(Finding.Pass("smart-host-auth", "Basic authentication over TLS: the relay offers AUTH (and also admits registered outbound IPs without it)"));
                 break;
             case SmartHostAuth.BasicAuth or SmartHostAuth.BasicAuthRequireTLS:
                 findings.Add(Finding.Warn("smart-host-auth", "Basic authentication over TLS: the relay admits by registered outbound IP, so the guides set None", fixNone));

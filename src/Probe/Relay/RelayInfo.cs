@@ -21,6 +21,12 @@ public sealed class RelayInfo
     /// <summary>authserv-id of its Authentication-Results header.</summary>
     public string? AuthServId { get; set; }
 
-    /// <summary>True when the relay requires SMTP AUTH (absent = admission by IP only).</summary>
+    /// <summary>True when the relay requires SMTP AUTH of every client (Admission:Mode Auth or IpAndAuth; absent = admission by IP only).</summary>
     public bool? AuthRequired { get; set; }
+
+    /// <summary>The SASL mechanisms the relay's EHLO lists (PLAIN, LOGIN); empty when it offers no AUTH; null from relays that predate AUTH.</summary>
+    public List<string>? AuthMechanisms { get; set; }
+
+    /// <summary>True when the relay takes AUTH only after STARTTLS (Smtp:AllowAuthWithoutTls false); null when not reported.</summary>
+    public bool? AuthRequiresTls { get; set; }
 }

@@ -20,6 +20,9 @@ public sealed class RelayMessage
     /// <summary>TLS used between the MTA and the relay; null for plain text.</summary>
     public RelayTlsInfo? Tls { get; set; }
 
+    /// <summary>The user the sending MTA authenticated as with SMTP AUTH; null when it did not.</summary>
+    public string? AuthenticatedUser { get; set; }
+
     /// <summary>MAIL FROM.</summary>
     public string? MailFrom { get; set; }
 

@@ -11,10 +11,10 @@ public static class AccountsEndpoints
     /// <summary>Maps the routes.</summary>
     public static void MapAccounts(this IEndpointRouteBuilder routes)
     {
-        routes.MapGet("/api/v1/accounts", List).AddEndpointFilter(ApiAccess.ReadFilter);
+        routes.MapGet("/api/v1/accounts", List).AddEndpointFilter(ApiAccess.ReadFilter).Answers<AccountListResponse>();
         var admin = routes.MapGroup("/api/v1/accounts/{name}/outbound-servers").AddEndpointFilter(ApiAccess.AdminFilter);
-        admin.MapPost("", AddAsync);
-        admin.MapDelete("", RemoveAsync);
+        admin.MapPost("", AddAsync).Body<OutboundServerRequest>("application/json").Answers<AccountResponse>(StatusCodes.Status201Created, StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound);
+        admin.MapDelete("", RemoveAsync).Answers<AccountResponse>(errors: [StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound]);
     }
 
     private static IResult List(AccountRegistry registry) =>

@@ -12,13 +12,15 @@ public static class MessagesEndpoints
     public static void MapMessages(this IEndpointRouteBuilder routes)
     {
         var read = routes.MapGroup("/api/v1/messages").AddEndpointFilter(ApiAccess.ReadFilter);
-        read.MapGet("", ListAsync);
-        read.MapGet("/{id}", GetAsync);
-        read.MapGet("/{id}/raw", RawAsync);
-        read.MapGet("/{id}/transcript", TranscriptAsync);
+        read.MapGet("", ListAsync).Answers<MessageListResponse>(errors: StatusCodes.Status400BadRequest)
+            .Query([.. RelayOpenApi.MessageFilters, ("before", "the id of the last message of the previous page (keyset paging; see next)"),
+                ("offset", "messages to skip (0)"), ("limit", "page size, 1-1000 (50)")]);
+        read.MapGet("/{id}", GetAsync).Answers<MessageResponse>(errors: StatusCodes.Status404NotFound);
+        read.MapGet("/{id}/raw", RawAsync).Produces(StatusCodes.Status200OK, contentType: "message/rfc822").Errors(StatusCodes.Status404NotFound);
+        read.MapGet("/{id}/transcript", TranscriptAsync).Produces<string>(StatusCodes.Status200OK, "text/plain").Errors(StatusCodes.Status404NotFound);
         var admin = routes.MapGroup("/api/v1/messages").AddEndpointFilter(ApiAccess.AdminFilter);
-        admin.MapDelete("/{id}", DeleteAsync);
-        admin.MapDelete("", DeleteAllAsync);
+        admin.MapDelete("/{id}", DeleteAsync).Produces(StatusCodes.Status204NoContent).Errors(StatusCodes.Status404NotFound);
+        admin.MapDelete("", DeleteAllAsync).Produces(StatusCodes.Status204NoContent);
     }
 
     /// <summary>Parses the listing filters; null with <paramref name="error"/> set on a bad value.</summary>

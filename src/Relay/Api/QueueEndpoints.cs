@@ -14,9 +14,10 @@ public static class QueueEndpoints
     /// <summary>Maps the routes.</summary>
     public static void MapQueue(this IEndpointRouteBuilder routes)
     {
-        routes.MapGet("/api/v1/queue", GetAsync).AddEndpointFilter(ApiAccess.ReadFilter);
-        routes.MapPost("/api/v1/queue/flush", FlushAsync).AddEndpointFilter(ApiAccess.AdminFilter);
-        routes.MapPost("/api/v1/messages/{id}/release", ReleaseAsync).AddEndpointFilter(ApiAccess.AdminFilter);
+        routes.MapGet("/api/v1/queue", GetAsync).AddEndpointFilter(ApiAccess.ReadFilter).Answers<QueueResponse>(errors: StatusCodes.Status400BadRequest);
+        routes.MapPost("/api/v1/queue/flush", FlushAsync).AddEndpointFilter(ApiAccess.AdminFilter).Answers<QueueActionResponse>();
+        routes.MapPost("/api/v1/messages/{id}/release", ReleaseAsync).AddEndpointFilter(ApiAccess.AdminFilter)
+            .Body<ReleaseRequest>("application/json").Answers<QueueActionResponse>(StatusCodes.Status202Accepted, StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
     }
 
     private static async Task<IResult> GetAsync(IMessageStore store, DeliveryQueue queue, CancellationToken cancellationToken)

@@ -10,7 +10,8 @@ public static class RefusalsEndpoints
 {
     /// <summary>Maps the route.</summary>
     public static void MapRefusals(this IEndpointRouteBuilder routes) =>
-        routes.MapGet("/api/v1/refusals", ListAsync).AddEndpointFilter(ApiAccess.ReadFilter);
+        routes.MapGet("/api/v1/refusals", ListAsync).AddEndpointFilter(ApiAccess.ReadFilter).Answers<RefusalListResponse>(errors: StatusCodes.Status400BadRequest)
+            .Query(("ip", "client IP, any spelling"), ("since", "ISO 8601 time"), ("limit", "1-1000 (100)"));
 
     private static async Task<IResult> ListAsync(HttpRequest request, IMessageStore store, CancellationToken cancellationToken)
     {

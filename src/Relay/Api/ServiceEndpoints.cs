@@ -19,7 +19,7 @@ public static class ServiceEndpoints
     /// <summary>Maps the routes.</summary>
     public static void MapService(this IEndpointRouteBuilder routes)
     {
-        routes.MapGet("/api/v1/info", Info).AddEndpointFilter(ApiAccess.ReadFilter);
+        routes.MapGet("/api/v1/info", Info).AddEndpointFilter(ApiAccess.ReadFilter).Answers<InfoResponse>();
         routes.MapVerify();
         routes.MapGet("/healthz", () => TypedResults.Text("ok"));
         routes.MapGet("/readyz", (RelayEndpoints endpoints, IMessageStore store) =>
@@ -29,7 +29,8 @@ public static class ServiceEndpoints
     }
 
     private static IResult Info(
-        RelayEndpoints endpoints, RelayHostName hostName, IOptions<SmtpOptions> smtpOptions, IOptions<VerificationOptions> verification, SmtpTlsCertificate certificate)
+        RelayEndpoints endpoints, RelayHostName hostName, IOptions<SmtpOptions> smtpOptions, IOptions<VerificationOptions> verification, SmtpTlsCertificate certificate,
+        Authentication.RelayAuthentication authentication)
     {
         var smtp = smtpOptions.Value;
         var endpointsList = new List<SmtpEndpointResponse>();
@@ -45,6 +46,7 @@ public static class ServiceEndpoints
             new LimitsResponse(smtp.MaxMessageSize, smtp.MaxRecipients, smtp.MaxConnections, smtp.MaxConnectionsPerIp, smtp.MaxBadCommands,
                 smtp.CommandTimeout.TotalSeconds, smtp.DataTimeout.TotalSeconds),
             verification.Value.EgressAddresses,
-            verification.Value.AuthServId ?? hostName.Value), RelayJson.Context.InfoResponse);
+            verification.Value.AuthServId ?? hostName.Value,
+            authentication.IsRequired, authentication.Mechanisms, !smtp.AllowAuthWithoutTls), RelayJson.Context.InfoResponse);
     }
 }

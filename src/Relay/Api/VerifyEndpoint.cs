@@ -19,7 +19,10 @@ public static class VerifyEndpoint
 {
     /// <summary>Maps the route.</summary>
     public static void MapVerify(this IEndpointRouteBuilder routes) =>
-        routes.MapPost("/api/v1/verify", VerifyAsync).AddEndpointFilter(ApiAccess.ReadFilter);
+        routes.MapPost("/api/v1/verify", VerifyAsync).AddEndpointFilter(ApiAccess.ReadFilter)
+            .Query(("ip", "the client IP to check SPF for (required)"), ("helo", "HELO name"), ("mailFrom", "MAIL FROM; empty: null sender"),
+                ("policy", "tag, quarantine or reject: the account DmarcFailurePolicy the action is computed for"))
+            .Body<byte[]>("message/rfc822").Answers<SmarthostLab.Verification.Verdict>(errors: [StatusCodes.Status400BadRequest, StatusCodes.Status413PayloadTooLarge]);
 
     private static async Task<IResult> VerifyAsync(HttpContext http, MessageVerifier verifier, IOptions<SmtpOptions> smtp, CancellationToken cancellationToken)
     {

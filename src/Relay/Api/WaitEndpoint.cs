@@ -19,7 +19,9 @@ public static class WaitEndpoint
 {
     /// <summary>Maps the route.</summary>
     public static void MapWait(this IEndpointRouteBuilder routes) =>
-        routes.MapGet("/api/v1/wait", WaitAsync).AddEndpointFilter(ApiAccess.ReadFilter);
+        routes.MapGet("/api/v1/wait", WaitAsync).AddEndpointFilter(ApiAccess.ReadFilter)
+            .Answers<MessageResponse>(errors: [StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status503ServiceUnavailable])
+            .Query([.. RelayOpenApi.MessageFilters, ("timeout", "seconds to wait, up to Api:MaxWaitTimeout (30); 404 when nothing matched in time")]);
 
     private static async Task<IResult> WaitAsync(
         HttpRequest request, IMessageStore store, IOptions<ApiOptions> options, IHostApplicationLifetime lifetime, TimeProvider time, CancellationToken cancellationToken)

@@ -62,4 +62,7 @@ public sealed class AccountOptions
 
     /// <summary>Greylist this account's mail: true, false, or null (default) to follow <c>Greylisting:Enabled</c>.</summary>
     public bool? Greylisting { get; set; }
+
+    /// <summary>SMTP AUTH credentials (issue 14); a session that authenticates with one is this account's.</summary>
+    public List<CredentialOptions> Credentials { get; set; } = [];
 }

@@ -14,12 +14,12 @@ public static class FaultsEndpoints
     /// <summary>Maps the routes.</summary>
     public static void MapFaults(this IEndpointRouteBuilder routes)
     {
-        routes.MapGet("/api/v1/faults", List).AddEndpointFilter(ApiAccess.ReadFilter);
-        routes.MapGet("/api/v1/faults/{name}", Get).AddEndpointFilter(ApiAccess.ReadFilter);
+        routes.MapGet("/api/v1/faults", List).AddEndpointFilter(ApiAccess.ReadFilter).Answers<FaultListResponse>();
+        routes.MapGet("/api/v1/faults/{name}", Get).AddEndpointFilter(ApiAccess.ReadFilter).Answers<FaultRuleResponse>(errors: StatusCodes.Status404NotFound);
         var admin = routes.MapGroup("/api/v1/faults").AddEndpointFilter(ApiAccess.AdminFilter);
-        admin.MapPost("", AddAsync);
-        admin.MapDelete("", RemoveAllAsync);
-        admin.MapDelete("/{name}", RemoveAsync);
+        admin.MapPost("", AddAsync).Body<FaultRuleOptions>("application/json").Answers<FaultRuleResponse>(StatusCodes.Status201Created, StatusCodes.Status400BadRequest, StatusCodes.Status409Conflict);
+        admin.MapDelete("", RemoveAllAsync).Answers<FaultListResponse>();
+        admin.MapDelete("/{name}", RemoveAsync).Answers<FaultRuleResponse>(errors: StatusCodes.Status404NotFound);
     }
 
     private static IResult List(FaultInjector faults) =>

@@ -29,6 +29,8 @@ public sealed record CommandLine(
           --zone FILE          DNS zone file answered before live DNS (repeatable; Verification:Zones)
           --Section:Key=VALUE  any setting (also environment variables SMARTHOSTLAB_Section__Key)
           --version            print the version and exit
+        smarthostlab-relay hash-password [--iterations N] [PASSWORD]
+                               print the hash of a password for Accounts:N:Credentials:M:Password (see hash-password --help)
         """;
 
     private static readonly Dictionary<string, string> Flags = new(StringComparer.OrdinalIgnoreCase)

@@ -78,7 +78,7 @@ public static class RelayConfigurationBuilder
                 ?? First(new StoreOptionsValidator().Validate(null, Bind<StoreOptions>(configuration, StoreOptions.Section)))
                 ?? First(new HostingOptionsValidator().Validate(null, Bind<HostingOptions>(configuration, HostingOptions.Section)))
                 ?? First(new DeliveryOptionsValidator().Validate(null, Bind<DeliveryOptions>(configuration, DeliveryOptions.Section)))
-                ?? BindOnly<AdmissionOptions>(configuration, AdmissionOptions.Section)
+                ?? First(new AdmissionOptionsValidator().Validate(null, Bind<AdmissionOptions>(configuration, AdmissionOptions.Section)))
                 ?? First(new TelemetryOptionsValidator().Validate(null, Bind<TelemetryOptions>(configuration, TelemetryOptions.Section)))
                 ?? First(new LimitsOptionsValidator().Validate(null, Bind<RateLimitsOptions>(configuration, RateLimitsOptions.Section)))
                 ?? First(new LimitsOptionsValidator().Validate(null, Bind<GreylistingOptions>(configuration, GreylistingOptions.Section)))
@@ -86,6 +86,8 @@ public static class RelayConfigurationBuilder
                 ?? BindOnly<VerificationSwitchOptions>(configuration, VerificationOptions.Section)
                 ?? First(new AccountsOptionsValidator().Validate(null, BindAccounts(configuration)))
                 ?? First(new DkimKeysValidator().Validate(null, BindAccounts(configuration)))
+                ?? First(new CredentialsValidator().Validate(null, BindAccounts(configuration)))
+                ?? CredentialsValidator.CheckMode(Bind<AdmissionOptions>(configuration, AdmissionOptions.Section), BindAccounts(configuration), smtp)
                 ?? First(new Faults.FaultsOptionsValidator().Validate(null, Faults.FaultsOptions.Bind(configuration)));
         }
         catch (InvalidOperationException exception)

@@ -203,6 +203,7 @@ public static class RelayHost
     {
         var app = builder.Build();
         app.MapRelayMetrics();
+        app.MapRelayOpenApi();
         app.MapMessages();
         app.MapWait();
         app.MapQueue();

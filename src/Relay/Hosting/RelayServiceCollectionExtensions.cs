@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SmarthostLab.Relay.Admission;
+using SmarthostLab.Relay.Api;
 using SmarthostLab.Relay.Configuration;
 using SmarthostLab.Relay.Delivery;
 using SmarthostLab.Relay.Diagnostics;
@@ -52,6 +53,8 @@ public static class RelayServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<DeliveryOptions>, DeliveryOptionsValidator>();
         services.AddSingleton<IValidateOptions<AccountsOptions>, AccountsOptionsValidator>();
         services.AddSingleton<IValidateOptions<AccountsOptions>, DkimKeysValidator>();
+        services.AddSingleton<IValidateOptions<AccountsOptions>, CredentialsValidator>();
+        services.AddSingleton<IValidateOptions<AdmissionOptions>, AdmissionOptionsValidator>();
         services.AddSingleton<IValidateOptions<VerificationOptions>, VerificationOptionsValidator>();
         services.AddSingleton<IValidateOptions<RateLimitsOptions>, LimitsOptionsValidator>();
         services.AddSingleton<IValidateOptions<GreylistingOptions>, LimitsOptionsValidator>();
@@ -60,10 +63,12 @@ public static class RelayServiceCollectionExtensions
         services.AddMetrics();
         services.TryAddSingleton<RelayMetrics>();
         services.AddRelayTelemetry(configuration);
+        services.AddRelayOpenApi();
         services.TryAddSingleton<RelayHostName>();
         services.TryAddSingleton<SqliteMessageStore>();
         services.TryAddSingleton<IMessageStore>(sp => sp.GetRequiredService<SqliteMessageStore>());
         services.TryAddSingleton<AccountRegistry>();
+        services.TryAddSingleton<Authentication.RelayAuthentication>();
         services.TryAddSingleton<RateLimits>();
         services.TryAddSingleton<Greylist>();
         services.TryAddSingleton<IDnsResolver>(sp => DnsResolverFactory.Create(

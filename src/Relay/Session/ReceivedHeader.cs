@@ -29,12 +29,15 @@ public static class ReceivedHeader
         return builder.ToString();
     }
 
-    /// <summary>The "with" protocol: SMTP, ESMTP, ESMTPS, or UTF8SMTP/UTF8SMTPS when SMTPUTF8 was used.</summary>
+    /// <summary>
+    /// The "with" protocol: SMTP, ESMTP, ESMTPS, ESMTPA, ESMTPSA (RFC 3848: S under TLS, A after SMTP AUTH), or
+    /// UTF8SMTP, UTF8SMTPS, UTF8SMTPA, UTF8SMTPSA when SMTPUTF8 was used (RFC 6531 3.7.3).
+    /// </summary>
     public static string Protocol(SessionContext session, Envelope envelope)
     {
-        var tls = session.TlsProtocol is not null ? "S" : "";
-        if (envelope.Utf8) return "UTF8SMTP" + tls;
-        return session.IsExtended ? "ESMTP" + tls : (tls.Length > 0 ? "SMTPS" : "SMTP");
+        var suffix = (session.TlsProtocol is not null ? "S" : "") + (session.AuthenticatedUser is not null ? "A" : "");
+        if (envelope.Utf8) return "UTF8SMTP" + suffix;
+        return session.IsExtended ? "ESMTP" + suffix : (session.TlsProtocol is not null ? "SMTPS" : "SMTP");
     }
 
     /// <summary>TLS protocol as OpenSSL names it (TLSv1.3).</summary>

@@ -3,6 +3,7 @@ using System.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SmarthostLab.Relay.Admission;
+using SmarthostLab.Relay.Authentication;
 using SmarthostLab.Relay.Configuration;
 using SmarthostLab.Relay.Delivery;
 using SmarthostLab.Relay.Limits;
@@ -17,9 +18,10 @@ using SmarthostLab.Verification;
 namespace SmarthostLab.Relay.Session;
 
 /// <summary>
-/// The relay's <see cref="ISmtpSessionHandler"/>: admission by registered outbound servers (at connect or RCPT),
-/// the account's sender-domain policy at MAIL, verification (<see cref="IMessageVerificationStep"/>), the
-/// Received header, and a durable store before the 250. Every refusal is recorded.
+/// The relay's <see cref="ISmtpSessionHandler"/>: admission by registered outbound servers (at connect or RCPT)
+/// and SMTP AUTH (<see cref="RelayAuthentication"/>, as <c>Admission:Mode</c> says), the account's sender-domain
+/// policy at MAIL, verification (<see cref="IMessageVerificationStep"/>), the Received header, and a durable store
+/// before the 250. Every refusal is recorded.
 /// </summary>
 public sealed partial class RelaySessionHandler : ISmtpSessionHandler
 {
@@ -41,6 +43,7 @@ public sealed partial class RelaySessionHandler : ISmtpSessionHandler
     private readonly long _maxHeaderSize;
     private readonly RateLimits _limits;
     private readonly Greylist _greylist;
+    private readonly RelayAuthentication _authentication;
     private readonly Faults.FaultInjector _faults;
 
     /// <summary>Creates the handler.</summary>
@@ -57,8 +60,10 @@ public sealed partial class RelaySessionHandler : ISmtpSessionHandler
         QueuedContent queued,
         RateLimits limits,
         Greylist greylist,
+        RelayAuthentication authentication,
         Faults.FaultInjector faults)
     {
+        _authentication = authentication;
         _limits = limits;
         _greylist = greylist;
         _faults = faults;
@@ -84,7 +89,7 @@ public sealed partial class RelaySessionHandler : ISmtpSessionHandler
         var account = _accounts.Find(session.RemoteIp);
         var state = new RelaySessionState { Account = account };
         session.HandlerState = state;
-        if (account is null && _admission.RefuseAt == RefuseAt.Connect)
+        if (account is null && _admission.RefuseAt == RefuseAt.Connect && !_authentication.GreetsUnregistered)
         {
             var reply = RelayReplies.UnregisteredAtConnect(session.RemoteIp);
             session.Refused = true;
@@ -105,7 +110,12 @@ public sealed partial class RelaySessionHandler : ISmtpSessionHandler
     {
         var state = State(session);
         state.MailFrom = envelope.MailFrom;
-        if (state.Account is not { } account) return null;
+        if (_authentication.RequiredReply(session, state.Account) is { } required)
+        {
+            Record(session, "mail", required, "auth-required");
+            return required;
+        }
+        if (AccountOf(session, state) is not { } account) return null;
         if (account.Options.MailFromPolicy == MailFromPolicy.Reject && envelope.MailFrom.Length > 0)
         {
             var at = envelope.MailFrom.LastIndexOf('@');
@@ -129,7 +139,7 @@ public sealed partial class RelaySessionHandler : ISmtpSessionHandler
     /// <inheritdoc />
     public ValueTask<SmtpReply?> OnRecipientAsync(SessionContext session, Envelope envelope, string recipient, CancellationToken cancellationToken)
     {
-        if (State(session).Account is not { } account)
+        if (AccountOf(session, State(session)) is not { } account)
         {
             var denied = RelayReplies.RelayingDenied(session.RemoteIp);
             Record(session, "rcpt", denied, "unregistered-ip", recipient);
@@ -153,7 +163,7 @@ public sealed partial class RelaySessionHandler : ISmtpSessionHandler
     public async ValueTask<SmtpReply> OnMessageAsync(SessionContext session, Envelope envelope, MessageContent content, CancellationToken cancellationToken)
     {
         var state = State(session);
-        if (state.Account is not { } account)
+        if (AccountOf(session, state) is not { } account)
         {
             var denied = RelayReplies.RelayingDenied(session.RemoteIp);
             Record(session, "data", denied, "unregistered-ip");
@@ -214,6 +224,7 @@ public sealed partial class RelaySessionHandler : ISmtpSessionHandler
             Helo = session.Helo,
             TlsProtocol = session.TlsProtocol?.ToString(),
             TlsCipher = session.TlsCipher,
+            AuthenticatedUser = session.AuthenticatedUser,
             MailFrom = envelope.MailFrom,
             MailFromParameters = string.Join(' ', envelope.MailFromParameters.Select(p => p.Value is null ? p.Key : $"{p.Key}={p.Value}")),
             Recipients = [.. envelope.Recipients],
@@ -266,6 +277,24 @@ public sealed partial class RelaySessionHandler : ISmtpSessionHandler
 
     /// <inheritdoc />
     public void OnClosed(SessionContext session) => (session.HandlerState as RelaySessionState)?.ConnectionLease?.Dispose();
+
+    /// <inheritdoc />
+    public bool IsAuthenticationOffered(SessionContext session) => _authentication.IsOffered;
+
+    /// <inheritdoc />
+    public ValueTask<SmtpReply?> OnAuthenticateAsync(SessionContext session, string mechanism, string authorizationId, string user, string password,
+        CancellationToken cancellationToken)
+    {
+        var state = State(session);
+        var outcome = _authentication.Authenticate(session.RemoteIp, state.Account, authorizationId, user, password);
+        state.AuthenticatedAccount = outcome.Account;
+        if (outcome.Reply is { } refused) Record(session, "auth", refused, outcome.Reason!);
+        return ValueTask.FromResult(outcome.Reply);
+    }
+
+    /// <summary>The account the session sends for: the AUTH credential's, or the client IP's as the admission mode allows.</summary>
+    private Account? AccountOf(SessionContext session, RelaySessionState state) =>
+        _authentication.AccountOf(session, state.Account, state.AuthenticatedAccount);
 
     private static RelaySessionState State(SessionContext session)
     {

@@ -8,6 +8,9 @@ internal sealed class RelaySessionState
     /// <summary>The admitted account, or null for an unregistered client (when refused at RCPT).</summary>
     public Account? Account { get; init; }
 
+    /// <summary>The account of the credential the session authenticated with (AUTH), or null.</summary>
+    public Account? AuthenticatedAccount { get; set; }
+
     /// <summary>Reverse-path of the current transaction, recorded with refusals.</summary>
     public string? MailFrom { get; set; }
 

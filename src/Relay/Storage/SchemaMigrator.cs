@@ -39,16 +39,19 @@ internal static class SchemaMigrator
             create.CommandText = "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)";
             create.ExecuteNonQuery();
         }
-        long current;
+        // Every migration not recorded yet, not only those above the highest: migrations written on parallel branches
+        // may land in any order, and a store made by a build that had 0004 but not yet 0003 must still get 0003.
+        var done = new HashSet<long>();
         using (var query = connection.CreateCommand())
         {
-            query.CommandText = "SELECT COALESCE(MAX(version), 0) FROM schema_version";
-            current = (long)query.ExecuteScalar()!;
+            query.CommandText = "SELECT version FROM schema_version";
+            using var reader = query.ExecuteReader();
+            while (reader.Read()) done.Add(reader.GetInt64(0));
         }
         var applied = new List<int>();
         foreach (var (version, name, sql) in Migrations())
         {
-            if (version <= current) continue;
+            if (done.Contains(version)) continue;
             using var transaction = connection.BeginTransaction();
             using (var command = connection.CreateCommand())
             {

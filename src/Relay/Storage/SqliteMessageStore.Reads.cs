@@ -8,7 +8,8 @@ public sealed partial class SqliteMessageStore
 {
     private const string MessageColumns = """
         id, account, client_ip, helo, tls_protocol, tls_cipher, mail_from, mail_from_parameters, recipients, size, received_at,
-        subject, message_id, from_header, quarantined, verdict, spf, dkim, dmarc, action, recipient_parameters, dsn_of, seq
+        subject, message_id, from_header, quarantined, verdict, spf, dkim, dmarc, action, recipient_parameters, dsn_of, seq,
+        authenticated_user
         """;
 
     /// <inheritdoc />
@@ -292,6 +293,7 @@ public sealed partial class SqliteMessageStore
         RecipientParameters = NullableString(reader, 20) is { } parameters ? [.. parameters.Split('\n').Select(p => p.Length == 0 ? null : p)] : [],
         DsnOf = NullableString(reader, 21),
         Seq = reader.GetInt64(22),
+        AuthenticatedUser = NullableString(reader, 23),
     };
 
     private static string? NullableString(SqliteDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);

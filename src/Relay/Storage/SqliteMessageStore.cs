@@ -477,8 +477,8 @@ public sealed partial class SqliteMessageStore : IMessageStore, IAsyncDisposable
         private const string MessagesSql = """
             INSERT INTO messages (id, account, client_ip, helo, tls_protocol, tls_cipher, mail_from, mail_from_parameters, recipients,
                 size, received_at, subject, message_id, from_header, quarantined, verdict, spf, dkim, dmarc, action, headers,
-                recipient_parameters, dsn_of)
-            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)
+                recipient_parameters, dsn_of, authenticated_user)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)
             """;
 
         private const string DeliverySql = "INSERT INTO deliveries (seq, rcpt, recipient, destination, state, next_attempt, pinned) VALUES (?1, ?2, ?3, ?4, 'queued', ?5, ?6)";
@@ -537,6 +537,7 @@ public sealed partial class SqliteMessageStore : IMessageStore, IAsyncDisposable
                 Text(s, 21, message.HeaderText);
                 Text(s, 22, m.RecipientParametersText());
                 Text(s, 23, m.DsnOf);
+                Text(s, 24, m.AuthenticatedUser);
                 Step(s);
             }
             finally

@@ -15,6 +15,8 @@ public sealed record StoredMessage
     public string? TlsProtocol { get; init; }
     /// <summary>TLS cipher suite, or null.</summary>
     public string? TlsCipher { get; init; }
+    /// <summary>The user the session authenticated as with SMTP AUTH (issue 14), or null.</summary>
+    public string? AuthenticatedUser { get; init; }
     /// <summary>Reverse-path; empty for the null sender.</summary>
     public required string MailFrom { get; init; }
     /// <summary>MAIL FROM parameters, e.g. "SIZE=1234 BODY=8BITMIME".</summary>

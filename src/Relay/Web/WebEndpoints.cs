@@ -26,9 +26,10 @@ public static class WebEndpoints
     {
         var store = app.Services.GetRequiredService<SqliteMessageStore>();
         store.Feed = app.Services.GetRequiredService<LiveFeed>();
-        app.MapGet("/", (HttpContext http, WebAssets assets) => Serve(http, assets.Find("index.html")));
+        // The page and its files are not API (the OpenAPI document leaves them out).
+        app.MapGet("/", (HttpContext http, WebAssets assets) => Serve(http, assets.Find("index.html"))).ExcludeFromDescription();
         app.MapGet("/assets/{file}", (string file, HttpContext http, WebAssets assets) =>
-            file == "index.html" ? Results.NotFound() : Serve(http, assets.Find(file)));
+            file == "index.html" ? Results.NotFound() : Serve(http, assets.Find(file))).ExcludeFromDescription();
         app.MapEvents();
         app.MapMessageParts();
     }

@@ -1,6 +1,6 @@
 namespace SmarthostLab.Smtp.Protocol;
 
-/// <summary>The SMTP commands this server knows (RFC 5321 4.1.1, RFC 3030 BDAT, RFC 3207 STARTTLS).</summary>
+/// <summary>The SMTP commands this server knows (RFC 5321 4.1.1, RFC 3030 BDAT, RFC 3207 STARTTLS, RFC 4954 AUTH).</summary>
 public enum SmtpCommandKind
 {
     /// <summary>Not a recognised command (500 5.5.1).</summary>
@@ -29,4 +29,6 @@ public enum SmtpCommandKind
     Help,
     /// <summary>STARTTLS (RFC 3207 4).</summary>
     StartTls,
+    /// <summary>AUTH (RFC 4954 4).</summary>
+    Auth,
 }

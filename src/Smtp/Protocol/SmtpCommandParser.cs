@@ -6,7 +6,7 @@ namespace SmarthostLab.Smtp.Protocol;
 
 /// <summary>
 /// Parses one command line (without its CRLF) into a <see cref="SmtpCommand"/> (RFC 5321 4.1.1, RFC 3030 2,
-/// RFC 3207 4). Syntax errors come back as replies: unknown verb 500 5.5.1, bad arguments 501 5.5.4,
+/// RFC 3207 4, RFC 4954 4). Syntax errors come back as replies: unknown verb 500 5.5.1, bad arguments 501 5.5.4,
 /// bad MAIL address 501 5.1.7, bad RCPT address 501 5.1.3. Pure and synchronous.
 /// </summary>
 public static class SmtpCommandParser
@@ -49,6 +49,8 @@ public static class SmtpCommandParser
                 return TryMakeRcpt(args, ref command, ref error);
             case SmtpCommandKind.Bdat:
                 return TryMakeBdat(args, ref command, ref error);
+            case SmtpCommandKind.Auth:
+                return TryMakeAuth(args.Trim((byte)' '), ref command, ref error);
             case SmtpCommandKind.Data:
             case SmtpCommandKind.Rset:
             case SmtpCommandKind.Quit:
@@ -87,6 +89,7 @@ public static class SmtpCommandParser
             if (Ascii.EqualsIgnoreCase(verb, "QUIT"u8)) return SmtpCommandKind.Quit;
             if (Ascii.EqualsIgnoreCase(verb, "VRFY"u8)) return SmtpCommandKind.Vrfy;
             if (Ascii.EqualsIgnoreCase(verb, "HELP"u8)) return SmtpCommandKind.Help;
+            if (Ascii.EqualsIgnoreCase(verb, "AUTH"u8)) return SmtpCommandKind.Auth;
         }
         else if (verb.Length == 8 && Ascii.EqualsIgnoreCase(verb, "STARTTLS"u8))
         {
@@ -103,7 +106,9 @@ public static class SmtpCommandParser
     private static bool TryMakeHelo(ReadOnlySpan<byte> args, ref SmtpCommand command, ref SmtpReply? error)
     {
         var i = 0;
-        var valid = (SmtpGrammar.TryMakeDomain(args, ref i) || SmtpGrammar.TryMakeAddressLiteral(args, ref i)) && i == args.Length;
+        // The grammar takes any octet >= 0x80 as part of a U-label; only well-formed UTF-8 is one (RFC 6531 3.3). Without
+        // this check "EHLO ex\xE4mple" was accepted and its name stored as "ex\uFFFDmple" (found by fuzzing).
+        var valid = (SmtpGrammar.TryMakeDomain(args, ref i) || SmtpGrammar.TryMakeAddressLiteral(args, ref i)) && i == args.Length && Utf8.IsValid(args);
         if (!valid)
         {
             if (args.IsEmpty || args.IndexOfAnyInRange((byte)0, (byte)32) >= 0 || args.Contains((byte)127) || !Utf8.IsValid(args))
@@ -222,6 +227,35 @@ public static class SmtpCommandParser
             return false;
         }
         command = command with { ChunkSize = value, IsLast = last };
+        return true;
+    }
+
+    /// <summary>
+    /// auth-command = "AUTH" SP sasl-mech [SP initial-response]; sasl-mech = 1*20(UPPER-ALPHA / DIGIT / "-" / "_")
+    /// (RFC 4954 4, RFC 4422 3.1; compared case-insensitively, kept upper-cased); initial-response = base64 / "=".
+    /// The response is only checked to be one word of printable ASCII here; its base64 is the session's to decode.
+    /// </summary>
+    private static bool TryMakeAuth(ReadOnlySpan<byte> args, ref SmtpCommand command, ref SmtpReply? error)
+    {
+        var sp = args.IndexOf((byte)' ');
+        var mechanism = sp < 0 ? args : args[..sp];
+        var response = sp < 0 ? [] : args[(sp + 1)..].TrimStart((byte)' ');
+        var ok = mechanism.Length is > 0 and <= 20;
+        foreach (var b in mechanism)
+        {
+            if (!(char.IsAsciiLetterOrDigit((char)b) || b is (byte)'-' or (byte)'_')) ok = false;
+        }
+        if (response.IndexOfAnyExceptInRange((byte)33, (byte)126) >= 0) ok = false;
+        if (!ok)
+        {
+            error = SmtpReplies.SyntaxError;
+            return false;
+        }
+        command = command with
+        {
+            Argument = Encoding.ASCII.GetString(mechanism).ToUpperInvariant(),
+            InitialResponse = response.IsEmpty ? null : Encoding.ASCII.GetString(response),
+        };
         return true;
     }
 

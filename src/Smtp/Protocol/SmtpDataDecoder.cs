@@ -25,6 +25,7 @@ public sealed class SmtpDataDecoder
     private readonly BareLineFeedPolicy _bareLineFeed;
     private State _state;
     private int _lineLength;
+    private long _decoded; // unstuffed octets of the message so far, stored or not
 
     /// <summary>Creates a decoder for one message.</summary>
     public SmtpDataDecoder(BareLineFeedPolicy bareLineFeed) => _bareLineFeed = bareLineFeed;
@@ -34,6 +35,7 @@ public sealed class SmtpDataDecoder
     {
         _state = State.LineStart;
         _lineLength = 0;
+        _decoded = 0;
         ReceivedOctets = 0;
         SizeExceeded = false;
         BareLineFeedSeen = false;
@@ -43,7 +45,7 @@ public sealed class SmtpDataDecoder
     /// <summary>Octets received so far, including stuffing and the end marker.</summary>
     public long ReceivedOctets { get; private set; }
 
-    /// <summary>The message passed the size limit (552 5.3.4).</summary>
+    /// <summary>The message passed the size limit (552 5.3.4); counted on the whole message, also after another failure.</summary>
     public bool SizeExceeded { get; private set; }
 
     /// <summary>A bare LF was seen.</summary>
@@ -186,9 +188,23 @@ public sealed class SmtpDataDecoder
         if (_lineLength > MaxTextLine) LineTooLong = true;
     }
 
+    /// <summary>
+    /// Stores unstuffed octets until the first failure. The size is counted on every octet, stored or not, so the
+    /// failure reply depends on the message alone: when a long line stopped the storing first, the size was only
+    /// checked on what was stored, and the same message got 552 or 500 depending on how it was cut into reads
+    /// (found by fuzzing, fuzz/regressions/data).
+    /// </summary>
     private void Emit(MessageContent content, ReadOnlySpan<byte> octets)
     {
-        if (octets.IsEmpty || Failed) return;
+        if (octets.IsEmpty || SizeExceeded) return;
+        _decoded += octets.Length;
+        if (_decoded > content.MaxLength)
+        {
+            SizeExceeded = true;
+            content.Clear();
+            return;
+        }
+        if (Failed) return;
         if (!content.TryAppend(octets))
         {
             SizeExceeded = true;

@@ -2,7 +2,7 @@ namespace SmarthostLab.Smtp.Protocol;
 
 /// <summary>
 /// The legal commands in each <see cref="SmtpState"/>, in one table (RFC 5321 4.1.4 ordering, RFC 3030 2 for
-/// BDAT, RFC 3207 4 for STARTTLS). Anything else is 503 5.5.1 (503 5.7.1 in a refused session).
+/// BDAT, RFC 3207 4 for STARTTLS, RFC 4954 4 for AUTH: outside a transaction only). Anything else is 503 5.5.1 (503 5.7.1 in a refused session).
 /// </summary>
 public static class SmtpStateTable
 {
@@ -19,7 +19,7 @@ public static class SmtpStateTable
     private static readonly uint[] Allowed =
     [
         /* Greeted        */ Always,
-        /* Ready          */ Always | Set(SmtpCommandKind.Mail, SmtpCommandKind.StartTls),
+        /* Ready          */ Always | Set(SmtpCommandKind.Mail, SmtpCommandKind.StartTls, SmtpCommandKind.Auth),
         /* MailGiven      */ Always | Set(SmtpCommandKind.Rcpt),
         /* RecipientGiven */ Always | Set(SmtpCommandKind.Rcpt, SmtpCommandKind.Data, SmtpCommandKind.Bdat),
         /* Chunking       */ Always | Set(SmtpCommandKind.Bdat),

@@ -15,6 +15,7 @@ public sealed partial class SmtpSession
         Data,
         Bdat,
         StartTls,
+        Auth,
     }
 
     /// <summary>Replies queued past this many octets are flushed before the next pipelined command is read.</summary>
@@ -79,9 +80,12 @@ public sealed partial class SmtpSession
                     break;
                 }
                 Advance(buffer, buffer.Start, needMore: false);
-                var go = next == Next.Data
-                    ? await ReceiveDataAsync().ConfigureAwait(false)
-                    : await ReceiveChunkAsync(command).ConfigureAwait(false);
+                var go = next switch
+                {
+                    Next.Data => await ReceiveDataAsync().ConfigureAwait(false),
+                    Next.Auth => await AuthenticateAsync(command).ConfigureAwait(false),
+                    _ => await ReceiveChunkAsync(command).ConfigureAwait(false),
+                };
                 if (!go) return;
                 break;
             }
@@ -105,6 +109,7 @@ public sealed partial class SmtpSession
         buffer = buffer.Slice(reader.Position);
         if (!found) return false;
         if (ReferenceEquals(error, SmtpReplies.CommandLineTooLong)) _context.Transcript.Note("<command line over 512 octets discarded>");
+        else if (command.Kind == SmtpCommandKind.Auth) _context.Transcript.Client(RedactedAuthLine(command, error));
         else _context.Transcript.Client(line);
         _metrics.Command(command.Kind);
         return true;
@@ -163,6 +168,8 @@ public sealed partial class SmtpSession
             case SmtpCommandKind.StartTls:
                 if (!TlsOffered) return BadCommand("starttls", SmtpReplies.TlsNotAvailable, "tls-unavailable");
                 return await StageFaultAsync(SmtpStage.StartTls, default).ConfigureAwait(false) ?? Next.StartTls;
+            case SmtpCommandKind.Auth:
+                return CheckAuth(command);
             case SmtpCommandKind.Rset:
                 ResetTransaction();
                 Reply(SmtpReplies.Ok);
@@ -201,11 +208,11 @@ public sealed partial class SmtpSession
 
     /// <summary>The EHLO reply (RFC 5321 4.1.1.1); like HELO it carries no enhanced code (RFC 2034 3).</summary>
     private SmtpReply EhloReply() => _ehloReply ??= new(250, "",
-        $"{_host}\nPIPELINING\nSIZE {_options.MaxMessageSize}\n8BITMIME\nSMTPUTF8\nENHANCEDSTATUSCODES\nDSN\n{(TlsOffered ? "STARTTLS\n" : "")}CHUNKING\nBINARYMIME");
+        $"{_host}\nPIPELINING\nSIZE {_options.MaxMessageSize}\n8BITMIME\nSMTPUTF8\nENHANCEDSTATUSCODES\nDSN\n{(TlsOffered ? "STARTTLS\n" : "")}{(AuthAdvertised ? "AUTH " + Sasl.Mechanisms + "\n" : "")}CHUNKING\nBINARYMIME");
 
     /// <summary>
     /// MAIL FROM with SIZE (RFC 1870), BODY (RFC 6152, RFC 3030), SMTPUTF8 (RFC 6531), RET and ENVID (RFC 3461 4.3,
-    /// 4.4; each at most once).
+    /// 4.4; each at most once), AUTH (RFC 4954 5, where AUTH is offered).
     /// </summary>
     private async ValueTask<Next> MailAsync(SmtpCommand command)
     {
@@ -243,6 +250,12 @@ public sealed partial class SmtpSession
                     if (envelopeId is not null || !DsnParameters.IsEnvelopeId(p.Value))
                         return BadCommand("mail", SmtpReplies.SyntaxError, "syntax");
                     envelopeId = p.Value;
+                    break;
+                case "AUTH":
+                    // RFC 4954 5: AUTH=<mailbox as xtext> or AUTH=<>, at most once; kept in the parameters, trusted by nobody here.
+                    if (!AuthOffered) return BadCommand("mail", SmtpReplies.UnsupportedParameter, "unsupported-parameter");
+                    if (parameters?.ContainsKey("AUTH") == true || p.Value is null || !DsnParameters.IsXText(p.Value))
+                        return BadCommand("mail", SmtpReplies.SyntaxError, "syntax");
                     break;
                 default:
                     return BadCommand("mail", SmtpReplies.UnsupportedParameter, "unsupported-parameter");

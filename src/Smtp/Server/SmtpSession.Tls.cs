@@ -33,6 +33,7 @@ public sealed partial class SmtpSession
         RecordTls(ssl);
         _context.Helo = null;
         _context.IsExtended = false;
+        _context.AuthenticatedUser = null; // an AUTH before TLS is forgotten too
         ResetTransaction(); // Helo is null: back to Greeted (RFC 3207 4.2)
         return true;
     }

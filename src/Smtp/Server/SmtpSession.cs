@@ -377,6 +377,7 @@ public sealed partial class SmtpSession
         SmtpCommandKind.Data => "data",
         SmtpCommandKind.Bdat => "bdat",
         SmtpCommandKind.StartTls => "starttls",
+        SmtpCommandKind.Auth => "auth",
         _ => "command",
     };
 

@@ -52,6 +52,29 @@ public interface ISmtpSessionHandler
     void OnRefused(SessionContext session, SmtpRefusal refusal);
 
     /// <summary>
+    /// Whether SMTP AUTH (RFC 4954) is offered to <paramref name="session"/>: EHLO then lists <c>AUTH PLAIN LOGIN</c>
+    /// (under TLS, or anywhere with <see cref="SmtpOptions.AllowAuthWithoutTls"/>) and MAIL FROM takes <c>AUTH=</c>.
+    /// Default false: AUTH gets 502 5.5.1.
+    /// </summary>
+    bool IsAuthenticationOffered(SessionContext session) => false;
+
+    /// <summary>
+    /// The client sent credentials with AUTH (PLAIN or LOGIN, decoded). Return null for 235 2.7.0 (then
+    /// <see cref="SessionContext.AuthenticatedUser"/> is <paramref name="user"/>), or a refusal: 535 5.7.8 bad
+    /// credentials, 454 4.7.0 temporary failure, 421 (the connection is closed after it). A 5xx counts as a bad
+    /// command (<see cref="SmtpOptions.MaxBadCommands"/>), as at MAIL and RCPT; record the refusal here. The password
+    /// is never written to the transcript. Default: 535 5.7.8.
+    /// </summary>
+    /// <param name="session">The session.</param>
+    /// <param name="mechanism">PLAIN or LOGIN.</param>
+    /// <param name="authorizationId">PLAIN's authzid (RFC 4616), empty when none was given (always for LOGIN).</param>
+    /// <param name="user">The authentication identity.</param>
+    /// <param name="password">The password.</param>
+    /// <param name="cancellationToken">The connection is gone.</param>
+    ValueTask<SmtpReply?> OnAuthenticateAsync(SessionContext session, string mechanism, string authorizationId, string user, string password,
+        CancellationToken cancellationToken) => ValueTask.FromResult<SmtpReply?>(AuthReplies.InvalidCredentials);
+
+    /// <summary>
     /// The session ended, however it ended (QUIT, a limit, a timeout, the client gone): release what the connection held.
     /// Called once, after the last reply; must be cheap and must not throw.
     /// </summary>
@@ -71,7 +94,7 @@ public interface ISmtpSessionHandler
 }
 
 /// <summary>One refusal by the SMTP layer or the handler.</summary>
-/// <param name="Stage">connect, helo, mail, rcpt, data, bdat, starttls, command, session.</param>
+/// <param name="Stage">connect, helo, mail, rcpt, data, bdat, starttls, auth, command, session.</param>
 /// <param name="Reply">The reply sent.</param>
 /// <param name="Reason">Short machine-friendly reason, e.g. "message-size", "line-too-long", "timeout".</param>
 public sealed record SmtpRefusal(string Stage, SmtpReply Reply, string Reason);

@@ -44,6 +44,12 @@ public sealed class SessionContext
     /// <summary>True when the connection arrived on an implicit-TLS endpoint.</summary>
     public bool ImplicitTls { get; set; }
 
+    /// <summary>
+    /// The user a successful AUTH (RFC 4954) authenticated, or null: before AUTH, and again after STARTTLS (RFC 3207
+    /// 4.2: what was learnt before TLS is forgotten).
+    /// </summary>
+    public string? AuthenticatedUser { get; set; }
+
     /// <summary>The SMTP transcript of the session so far (AUTH secrets redacted).</summary>
     public SessionTranscript Transcript { get; } = new();
 

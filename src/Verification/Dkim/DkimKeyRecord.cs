@@ -93,14 +93,14 @@ public sealed class DkimKeyRecord
         var v = tags["v"];
         if (v is not null && (tags.Tags[0].Key != "v" || v != "DKIM1"))
         {
-            error = tags.Tags[0].Key != "v" ? "v= is not the first tag" : $"unsupported key record version v={v}";
+            error = tags.Tags[0].Key != "v" ? "v= is not the first tag" : $"unsupported key record version v={TagList.OneLine(v)}";
             return false;
         }
 
         var keyType = tags["k"] ?? "rsa";
         if (keyType is not ("rsa" or "ed25519"))
         {
-            error = $"unknown key type k={keyType}";
+            error = $"unknown key type k={TagList.OneLine(keyType)}";
             return false;
         }
 
@@ -108,7 +108,7 @@ public sealed class DkimKeyRecord
         var services = tags["s"] is { } s ? SplitColon(s) : ["*"];
         if (!services.Contains("*") && !services.Contains("email"))
         {
-            error = $"key not for email (s={tags["s"]})";
+            error = $"key not for email (s={TagList.OneLine(tags["s"]!)})";
             return false;
         }
 
@@ -161,7 +161,17 @@ public sealed class DkimKeyRecord
                 return false;
             }
 
-            key = new Ed25519PublicKeyParameters(data, 0);
+            try
+            {
+                key = new Ed25519PublicKeyParameters(data, 0);
+            }
+            catch (ArgumentException)
+            {
+                // 32 octets that are not a point of the curve (found by fuzzing: fuzz/regressions/dkim).
+                error = "p= is not a valid Ed25519 public key";
+                return false;
+            }
+
             bits = 256;
             return true;
         }

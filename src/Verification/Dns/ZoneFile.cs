@@ -315,7 +315,14 @@ public sealed class ZoneFile
                 return false;
             }
 
+            // Checked per unit: summed unchecked, a few thousand "4294967295w" wrapped past long.MaxValue and
+            // TimeSpan.FromSeconds threw instead of the file's error (fuzz/regressions/zone).
             total += current * unit;
+            if (total > int.MaxValue)
+            {
+                return false;
+            }
+
             current = 0;
             digits = false;
         }

@@ -59,6 +59,10 @@ public sealed class TestRelay : IAsyncDisposable
     public static async Task<TestRelay> StartLoggingToAsync(ILoggerProvider logs, params string[] extra) =>
         await StartInAsync(null, extra, builder => builder.Logging.AddProvider(logs));
 
+    /// <summary>Starts a relay with <paramref name="configure"/> run on its builder (e.g. to replace its TimeProvider).</summary>
+    public static async Task<TestRelay> StartConfiguredAsync(Action<WebApplicationBuilder> configure, params string[] extra) =>
+        await StartInAsync(null, extra, configure);
+
     /// <summary>Starts a relay on <paramref name="dataFolder"/> (kept on dispose when given).</summary>
     public static async Task<TestRelay> StartInAsync(string? dataFolder, params string[] extra) => await StartInAsync(dataFolder, extra, null);
 

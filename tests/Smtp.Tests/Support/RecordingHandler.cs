@@ -58,4 +58,24 @@ public sealed class RecordingHandler : ISmtpSessionHandler
         Stages.Enqueue((stage, input));
         return ValueTask.FromResult(Fault?.Invoke(stage, input));
     }
+
+    /// <summary>AUTH is offered (RFC 4954); off by default, as for a handler that does not implement it.</summary>
+    public bool OffersAuth { get; set; }
+
+    /// <summary>Decides AUTH from (mechanism, authzid, user, password); default: alice / s3cret! (authzid empty or alice) pass, else 535.</summary>
+    public Func<string, string, string, string, SmtpReply?>? AuthReply { get; set; }
+
+    /// <summary>Every credential the session handed over: (mechanism, authzid, user, password).</summary>
+    public ConcurrentQueue<(string Mechanism, string AuthorizationId, string User, string Password)> Authentications { get; } = new();
+
+    public bool IsAuthenticationOffered(SessionContext session) => OffersAuth;
+
+    public ValueTask<SmtpReply?> OnAuthenticateAsync(SessionContext session, string mechanism, string authorizationId, string user, string password,
+        CancellationToken cancellationToken)
+    {
+        Authentications.Enqueue((mechanism, authorizationId, user, password));
+        var reply = AuthReply is { } decide ? decide(mechanism, authorizationId, user, password)
+            : user == "alice" && password == "s3cret!" && authorizationId is "" or "alice" ? null : AuthReplies.InvalidCredentials;
+        return ValueTask.FromResult(reply);
+    }
 }

@@ -93,6 +93,22 @@ public sealed partial class DkimConformanceTests
         Assert.All(verdicts, v => Assert.True(v.Result == DkimResult.Pass, v.ToString()));
     }
 
+    [Fact]
+    public async Task An_ed25519_key_off_the_curve_is_permerror_and_the_other_signature_still_passes()
+    {
+        // Found by fuzzing (fuzz/regressions/dkim): the key record parser threw, and the whole verification with it.
+        var dns = new InMemoryDnsResolver()
+            .AddTxt("brisbane._domainkey.football.example.com", "v=DKIM1; k=ed25519; p=sPs0VVu29FpHT/80UXUcYHFOHifD4o2ZlP2+XUh9g6E=")
+            .AddTxt("test._domainkey.football.example.com", TestData.Text("dkim", "dkimpy", "test.txt").Trim());
+
+        var verdicts = await new DkimSignatureVerifier(dns, new FixedTime(1518460054)).VerifyAsync(TestData.ToCrlf(TestData.Bytes("dkim", "dkimpy", "rfc6376.signed.msg")));
+
+        var ed25519 = Assert.Single(verdicts, v => v.Algorithm == "ed25519-sha256");
+        Assert.Equal(DkimResult.PermError, ed25519.Result);
+        Assert.Equal("bad key record at brisbane._domainkey.football.example.com: p= is not a valid Ed25519 public key", ed25519.Reason);
+        Assert.Equal(DkimResult.Pass, Assert.Single(verdicts, v => v.Algorithm == "rsa-sha256").Result);
+    }
+
     internal static (InMemoryDnsResolver Dns, byte[] Message) LoadStalwart(string file)
     {
         var text = TestData.Text("dkim", "stalwart-mail-auth", file);

@@ -57,4 +57,24 @@ public sealed class DkimKeyRecordTests
         Assert.False(r.AllowsHash("sha1"));
         Assert.Equal(256, r.KeyBits);
     }
+
+    [Fact]
+    public void An_ed25519_key_that_is_not_a_curve_point_is_refused_with_a_reason()
+    {
+        // Found by fuzzing (fuzz/regressions/dkim): 32 octets off the curve made TryParse throw ArgumentException.
+        Assert.False(DkimKeyRecord.TryParse("v=DKIM1; k=ed25519; p=sPs0VVu29FpHT/80UXUcYHFOHifD4o2ZlP2+XUh9g6E=", out var record, out var error));
+        Assert.Null(record);
+        Assert.Equal("p= is not a valid Ed25519 public key", error);
+    }
+
+    [Theory]
+    [InlineData("v=DKIM1; k=rsa\r\n q=dns/txt; p=", "unknown key type k=rsa q=dns/txt")]
+    [InlineData("v=DKIM1\r\n\tx; p=", "unsupported key record version v=DKIM1 x")]
+    [InlineData("v=DKIM1; s=tlsrpt\r\n :other; p=", "key not for email (s=tlsrpt :other)")]
+    public void A_refusal_quoting_a_folded_value_stays_one_line(string text, string expected)
+    {
+        // Found by fuzzing: the reason is documented as one line, but quoted folded values as they were.
+        Assert.False(DkimKeyRecord.TryParse(text, out _, out var error));
+        Assert.Equal(expected, error);
+    }
 }

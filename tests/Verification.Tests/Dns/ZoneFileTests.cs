@@ -130,4 +130,16 @@ public sealed class ZoneFileTests
             Assert.NotEmpty(zone.Records);
         }
     }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3600)]
+    public void A_ttl_past_2_to_the_31_seconds_in_units_is_the_files_error(int repeats)
+    {
+        // Found while fuzzing the zone reader (fuzz/regressions/zone): summed unchecked, 3,600 "4294967295w" wrapped
+        // past long.MaxValue and TimeSpan.FromSeconds threw ArgumentOutOfRangeException out of Parse.
+        var text = "$TTL " + string.Concat(Enumerable.Repeat("4294967295w", repeats)) + "\nexample.test. A 192.0.2.1\n";
+        var e = Assert.Throws<ZoneFileException>(() => ZoneFile.Parse(text, "big.zone"));
+        Assert.Equal("big.zone:1: $TTL needs one TTL value", e.Message);
+    }
 }

@@ -21,7 +21,7 @@ public static class ContractMapper
             m.TlsProtocol is null ? null : new TlsResponse(m.TlsProtocol, m.TlsCipher),
             m.MailFrom, m.MailFromParameters, m.Recipients, m.Size, m.ReceivedAt.UtcDateTime,
             m.Subject, m.MessageId, m.From, m.Quarantined, verdict,
-            [.. m.Delivery.Select(d => d.ToResponse())], m.DsnOf);
+            [.. m.Delivery.Select(d => d.ToResponse())], m.DsnOf, m.AuthenticatedUser);
     }
 
     /// <summary>A recipient's delivery as the API shows it.</summary>

@@ -1,6 +1,10 @@
 namespace SmarthostLab.Relay.Api.Contracts;
 
-/// <summary>GET /api/v1/info.</summary>
+/// <summary>
+/// GET /api/v1/info. <c>AuthRequired</c>: every client must AUTH before MAIL (Admission:Mode Auth or IpAndAuth);
+/// <c>AuthMechanisms</c>: what EHLO lists after AUTH, empty when AUTH is not offered; <c>AuthRequiresTls</c>: AUTH
+/// only after STARTTLS (Smtp:AllowAuthWithoutTls false).
+/// </summary>
 public sealed record InfoResponse(
     string Version,
     string HostName,
@@ -8,7 +12,10 @@ public sealed record InfoResponse(
     string? Http,
     LimitsResponse Limits,
     IReadOnlyList<string> EgressAddresses,
-    string? AuthServId);
+    string? AuthServId,
+    bool AuthRequired,
+    IReadOnlyList<string> AuthMechanisms,
+    bool AuthRequiresTls);
 
 /// <summary>One SMTP endpoint: bound address and its TLS mode (starttls, implicit, none).</summary>
 /// <param name="Endpoint">HOST:PORT as bound.</param>

@@ -2,7 +2,7 @@ using System.Text.Json;
 
 namespace SmarthostLab.Relay.Api.Contracts;
 
-/// <summary>The API's <c>Message</c> (docs/API.md).</summary>
+/// <summary>The API's <c>Message</c> (docs/API.md); <c>AuthenticatedUser</c>: the SMTP AUTH user of its session, or null.</summary>
 public sealed record MessageResponse(
     string Id,
     string? Account,
@@ -20,7 +20,8 @@ public sealed record MessageResponse(
     bool Quarantined,
     JsonElement? Verdict,
     IReadOnlyList<DeliveryResponse> Delivery,
-    string? DsnOf);
+    string? DsnOf,
+    string? AuthenticatedUser = null);
 
 /// <summary>One recipient's delivery (issue 13): state stored, queued, deferred, delivered, bounced or expired.</summary>
 /// <param name="Recipient">The forward-path.</param>

@@ -142,6 +142,9 @@ export function show(main, params, navigate) {
         return;
       }
       if (hasFilters(params)) { reloadSoon(); return; }
+      // A reload in flight read the list before this message was committed: its answer would drop the row again,
+      // so it is followed by one more (which sees the message).
+      if (loading) loading.again = true;
       if (rows.some(r => r.id === m.id)) return;
       rows.unshift(m);
       total++;

@@ -51,7 +51,12 @@ export function show(main, params, navigate) {
     more.hidden = rows.length >= total;
   }
 
+  // One load at a time; a refusal that arrives while one is in flight asks for another, since that answer was read
+  // before the refusal was committed and would drop its row again.
+  let loading = null;
   async function load() {
+    if (loading) { loading.again = true; return; }
+    loading = { again: false };
     try {
       const page = await json(`/api/v1/refusals${query({ ip, limit })}`);
       flash(note, '');
@@ -63,6 +68,10 @@ export function show(main, params, navigate) {
       render();
     } catch (e) {
       flash(note, e instanceof ApiError ? e.message : String(e), 'error');
+    } finally {
+      const again = loading.again;
+      loading = null;
+      if (again) load();
     }
   }
   more.addEventListener('click', () => { limit = Math.min(limit * 4, 10000); load(); });
@@ -70,6 +79,7 @@ export function show(main, params, navigate) {
   const stops = [
     live.on('refusal', r => {
       if (ip && r.clientIp !== ip) return;
+      if (loading) loading.again = true;
       if (rows.some(x => x.id === r.id)) return;
       rows.unshift(r);
       total++;
