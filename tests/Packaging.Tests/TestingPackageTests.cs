@@ -46,8 +46,11 @@ public sealed partial class TestingPackageTests(PackagingRun run, ITestOutputHel
         var needed = PackageNames(relayDeps);
         var present = PackageNames(sampleDeps);
 
+        var missing = needed.Except(present, StringComparer.OrdinalIgnoreCase).Order().ToList();
         Assert.NotEmpty(needed);
-        Assert.Empty(needed.Except(present, StringComparer.OrdinalIgnoreCase));
+        Assert.True(missing.Count == 0,
+            $"a project using SmarthostLab.Testing lacks packages the relay runs with: {string.Join(", ", missing)} " +
+            "(add the relay's new PackageReference to src/Testing/SmarthostLab.Testing.csproj)");
     }
 
     /// <summary>The names of the NuGet packages a deps.json lists.</summary>
