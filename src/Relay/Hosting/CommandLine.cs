@@ -10,12 +10,14 @@ namespace SmarthostLab.Relay.Hosting;
 /// <param name="Zones">--zone files, in order.</param>
 /// <param name="PassThrough">The remaining arguments, for AddCommandLine.</param>
 /// <param name="Help">--help was given.</param>
+/// <param name="Version">--version was given.</param>
 public sealed record CommandLine(
     IReadOnlyDictionary<string, string?> Settings,
     IReadOnlyList<string> ConfigFiles,
     IReadOnlyList<string> Zones,
     IReadOnlyList<string> PassThrough,
-    bool Help)
+    bool Help,
+    bool Version = false)
 {
     /// <summary>Usage text of --help.</summary>
     public const string Usage = """
@@ -26,6 +28,7 @@ public sealed record CommandLine(
           --config FILE        JSON settings in the appsettings shape; its Accounts replace the sample account
           --zone FILE          DNS zone file answered before live DNS (repeatable; Verification:Zones)
           --Section:Key=VALUE  any setting (also environment variables SMARTHOSTLAB_Section__Key)
+          --version            print the version and exit
         smarthostlab-relay hash-password [--iterations N] [PASSWORD]
                                print the hash of a password for Accounts:N:Credentials:M:Password (see hash-password --help)
         """;
@@ -46,6 +49,7 @@ public sealed record CommandLine(
         var zones = new List<string>();
         var rest = new List<string>();
         var help = false;
+        var version = false;
         for (var i = 0; i < args.Count; i++)
         {
             var arg = args[i];
@@ -59,6 +63,7 @@ public sealed record CommandLine(
                 return args[++i];
             }
             if (name is "--help" or "-h" or "-?") help = true;
+            else if (name == "--version") version = true;
             else if (Flags.TryGetValue(name, out var key)) settings[key] = Value();
             else if (name.Equals("--config", StringComparison.OrdinalIgnoreCase)) configs.Add(Value());
             else if (name.Equals("--zone", StringComparison.OrdinalIgnoreCase)) zones.Add(Value());
@@ -69,6 +74,6 @@ public sealed record CommandLine(
             }
             else throw new RelayConfigurationException($"{arg}: unknown option (see --help)");
         }
-        return new CommandLine(settings, configs, zones, rest, help);
+        return new CommandLine(settings, configs, zones, rest, help, version);
     }
 }

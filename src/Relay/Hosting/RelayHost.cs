@@ -1,3 +1,4 @@
+using System.Reflection;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
@@ -71,6 +72,12 @@ public static class RelayHost
             if (commandLine.Help)
             {
                 await Console.Out.WriteLineAsync(CommandLine.Usage).ConfigureAwait(false);
+                return 0;
+            }
+            if (commandLine.Version)
+            {
+                // As System.CommandLine prints it for the probe and the bench: the informational version (0.1.0+commit).
+                await Console.Out.WriteLineAsync(typeof(RelayHost).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0").ConfigureAwait(false);
                 return 0;
             }
             relay = await StartAsync(commandLine, configure: null, CancellationToken.None).ConfigureAwait(false);
