@@ -7,7 +7,6 @@ using SmarthostLab.Relay.Configuration;
 using SmarthostLab.Relay.Diagnostics;
 using SmarthostLab.Smtp;
 using SmarthostLab.Smtp.Protocol;
-using SmarthostLab.Verification;
 
 namespace SmarthostLab.Relay.Limits;
 
@@ -36,10 +35,8 @@ public sealed class RateLimits : IDisposable
     private readonly TimeProvider _time;
     private readonly RelayMetrics _metrics;
     private readonly int _perIpPerMinute;
-    private readonly int _ipv6PrefixLength;
     private readonly ConcurrentDictionary<string, AccountLimiters> _accounts = new(StringComparer.OrdinalIgnoreCase);
-    private readonly ConcurrentDictionary<IpPrefix, TokenBucket> _ips = new();
-    private int _sweeping;
+    private readonly ClientBuckets? _ips;
 
     /// <summary>Creates the limits from the configuration.</summary>
     public RateLimits(IOptions<RateLimitsOptions> options, IOptions<SmtpOptions> smtp, TimeProvider time, RelayMetrics metrics)
@@ -47,7 +44,8 @@ public sealed class RateLimits : IDisposable
         _time = time;
         _metrics = metrics;
         _perIpPerMinute = options.Value.ConnectionsPerMinutePerIp;
-        _ipv6PrefixLength = smtp.Value.IPv6PrefixLength;
+        if (_perIpPerMinute > 0)
+            _ips = new ClientBuckets(_perIpPerMinute, TimeSpan.FromMinutes(1), time, smtp.Value.IPv6PrefixLength, IpBucketsBeforeSweep);
     }
 
     /// <summary>
@@ -57,7 +55,7 @@ public sealed class RateLimits : IDisposable
     public LimitDenial? OnConnect(IPAddress ip, Account? account, out IDisposable? lease)
     {
         lease = null;
-        if (_perIpPerMinute > 0 && IpBucket(ip).AttemptAcquire() is { IsAcquired: false } fromIp)
+        if (_ips?.GetOrAdd(ip)!.AttemptAcquire() is { IsAcquired: false } fromIp)
             return Deny("connections-per-minute", "ip", new SmtpReply(421, "4.7.0",
                 $"too many connections from {ip}: limit of {_perIpPerMinute} per minute reached, {RetryText(fromIp)}"));
         if (account is null || Of(account) is not { } limiters) return null;
@@ -116,7 +114,7 @@ public sealed class RateLimits : IDisposable
     public void Dispose()
     {
         foreach (var limiters in _accounts.Values) limiters.Dispose();
-        foreach (var bucket in _ips.Values) bucket.Dispose();
+        _ips?.Dispose();
     }
 
     private LimitDenial BytesDenied(Account account, TokenBucket bytes, TimeSpan? wait) =>
@@ -144,31 +142,6 @@ public sealed class RateLimits : IDisposable
         var limits = account.Options.Limits;
         if (!limits.Any) return null;
         return _accounts.GetOrAdd(account.Name, static (_, state) => new AccountLimiters(state.limits, state.time), (limits, time: _time));
-    }
-
-    private TokenBucket IpBucket(IPAddress ip)
-    {
-        var key = IpPrefix.NetworkOf(ip, 32, _ipv6PrefixLength);
-        if (_ips.TryGetValue(key, out var bucket)) return bucket;
-        if (_ips.Count >= IpBucketsBeforeSweep) Sweep();
-        return _ips.GetOrAdd(key, static (_, state) => new TokenBucket(state.Item1, TimeSpan.FromMinutes(1), state.Item2), (_perIpPerMinute, _time));
-    }
-
-    /// <summary>Drops the buckets that are full again: a client that comes back gets a full one, as it would have anyway.</summary>
-    private void Sweep()
-    {
-        if (Interlocked.Exchange(ref _sweeping, 1) != 0) return;
-        try
-        {
-            foreach (var (key, bucket) in _ips)
-            {
-                if (bucket.IdleDuration is not null && _ips.TryRemove(KeyValuePair.Create(key, bucket))) bucket.Dispose();
-            }
-        }
-        finally
-        {
-            Volatile.Write(ref _sweeping, 0);
-        }
     }
 
     private sealed class AccountLimiters : IDisposable
