@@ -166,6 +166,19 @@ public sealed class AuthEndToEndTests
     }
 
     [Fact]
+    public async Task In_Auth_mode_unregistered_clients_are_greeted_and_counted_in_the_connection_pool_not_the_refused_budget()
+    {
+        await using var relay = await StartAsync("Auth", "--Smtp:MaxConnections=2", "--Smtp:MaxRefusedConnections=1");
+        await using var first = await RawSmtpClient.ConnectAsync(relay.Smtp, TestRelay.Unregistered);
+        Assert.StartsWith("220 ", await first.ReadReplyAsync());
+        await using var second = await RawSmtpClient.ConnectAsync(relay.Smtp, TestRelay.Unregistered);
+        Assert.StartsWith("220 ", await second.ReadReplyAsync());
+        // They are sessions like any other (they may AUTH): the third connection finds the pool full.
+        await using var third = await RawSmtpClient.ConnectAsync(relay.Smtp, TestRelay.Unregistered);
+        Assert.StartsWith("421 4.7.0 relay.test too many connections", await third.ReadReplyAsync());
+    }
+
+    [Fact]
     public async Task A_wrong_password_gets_535_and_is_listed_as_a_refusal()
     {
         await using var relay = await StartAsync("Auth");

@@ -81,7 +81,10 @@ public sealed partial class RelaySessionHandler : ISmtpSessionHandler
 
     /// <inheritdoc />
     public bool RefusesAtConnect(System.Net.IPAddress remote) =>
-        _admission.RefuseAt == RefuseAt.Connect && _accounts.Find(remote.IsIPv4MappedToIPv6 ? remote.MapToIPv4() : remote) is null;
+        RefusesUnregisteredAtConnect && _accounts.Find(remote.IsIPv4MappedToIPv6 ? remote.MapToIPv4() : remote) is null;
+
+    /// <summary>An unregistered client gets 554 in place of the greeting: <c>Admission:RefuseAt=Connect</c> and no AUTH mode that greets it.</summary>
+    private bool RefusesUnregisteredAtConnect => _admission.RefuseAt == RefuseAt.Connect && !_authentication.GreetsUnregistered;
 
     /// <inheritdoc />
     public ValueTask<SmtpReply?> OnConnectAsync(SessionContext session, CancellationToken cancellationToken)
@@ -89,7 +92,7 @@ public sealed partial class RelaySessionHandler : ISmtpSessionHandler
         var account = _accounts.Find(session.RemoteIp);
         var state = new RelaySessionState { Account = account };
         session.HandlerState = state;
-        if (account is null && _admission.RefuseAt == RefuseAt.Connect && !_authentication.GreetsUnregistered)
+        if (account is null && RefusesUnregisteredAtConnect)
         {
             var reply = RelayReplies.UnregisteredAtConnect(session.RemoteIp);
             session.Refused = true;
