@@ -194,14 +194,18 @@ public sealed partial class SmtpSession
     /// <summary>A bad command: its reply, or 421 4.7.0 and close once past <see cref="SmtpOptions.MaxBadCommands"/>.</summary>
     private Next BadCommand(string stage, SmtpReply reply, string reason)
     {
-        if (++_badCommands > _options.MaxBadCommands)
-        {
-            SmtpLog.TooManyBadCommands(_logger, _context.Id);
-            Refuse(stage, SmtpReplies.TooManyBadCommands(_host), "too-many-bad-commands");
-            return Next.Close;
-        }
+        if (PastBadCommandLimit(stage)) return Next.Close;
         Refuse(stage, reply, reason);
         return Next.Continue;
+    }
+
+    /// <summary>Counts one more error; past <see cref="SmtpOptions.MaxBadCommands"/> sends 421 4.7.0 in place of its reply (true: close).</summary>
+    private bool PastBadCommandLimit(string stage)
+    {
+        if (++_badCommands <= _options.MaxBadCommands) return false;
+        SmtpLog.TooManyBadCommands(_logger, _context.Id);
+        Refuse(stage, SmtpReplies.TooManyBadCommands(_host), "too-many-bad-commands");
+        return true;
     }
 
     private bool TlsOffered => _certificate is not null && _options.StartTls && _context.TlsProtocol is null;
@@ -384,12 +388,7 @@ public sealed partial class SmtpSession
     /// </summary>
     private Next HandlerRefused(string stage, SmtpReply reply)
     {
-        if (reply.Code >= 500 && ++_badCommands > _options.MaxBadCommands)
-        {
-            SmtpLog.TooManyBadCommands(_logger, _context.Id);
-            Refuse(stage, SmtpReplies.TooManyBadCommands(_host), "too-many-bad-commands");
-            return Next.Close;
-        }
+        if (reply.Code >= 500 && PastBadCommandLimit(stage)) return Next.Close;
         Reply(reply);
         return Next.Continue;
     }
