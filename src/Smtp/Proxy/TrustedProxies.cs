@@ -40,7 +40,7 @@ public sealed class TrustedProxies
         {
             if (!TryParseNetwork(entries[i], out networks[i]))
             {
-                problem = $"'{entries[i]}' is neither an IP address nor a network in CIDR notation (e.g. 10.0.0.0/24, 2001:db8::/64) with no bits set past the prefix";
+                problem = $"'{entries[i]}' is neither an IP address nor a network in CIDR notation (e.g. 10.0.0.0/24, 2001:db8::/64)";
                 return false;
             }
         }
