@@ -212,6 +212,18 @@ public sealed class ProxyProtocolLoopbackTests
         Assert.Contains("inside its PROXY protocol header", refusal.Reply.Text);
     }
 
+    [Fact]
+    public async Task A_connection_closed_before_sending_anything_is_a_health_check_not_a_refusal()
+    {
+        await using var host = await StartAsync();
+        var client = await RawSmtpClient.ConnectAsync(Front(host), IPAddress.Loopback);
+        await client.DisposeAsync();
+        await Task.Delay(200);
+        // A connection sending SMTP first, after it, is recorded: the only refusal.
+        await using var after = await ConnectWithAsync(host, "HELO x\r\n"u8.ToArray());
+        Assert.Equal("proxy-missing", (await SingleRefusalAsync(host)).Reason);
+    }
+
     [Theory]
     [InlineData("PROXY TCP4 127.0.0.2 127.0.0.1 99999 25\r\n", "proxy-malformed", "port")]
     [InlineData("PROXY TCP9 127.0.0.2 127.0.0.1 1 25\r\n", "proxy-malformed", "protocol")]

@@ -20,7 +20,8 @@ namespace SmarthostLab.Smtp.Proxy;
 /// that sends no header (other data first, or nothing within <see cref="SmtpOptions.CommandTimeout"/>), or a malformed
 /// or oversized header: the connection is closed without a greeting, as Postfix's smtpd does with
 /// <c>smtpd_upstream_proxy_protocol</c> ("hang up before accepting input: we don't know what we're talking to"),
-/// logged (at most 10 lines a second) and recorded as a refusal at stage <c>proxy</c> naming the TCP peer.
+/// logged (at most 10 lines a second) and recorded as a refusal at stage <c>proxy</c> naming the TCP peer. A trusted
+/// peer that closes without sending a byte (HAProxy's plain TCP <c>check</c> connects and resets) is no refusal.
 /// </summary>
 public sealed class ProxyProtocolMiddleware
 {
@@ -67,7 +68,9 @@ public sealed class ProxyProtocolMiddleware
         var (status, header, problem) = await ReadHeaderAsync(connection.Transport.Input, options.CommandTimeout).ConfigureAwait(false);
         if (status != ProxyHeaderStatus.Parsed)
         {
-            if (status == ProxyHeaderStatus.Incomplete) return; // the host is stopping: no refusal, the connection just closes
+            // The host is stopping, or the peer left without sending a byte (HAProxy's plain "check" connects and resets):
+            // no refusal, the connection just closes.
+            if (status == ProxyHeaderStatus.Incomplete) return;
             Refuse(connection, peer, ReasonOf(status, problem), problem);
             return;
         }
@@ -79,12 +82,13 @@ public sealed class ProxyProtocolMiddleware
 
     /// <summary>
     /// Reads until the header is whole, broken, or absent; the header's octets are consumed, what follows stays in the
-    /// pipe for the session. Incomplete on return: the host is stopping.
+    /// pipe for the session. Incomplete on return: the host is stopping, or the peer closed without sending anything.
     /// </summary>
     private async Task<(ProxyHeaderStatus, ProxyHeader, string)> ReadHeaderAsync(PipeReader input, TimeSpan timeout)
     {
         using var deadline = new CancellationTokenSource(timeout, _time);
         using var stopping = _stopping.UnsafeRegister(static s => ((CancellationTokenSource)s!).Cancel(), deadline);
+        var received = false;
         while (true)
         {
             ReadResult result;
@@ -100,9 +104,11 @@ public sealed class ProxyProtocolMiddleware
             }
             catch (Exception ex) when (ex is IOException or ConnectionResetException or ConnectionAbortedException)
             {
-                return (ProxyHeaderStatus.Missing, default, "the connection was lost before a complete PROXY protocol header");
+                return (received ? ProxyHeaderStatus.Missing : ProxyHeaderStatus.Incomplete, default,
+                    "the connection was lost inside its PROXY protocol header");
             }
             var buffer = result.Buffer;
+            received |= !buffer.IsEmpty;
             var status = ProxyHeaderParser.TryParse(buffer, out var header, out var problem);
             if (status == ProxyHeaderStatus.Parsed)
             {
@@ -112,11 +118,7 @@ public sealed class ProxyProtocolMiddleware
             input.AdvanceTo(buffer.Start, buffer.End);
             if (status != ProxyHeaderStatus.Incomplete) return (status, header, problem);
             if (result.IsCompleted || result.IsCanceled)
-            {
-                return (ProxyHeaderStatus.Missing, default, buffer.IsEmpty
-                    ? "the connection closed before sending a PROXY protocol header"
-                    : "the connection closed inside its PROXY protocol header");
-            }
+                return (received ? ProxyHeaderStatus.Missing : ProxyHeaderStatus.Incomplete, default, "the connection closed inside its PROXY protocol header");
         }
     }
 
