@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using SmarthostLab.Smtp.Proxy;
 
 namespace SmarthostLab.Smtp;
 
@@ -114,6 +115,19 @@ public sealed class SmtpOptions
     /// Default false: AUTH is advertised only under TLS and answered 538 5.7.11 without it (RFC 4954 6).
     /// </summary>
     public bool AllowAuthWithoutTls { get; set; }
+
+    /// <summary>
+    /// PROXY protocol (HAProxy's proxy-protocol.txt, v1 and v2) on every SMTP endpoint: Off (default), or Required: each
+    /// connection must come from <see cref="ProxyTrustedNetworks"/> and start with a PROXY header, whose source address is
+    /// then the client's for everything (admission, limits, SPF, Received, refusals, API). Others are closed without a greeting.
+    /// </summary>
+    public ProxyProtocolMode ProxyProtocol { get; set; } = ProxyProtocolMode.Off;
+
+    /// <summary>
+    /// The load balancers allowed to send a PROXY header: addresses or CIDR networks. Empty (default): loopback only
+    /// (127.0.0.0/8 and ::1). Read only with <see cref="ProxyProtocol"/> Required.
+    /// </summary>
+    public List<string> ProxyTrustedNetworks { get; set; } = [];
 
     /// <summary>TLS certificate file (PEM with key, or PFX). Empty: a self-signed one is made in the data folder at first start.</summary>
     public string? CertificatePath { get; set; }

@@ -39,6 +39,8 @@ public sealed class SmtpOptionsValidator : IValidateOptions<SmtpOptions>
         Range(options.MaxConnectionsPerIp, 1, 1_000_000, nameof(SmtpOptions.MaxConnectionsPerIp));
         Range(options.MaxRefusedConnections, 0, 1_000_000, nameof(SmtpOptions.MaxRefusedConnections));
         Range(options.IPv6PrefixLength, 1, 128, nameof(SmtpOptions.IPv6PrefixLength));
+        if (!Proxy.TrustedProxies.TryCreate(options.ProxyTrustedNetworks, out _, out var proxyProblem))
+            failures.Add($"{SmtpOptions.Section}:{nameof(SmtpOptions.ProxyTrustedNetworks)}: {proxyProblem}");
         // The name goes into the greeting, EHLO and Received headers: printable ASCII, no comment or literal delimiters.
         if (options.HostName is { } host && (host.Length is 0 or > 253 || host.Any(c => c <= ' ' || c > '~' || c is '(' or ')' or '[' or ']' or ';')))
             failures.Add($"{SmtpOptions.Section}:{nameof(SmtpOptions.HostName)} must be a host name: printable ASCII without spaces or ( ) [ ] ; (got '{host}')");

@@ -275,7 +275,8 @@ public sealed partial class RelaySessionHandler : ISmtpSessionHandler
         // connect refusal recorded then: one record per refused connection keeps GET /api/v1/refusals readable
         // ("why did my mail not arrive?") and a client sending junk cannot fill the store or the log.
         if (session.Refused) return;
-        Record(session, refusal.Stage, refusal.Reply, refusal.Reason);
+        // A PROXY protocol refusal sends nothing: the record says so, with the problem (and the balancer's address).
+        Record(session, refusal.Stage, refusal.Reply, refusal.Reason, text: refusal.Sent ? null : "closed without a reply: " + refusal.Reply.Text);
     }
 
     /// <inheritdoc />
@@ -305,11 +306,11 @@ public sealed partial class RelaySessionHandler : ISmtpSessionHandler
         return state;
     }
 
-    private void Record(SessionContext session, string stage, SmtpReply reply, string reason, string? recipient = null)
+    private void Record(SessionContext session, string stage, SmtpReply reply, string reason, string? recipient = null, string? text = null)
     {
         var state = session.HandlerState as RelaySessionState;
         var ip = session.RemoteIp.ToString();
-        var text = reply.ToString();
+        text ??= reply.ToString();
         session.RefusalReason = reason;
         var logged = state is null ? 0 : state.RefusalsLogged++;
         if (logged < MaxLoggedRefusals && _refusalLog.TryLog(out var held))

@@ -53,7 +53,13 @@ public sealed class SmtpConnectionHandler : ConnectionHandler
         var options = _options.CurrentValue;
         var remote = connection.RemoteEndPoint as IPEndPoint ?? new IPEndPoint(IPAddress.IPv6None, 0);
         var local = connection.LocalEndPoint as IPEndPoint ?? new IPEndPoint(IPAddress.IPv6None, 0);
-        var context = new SessionContext(connection.ConnectionId, remote, local) { ImplicitTls = ImplicitTls };
+        var proxy = connection.Features.Get<Proxy.ProxyConnectionFeature>();
+        var context = new SessionContext(connection.ConnectionId, remote, local)
+        {
+            ImplicitTls = ImplicitTls,
+            ProxyPeer = proxy?.Peer,
+            ProxyLocal = proxy?.IsLocal ?? false,
+        };
         var closeRequested = connection.Features.Get<IConnectionLifetimeNotificationFeature>()?.ConnectionClosedRequested ?? default;
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(closeRequested, _lifetime.ApplicationStopping);
 

@@ -70,7 +70,8 @@ public sealed class SmtpConnectionLimiter
         var slot = new SmtpConnectionSlot(this);
         // A client the handler will refuse is counted in the refused budget from the start (past it, nowhere: its session
         // sends the refusal alone and closes); it never takes a slot of the general pool (issue 16, defect 2).
-        var refusedClient = _handler.RefusesAtConnect(ip);
+        // The balancer's own connection (PROXY LOCAL, e.g. a health check) is greeted without the handler's admission.
+        var refusedClient = connection.Features.Get<Proxy.ProxyConnectionFeature>() is not { IsLocal: true } && _handler.RefusesAtConnect(ip);
         var total = 0;
         if (refusedClient) slot.Place = Interlocked.Increment(ref _refused) <= options.MaxRefusedConnections ? SlotPlace.Refused : SlotPlace.Nowhere;
         else total = Interlocked.Increment(ref _total);

@@ -9,6 +9,9 @@ internal static partial class SmtpLog
     [LoggerMessage(1001, LogLevel.Debug, "SMTP session {SessionId} from {Remote} started")]
     public static partial void SessionStarted(ILogger logger, string sessionId, IPEndPoint remote);
 
+    [LoggerMessage(1020, LogLevel.Debug, "SMTP session {SessionId} from {Remote} via {Proxy} (PROXY protocol) started")]
+    public static partial void SessionStartedVia(ILogger logger, string sessionId, IPEndPoint remote, IPEndPoint proxy);
+
     [LoggerMessage(1002, LogLevel.Debug, "SMTP session {SessionId} ended")]
     public static partial void SessionEnded(ILogger logger, string sessionId);
 

@@ -10,7 +10,7 @@ public static class SmtpServiceCollectionExtensions
 {
     /// <summary>
     /// Registers <see cref="SmtpOptions"/> (bind it yourself; validated at start by <see cref="SmtpOptionsValidator"/>), <see cref="SmtpMetrics"/>, the shared
-    /// <see cref="SmtpConnectionLimiter"/>, <see cref="TimeProvider.System"/> and an empty
+    /// <see cref="SmtpConnectionLimiter"/> and <see cref="Proxy.ProxyProtocolMiddleware"/>, <see cref="TimeProvider.System"/> and an empty
     /// <see cref="SmtpTlsCertificate"/> unless one is registered. The host adds its
     /// <see cref="Session.ISmtpSessionHandler"/>.
     /// </summary>
@@ -23,6 +23,7 @@ public static class SmtpServiceCollectionExtensions
         services.TryAddSingleton(new SmtpTlsCertificate());
         services.TryAddSingleton(sp => new SmtpMetrics(sp.GetService<IMeterFactory>()));
         services.TryAddSingleton<SmtpConnectionLimiter>();
+        services.TryAddSingleton<Proxy.ProxyProtocolMiddleware>();
         return services;
     }
 }

@@ -104,7 +104,8 @@ public sealed partial class SmtpSession
     {
         _aborted = aborted;
         _stoppingToken = stopping;
-        SmtpLog.SessionStarted(_logger, _context.Id, _context.RemoteEndPoint);
+        if (_context.ProxyPeer is { } via) SmtpLog.SessionStartedVia(_logger, _context.Id, _context.RemoteEndPoint, via);
+        else SmtpLog.SessionStarted(_logger, _context.Id, _context.RemoteEndPoint);
         _timer = _time.CreateTimer(static s => ((SmtpSession)s!).OnTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         var stopRegistration = stopping.Register(static s => ((SmtpSession)s!).OnStopping(), this);
         try
@@ -196,6 +197,11 @@ public sealed partial class SmtpSession
     {
         SmtpReply? refusal;
         _context.RefusalReason = null;
+        if (_context.ProxyLocal)
+        {
+            Reply(SmtpReplies.Greeting(_host)); // the balancer's own connection (PROXY LOCAL): a health check is answered, not admitted
+            return true;
+        }
         try
         {
             refusal = await _handler.OnConnectAsync(_context, _aborted).ConfigureAwait(false);

@@ -94,7 +94,14 @@ public interface ISmtpSessionHandler
 }
 
 /// <summary>One refusal by the SMTP layer or the handler.</summary>
-/// <param name="Stage">connect, helo, mail, rcpt, data, bdat, starttls, auth, command, session.</param>
+/// <param name="Stage">proxy, connect, helo, mail, rcpt, data, bdat, starttls, auth, command, session.</param>
 /// <param name="Reply">The reply sent.</param>
 /// <param name="Reason">Short machine-friendly reason, e.g. "message-size", "line-too-long", "timeout".</param>
-public sealed record SmtpRefusal(string Stage, SmtpReply Reply, string Reason);
+public sealed record SmtpRefusal(string Stage, SmtpReply Reply, string Reason)
+{
+    /// <summary>
+    /// False when nothing was sent: the connection was closed without a reply (a PROXY protocol refusal, stage
+    /// <c>proxy</c>), and <see cref="Reply"/>'s text only says why. Default true.
+    /// </summary>
+    public bool Sent { get; init; } = true;
+}

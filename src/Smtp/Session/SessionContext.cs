@@ -23,6 +23,19 @@ public sealed class SessionContext
     /// <summary>The client's address as seen by the server (after PROXY protocol, if any).</summary>
     public IPEndPoint RemoteEndPoint { get; set; }
 
+    /// <summary>
+    /// With <c>Smtp:ProxyProtocol</c> Required: the TCP peer the connection came from, the load balancer (logs say
+    /// "via" it); null without the PROXY protocol, when the TCP peer is the client.
+    /// </summary>
+    public IPEndPoint? ProxyPeer { get; set; }
+
+    /// <summary>
+    /// True for a PROXY header naming no client (v2 LOCAL, v1 UNKNOWN): the load balancer's own connection, e.g. its health
+    /// check. Such a session is greeted without asking the handler at connect (no admission, no connection limits by
+    /// client); <see cref="RemoteEndPoint"/> is the balancer's, and anything it tries past EHLO is judged as from it.
+    /// </summary>
+    public bool ProxyLocal { get; set; }
+
     /// <summary>The local endpoint the client connected to.</summary>
     public IPEndPoint LocalEndPoint { get; }
 
