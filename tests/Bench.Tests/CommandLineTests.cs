@@ -34,6 +34,8 @@ public sealed class CommandLineTests
     [InlineData(new[] { "load", "--size", "2g" }, "load: --size: '2g' is not a size between 256 octets and 64m")]
     [InlineData(new[] { "load", "--duration" }, "load: Required argument missing for option: '--duration'.")]
     [InlineData(new[] { "load", "--waiters", "5" }, "load: --waiters needs the relay's API: --start-relay or --relay-api")]
+    [InlineData(new[] { "load", "--cpu", "postgres" }, "load: --cpu: 'postgres' is not NAME=PID[,PID…]")]
+    [InlineData(new[] { "load", "--cpu", "relays=12,x" }, "load: --cpu: 'relays=12,x' is not NAME=PID[,PID…]")]
     [InlineData(new[] { "load", "--quiet", "--progress" }, "load: use only one of --quiet and --progress")]
     [InlineData(new[] { "soak", "--bogus" }, "soak: ")]
     [InlineData(new[] { "relay-args", "--bogus", "--folder", "/tmp/x" }, "relay-args: Unrecognized command or argument '--bogus'.")]

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
 using System.Net;
+using SmarthostLab.Bench.Load;
 
 namespace SmarthostLab.Bench.Cli;
 
@@ -89,6 +90,29 @@ public static class BenchOptions
         CustomParser = r => ParseRef<Uri>(r, null, t =>
             Uri.TryCreate(t, UriKind.Absolute, out var uri) && uri.Scheme == "http" && IPAddress.TryParse(uri.Host.Trim('[', ']'), out var ip) && IPAddress.IsLoopback(ip) ? uri : null,
             "is not http://LOOPBACK-ADDRESS:PORT"),
+    };
+
+    /// <summary>
+    /// Named groups of processes, <c>NAME=PID[,PID…]</c>, the option repeated for several groups:
+    /// <c>--cpu: 'x' is not NAME=PID[,PID…]</c>.
+    /// </summary>
+    public static Option<IReadOnlyList<CpuGroup>> CpuGroups(string name, string description) => new(name)
+    {
+        Description = description,
+        HelpName = "NAME=PID[,PID…]",
+        Arity = ArgumentArity.ZeroOrMore,
+        AllowMultipleArgumentsPerToken = false,
+        DefaultValueFactory = _ => [],
+        CustomParser = r =>
+        {
+            var groups = new List<CpuGroup>();
+            foreach (var token in r.Tokens)
+            {
+                if (CpuGroup.TryParse(token.Value) is { } group) groups.Add(group);
+                else r.AddError($"{name}: '{token.Value}' is not NAME=PID[,PID…]");
+            }
+            return groups;
+        },
     };
 
     /// <summary>A message size: 1k, 32k, 1m or octets (k = 1024), 256 octets to 64m.</summary>

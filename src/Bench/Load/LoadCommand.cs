@@ -51,12 +51,14 @@ public static class LoadCommand
         var deliveredBefore = queue is null ? 0 : (await queue.ReadAsync(cancellationToken).ConfigureAwait(false)).Delivered;
         var cpuSelf = ProcessCpu.Read();
         var cpuPid = options.RelayPid is { } relayPid ? ProcessCpu.Read(relayPid) : null;
+        var cpuGroups = options.CpuGroups.Select(g => g.Read()).ToArray();
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var startedAt = DateTimeOffset.UtcNow;
         var result = await RunPhaseAsync("load", options, message, console, cancellationToken).ConfigureAwait(false);
         result.StartedAt = startedAt;
         result.CpuPerMessageSelfUs = ProcessCpu.PerMessage(cpuSelf, ProcessCpu.Read(), result.Accepted);
         if (options.RelayPid is { } measured) result.CpuPerMessagePidUs = ProcessCpu.PerMessage(cpuPid, ProcessCpu.Read(measured), result.Accepted);
+        ReadCpuGroups();
         if (queue is not null)
         {
             // End to end: from the first message sent to the moment the last accepted one left (the queue drained).
@@ -67,7 +69,11 @@ public static class LoadCommand
             result.DeliveryFailures = state.Failed;
             // The relay's CPU per message then covers accepting and delivering it.
             if (options.RelayPid is { } relayAfterDrain) result.CpuPerMessagePidUs = ProcessCpu.PerMessage(cpuPid, ProcessCpu.Read(relayAfterDrain), result.Accepted);
+            ReadCpuGroups();
         }
+        void ReadCpuGroups() => result.CpuPerMessageGroupsUs = options.CpuGroups
+            .Select((g, i) => (g.Name, Us: ProcessCpu.PerMessage(TimeSpan.Zero, CpuGroup.Between(cpuGroups[i], g.Read()), result.Accepted)))
+            .Where(g => g.Us is not null).Select(g => (g.Name, g.Us!.Value)).ToArray();
         if (waiters is not null) (result.Waiters, result.WaiterAnswers, result.WaiterErrors) = (options.Waiters, waiters.Answers - waiterAnswersBefore, waiters.Errors);
         result.PeakMemorySelf = PeakMemory.Read();
         if (options.RelayPid is { } pid) result.PeakMemoryPid = PeakMemory.Read(pid);

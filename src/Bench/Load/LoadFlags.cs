@@ -24,6 +24,7 @@ internal sealed class LoadFlags
     public Option<IPAddress?> Bind { get; } = BenchOptions.LoopbackAddress("--bind", "Local address of the client sockets (e.g. 127.0.0.2, the registered one).");
     public Option<string> SenderDomain { get; } = new("--sender-domain") { Description = "MAIL FROM and From: domain.", HelpName = "D", DefaultValueFactory = _ => "contoso.test" };
     public Option<int> Pid { get; } = BenchOptions.Whole("--pid", 1, int.MaxValue, 0, "Also report the peak memory (VmHWM) and CPU per message of process PID (the relay run apart).");
+    public Option<IReadOnlyList<CpuGroup>> Cpu { get; } = BenchOptions.CpuGroups("--cpu", "Also report the CPU per message of a named group of processes, each with its children (e.g. postgres=POSTMASTER-PID, relays=PID1,PID2); repeatable.");
     public Option<bool> StartRelay { get; } = new("--start-relay") { Description = "Start the relay in-process on --target (fresh data folder)." };
     public Option<int> Warmup { get; } = BenchOptions.Whole("--warmup", 0, int.MaxValue, 0, "Send W messages first, not counted (at most 10 s of them; closed loop).");
     public Option<IPEndPoint?> NextHop { get; } = BenchOptions.LoopbackEndPoint("--next-hop", "With --start-relay (and relay-args): the relay delivers every message there (Delivery:Mode=NextHop); the report adds delivered/s.");
@@ -44,7 +45,7 @@ internal sealed class LoadFlags
         foreach (var option in new Option[]
                  {
                      Target, Connections, Messages, Size, PerSession, Pipelining, Bdat, Tls, Signed, DkimKey, Duration, Rate, Bind, SenderDomain,
-                     Pid, StartRelay, Warmup, Prefill, NextHop, RelayApi, Http, DrainTimeout, Waiters, Json, Progress, Quiet, Label,
+                     Pid, Cpu, StartRelay, Warmup, Prefill, NextHop, RelayApi, Http, DrainTimeout, Waiters, Json, Progress, Quiet, Label,
                  })
         {
             command.Options.Add(option);
@@ -85,6 +86,7 @@ internal sealed class LoadFlags
             Bind = parse.GetValue(Bind),
             SenderDomain = parse.GetValue(SenderDomain) ?? "contoso.test",
             RelayPid = parse.GetValue(Pid) is > 0 and var pid ? pid : null,
+            CpuGroups = parse.GetValue(Cpu) ?? [],
             StartRelay = parse.GetValue(StartRelay),
             Warmup = parse.GetValue(Warmup),
             Prefill = parse.GetValue(Prefill),

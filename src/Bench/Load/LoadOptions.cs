@@ -65,6 +65,9 @@ public sealed class LoadOptions
     /// <summary>A process (the relay run apart) whose peak resident memory the report adds, or null.</summary>
     public int? RelayPid { get; set; }
 
+    /// <summary>Named groups of processes whose CPU per message the report adds (<c>--cpu</c>).</summary>
+    public IReadOnlyList<CpuGroup> CpuGroups { get; set; } = [];
+
     /// <summary>PEM RSA private key to sign with (selector <c>bench</c>); null = a fresh key made at startup.</summary>
     public string? DkimKeyPath { get; set; }
 

@@ -98,6 +98,9 @@ public sealed class LoadResult
     /// <summary>CPU microseconds per accepted message of the process given with --pid during the measured run (until its queue drained, when the relay delivers).</summary>
     public double? CpuPerMessagePidUs { get; set; }
 
+    /// <summary>CPU microseconds per accepted message of each <c>--cpu</c> group, measured like <see cref="CpuPerMessagePidUs"/>.</summary>
+    public IReadOnlyList<(string Name, double Us)> CpuPerMessageGroupsUs { get; set; } = [];
+
     /// <summary>Merges the workers' counts.</summary>
     public static LoadResult Merge(LoadOptions options, BenchMessage message, IReadOnlyList<WorkerStats> stats, LatencyHistogram latency,
         LatencyHistogram? service, OpenLoopFigures? openLoop, TimeSpan elapsed, bool timedOut)
@@ -158,6 +161,7 @@ public sealed class LoadResult
         if (PeakMemoryPid is { } pid) sb.AppendLine(c, $"peak memory  {pid / 1048576.0:0.0} MiB (pid {Options.RelayPid})");
         if (CpuPerMessageSelfUs is { } cpuSelf) sb.AppendLine(c, $"cpu/message  {cpuSelf:0} us (this process{(Options.StartRelay ? ", relay included" : string.Empty)})");
         if (CpuPerMessagePidUs is { } cpuPid) sb.AppendLine(c, $"cpu/message  {cpuPid:0} us (pid {Options.RelayPid})");
+        foreach (var (name, us) in CpuPerMessageGroupsUs) sb.AppendLine(c, $"cpu/message  {us:0} us ({name})");
         return sb.ToString();
     }
 
@@ -250,6 +254,12 @@ public sealed class LoadResult
             if (PeakMemoryPid is { } pid) w.WriteNumber("peakMemoryPidBytes", pid); else w.WriteNull("peakMemoryPidBytes");
             if (CpuPerMessageSelfUs is { } cpuSelf) w.WriteNumber("cpuPerMessageSelfUs", Math.Round(cpuSelf, 1)); else w.WriteNull("cpuPerMessageSelfUs");
             if (CpuPerMessagePidUs is { } cpuPid) w.WriteNumber("cpuPerMessagePidUs", Math.Round(cpuPid, 1)); else w.WriteNull("cpuPerMessagePidUs");
+            if (CpuPerMessageGroupsUs.Count > 0)
+            {
+                w.WriteStartObject("cpuPerMessageUs");
+                foreach (var (name, us) in CpuPerMessageGroupsUs) w.WriteNumber(name, Math.Round(us, 1));
+                w.WriteEndObject();
+            }
             w.WriteEndObject();
         }
         return Encoding.UTF8.GetString(buffer.ToArray());
