@@ -19,9 +19,13 @@ public abstract partial class MessageStore
         await using var command = connection.CreateCommand();
         command.CommandText = $"SELECT {MessageColumns} FROM messages WHERE id = @id";
         command.Add("@id", id);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) return null;
-        var message = ReadMessage(reader);
+        StoredMessage message;
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) return null;
+            message = ReadMessage(reader);
+        }
+        // Closed first: PostgreSQL runs one command at a time on a connection.
         return (await WithDeliveriesAsync(connection, [message], cancellationToken).ConfigureAwait(false))[0];
     }
 

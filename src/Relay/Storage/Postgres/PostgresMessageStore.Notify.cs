@@ -46,22 +46,14 @@ public sealed partial class PostgresMessageStore
     /// <summary>Starts listening before the store counts as open, so no commit after the open goes unseen.</summary>
     private protected override async Task OpeningAsync(CancellationToken cancellationToken)
     {
-        _newestSeq = Scalar(await OpenReaderAsync(cancellationToken).ConfigureAwait(false), "SELECT COALESCE(MAX(seq), 0) FROM messages", dispose: true);
+        await using (var connection = NewReadConnection())
+        {
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            _newestSeq = Scalar(connection, "SELECT COALESCE(MAX(seq), 0) FROM messages");
+        }
         _listener = Task.Run(() => ListenAsync(_closing.Token), CancellationToken.None);
         _remote = Task.Run(() => ReadRemoteAsync(_closing.Token), CancellationToken.None);
         await _listening.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
-    }
-
-    private static long Scalar(DbConnection connection, string sql, bool dispose)
-    {
-        try
-        {
-            return Scalar(connection, sql);
-        }
-        finally
-        {
-            if (dispose) connection.Dispose();
-        }
     }
 
     /// <summary>On the writer, inside the batch's transaction: tells the other relays what it commits.</summary>
