@@ -14,6 +14,13 @@ namespace SmarthostLab.Relay.Tests.Postgres;
 public sealed class SharedStoreTests : IAsyncLifetime
 {
     private PrivatePostgres? _database;
+    private int _open; // 0: the next hop defers every message (451 after the content); 1: it accepts
+
+    /// <summary>A next hop that answers 451 after each message's content until the test sets <see cref="_open"/>.</summary>
+    private ScriptedSmtpServer DeferringNextHop() => ScriptedSmtpServer.Start(new ScriptedSmtpServerOptions
+    {
+        MessageReply = _ => Volatile.Read(ref _open) == 0 ? "451 4.3.0 try again later" : null,
+    });
 
     public async Task InitializeAsync()
     {
@@ -65,11 +72,7 @@ public sealed class SharedStoreTests : IAsyncLifetime
     public async Task Queue_rows_of_a_relay_that_stopped_are_delivered_by_the_other_and_each_recipient_once()
     {
         var database = await DatabaseAsync();
-        var open = 0;
-        await using var nextHop = ScriptedSmtpServer.Start(new ScriptedSmtpServerOptions
-        {
-            MessageReply = _ => Volatile.Read(ref open) == 0 ? "451 4.3.0 try again later" : null,
-        });
+        await using var nextHop = DeferringNextHop();
         await using var b = await DeliveryLab.StartNextHopAsync(nextHop, StoreArgs(database, "relay-b"));
         var tokens = new List<string>();
         await using (var a = await DeliveryLab.StartNextHopAsync(nextHop, StoreArgs(database, "relay-a")))
@@ -88,7 +91,7 @@ public sealed class SharedStoreTests : IAsyncLifetime
             tokens.Add($"shared-queue-b{n}");
             await b.SendAsync(DeliveryLab.Message(tokens[^1]), recipients: ["<bob@example.com>", "<carol@example.com>"]);
         }
-        Volatile.Write(ref open, 1);
+        Volatile.Write(ref _open, 1);
 
         foreach (var token in tokens) Assert.All((await b.WaitForAsync(token, "delivered")).Delivery, d => Assert.Equal("delivered", d.State));
         AssertEachRecipientDeliveredOnce(nextHop, tokens);
@@ -98,11 +101,7 @@ public sealed class SharedStoreTests : IAsyncLifetime
     public async Task Queue_rows_of_a_killed_relay_are_taken_over_once_its_heartbeat_is_stale()
     {
         var database = await DatabaseAsync();
-        var open = 0;
-        await using var nextHop = ScriptedSmtpServer.Start(new ScriptedSmtpServerOptions
-        {
-            MessageReply = _ => Volatile.Read(ref open) == 0 ? "451 4.3.0 try again later" : null,
-        });
+        await using var nextHop = DeferringNextHop();
         await using var b = await DeliveryLab.StartNextHopAsync(nextHop, StoreArgs(database, "relay-b"));
         var tokens = Enumerable.Range(0, 4).Select(n => $"shared-kill-{n}").ToList();
         await using (var a = await RelayProcess.StartAsync(
@@ -118,7 +117,7 @@ public sealed class SharedStoreTests : IAsyncLifetime
             foreach (var token in tokens) await b.WaitForAsync(token, "deferred");
             await a.KillAsync();
         }
-        Volatile.Write(ref open, 1);
+        Volatile.Write(ref _open, 1);
 
         // A's heartbeat goes stale after Store:NodeTimeout; B's sweep then takes its rows.
         foreach (var token in tokens) Assert.Equal("delivered", (await b.WaitForAsync(token, "delivered")).Only().State);
