@@ -29,11 +29,21 @@ public sealed class ConfigurationTests
     [InlineData("--Accounts:0:Name=a", "")]
     [InlineData("--Admission:RefuseAt=Later", "Admission:RefuseAt: 'Later' is not one of Connect, Rcpt")]
     [InlineData("--Store:MaxAge=soon", "Store:MaxAge: 'soon' is not a time span")]
+    [InlineData("--Store:Provider=Mongo", "Store:Provider: 'Mongo' is not a store provider (Sqlite or Postgres)")]
+    [InlineData("--Store:Provider=Postgres", "Store:ConnectionString: required with Store:Provider=Postgres")]
+    [InlineData("--Store:Provider=sqlite", "")]
     public void Bad_values_give_one_line_naming_the_key(string arg, string expected)
     {
         var problem = Validate(arg);
         if (expected.Length == 0) Assert.Null(problem);
         else Assert.StartsWith(expected, problem);
+    }
+
+    [Fact]
+    public void A_PostgreSQL_store_needs_a_connection_string_Npgsql_understands()
+    {
+        Assert.StartsWith("Store:ConnectionString: not a PostgreSQL connection string", Validate("--Store:Provider=postgres", "--Store:ConnectionString=Host=127.0.0.1;Colour=blue"));
+        Assert.Null(Validate("--Store:Provider=Postgres", "--Store:ConnectionString=Host=127.0.0.1;Database=relay", "--Store:NodeId=relay-1"));
     }
 
     [Fact]

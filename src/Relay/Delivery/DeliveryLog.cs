@@ -31,4 +31,7 @@ internal static partial class DeliveryLog
 
     [LoggerMessage(1408, LogLevel.Information, "{Recipients} queued recipients follow the configured route, changed since they were queued")]
     public static partial void Rerouted(ILogger logger, int recipients);
+
+    [LoggerMessage(1409, LogLevel.Debug, "{MessageId}: {Recipients} recipients are another relay's (shared store) or no longer queued; this relay leaves them")]
+    public static partial void ClaimedElsewhere(ILogger logger, string messageId, int recipients);
 }

@@ -73,13 +73,14 @@ public sealed class DeliveryWorker
                 }
                 try
                 {
+                    var claimed = job;
                     if (_dead is null)
                     {
                         foreach (var r in job.Recipients) _updates.Add(DeliveryUpdate.ClaimOf(job.Seq, r.Index));
-                        await CommitAsync().ConfigureAwait(false);
+                        claimed = Claimed(job, await CommitAsync().ConfigureAwait(false));
                     }
                     // Claimed but stopped before it was sent: retried after the restart.
-                    if (!stopping.IsCancellationRequested) await DeliverAsync(lane.Destination, job, stopping).ConfigureAwait(false);
+                    if (claimed is not null && !stopping.IsCancellationRequested) await DeliverAsync(lane.Destination, claimed, stopping).ConfigureAwait(false);
                 }
                 finally
                 {
@@ -98,6 +99,21 @@ public sealed class DeliveryWorker
             if (_connection is not null) await CloseAsync().ConfigureAwait(false);
             _content?.Dispose();
         }
+    }
+
+    /// <summary>
+    /// <paramref name="job"/> without the recipients whose claim was <paramref name="refused"/> (another relay on the
+    /// shared PostgreSQL store owns them, or they were delivered meanwhile); null when none is left.
+    /// </summary>
+    private OutboundJob? Claimed(OutboundJob job, IReadOnlyList<DeliveryUpdate> refused)
+    {
+        if (refused.Count == 0) return job;
+        var kept = job.Recipients.Where(r => !refused.Any(u => u.Seq == job.Seq && u.Rcpt == r.Index)).ToList();
+        DeliveryLog.ClaimedElsewhere(_logger, job.MessageId, job.Recipients.Count - kept.Count);
+        if (kept.Count == 0) return null;
+        var claimed = job.With(job.Destination, kept);
+        claimed.Content = job.Content; // released with the job it came with
+        return claimed;
     }
 
     private async Task DeliverAsync(string destination, OutboundJob job, CancellationToken stopping)
@@ -303,12 +319,14 @@ public sealed class DeliveryWorker
         return new RecipientOutcome(AttemptResult.Deferred, status, lastReply?.ToString(), $"no next hop of {destination} could be reached: {last ?? "no address"}");
     }
 
-    private async Task CommitAsync()
+    /// <summary>Commits the pending claims, outcomes and DSNs; returns the claims the store refused.</summary>
+    private async Task<IReadOnlyList<DeliveryUpdate>> CommitAsync()
     {
-        if (_updates.Count == 0 && _reports.Count == 0 && _retries.Count == 0) return;
+        if (_updates.Count == 0 && _reports.Count == 0 && _retries.Count == 0) return [];
+        IReadOnlyList<DeliveryUpdate> refused = [];
         try
         {
-            await _store.RecordDeliveryAsync([.. _updates], [.. _reports], CancellationToken.None).ConfigureAwait(false);
+            refused = await _store.RecordDeliveryAsync([.. _updates], [.. _reports], CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception exception) when (exception is not OutOfMemoryException)
         {
@@ -321,6 +339,7 @@ public sealed class DeliveryWorker
         // record its own outcome first and have it overwritten by this stale one.
         foreach (var (job, due) in _retries) _queue.Retry(job, due);
         _retries.Clear();
+        return refused;
     }
 
     private async Task CloseAsync()

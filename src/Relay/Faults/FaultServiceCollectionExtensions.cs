@@ -14,7 +14,7 @@ public static class FaultServiceCollectionExtensions
     {
         services.AddOptions<FaultsOptions>().Configure(o => o.Rules = FaultsOptions.Bind(configuration).Rules).ValidateOnStart();
         services.AddSingleton<IValidateOptions<FaultsOptions>, FaultsOptionsValidator>();
-        services.TryAddSingleton<IFaultRuleStore>(sp => sp.GetRequiredService<SqliteMessageStore>());
+        services.TryAddSingleton<IFaultRuleStore>(sp => sp.GetRequiredService<MessageStore>());
         services.TryAddSingleton<FaultMetrics>();
         services.TryAddSingleton<FaultInjector>();
         services.AddHostedService<FaultStartup>();

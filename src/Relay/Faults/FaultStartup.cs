@@ -5,7 +5,7 @@ using SmarthostLab.Relay.Storage;
 namespace SmarthostLab.Relay.Faults;
 
 /// <summary>Applies the stored fault rule changes before Kestrel accepts (after the store opens: registered after it).</summary>
-internal sealed class FaultStartup(SqliteMessageStore store, FaultInjector faults) : IHostedLifecycleService
+internal sealed class FaultStartup(MessageStore store, FaultInjector faults) : IHostedLifecycleService
 {
     public async Task StartingAsync(CancellationToken cancellationToken)
     {

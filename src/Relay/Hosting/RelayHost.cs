@@ -38,7 +38,7 @@ public static class RelayHost
         try
         {
             // Here rather than only in the host's start, which would log a failure with its stack trace.
-            await StoreStartup.OpenAsync(app.Services.GetRequiredService<SqliteMessageStore>(), cancellationToken).ConfigureAwait(false);
+            await StoreStartup.OpenAsync(app.Services.GetRequiredService<MessageStore>(), cancellationToken).ConfigureAwait(false);
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception exception)

@@ -65,8 +65,11 @@ public static class RelayServiceCollectionExtensions
         services.AddRelayTelemetry(configuration);
         services.AddRelayOpenApi();
         services.TryAddSingleton<RelayHostName>();
-        services.TryAddSingleton<SqliteMessageStore>();
-        services.TryAddSingleton<IMessageStore>(sp => sp.GetRequiredService<SqliteMessageStore>());
+        // Store:Provider (issue 18): one SQLite file, or a PostgreSQL database several relays may share.
+        services.TryAddSingleton<MessageStore>(sp => sp.GetRequiredService<IOptions<StoreOptions>>().Value.IsPostgres
+            ? ActivatorUtilities.CreateInstance<Storage.Postgres.PostgresMessageStore>(sp)
+            : ActivatorUtilities.CreateInstance<SqliteMessageStore>(sp));
+        services.TryAddSingleton<IMessageStore>(sp => sp.GetRequiredService<MessageStore>());
         services.TryAddSingleton<AccountRegistry>();
         services.TryAddSingleton<Authentication.RelayAuthentication>();
         services.TryAddSingleton<RateLimits>();

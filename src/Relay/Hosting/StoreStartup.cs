@@ -12,7 +12,7 @@ namespace SmarthostLab.Relay.Hosting;
 /// store file that cannot be opened stops the start with one line naming the data folder and nothing else. The store is flushed when the service provider is disposed, after
 /// Kestrel has drained its connections.
 /// </summary>
-internal sealed class StoreStartup(SqliteMessageStore store, AccountRegistry accounts, Greylist greylist) : IHostedLifecycleService
+internal sealed class StoreStartup(MessageStore store, AccountRegistry accounts, Greylist greylist) : IHostedLifecycleService
 {
     public async Task StartingAsync(CancellationToken cancellationToken)
     {
@@ -21,21 +21,28 @@ internal sealed class StoreStartup(SqliteMessageStore store, AccountRegistry acc
         await greylist.LoadAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Opens the store (idempotent); a store file that cannot be opened or written is a data-folder problem.</summary>
-    /// <exception cref="RelayStartException">The store file cannot be opened or written.</exception>
-    internal static async Task OpenAsync(SqliteMessageStore store, CancellationToken cancellationToken)
+    /// <summary>
+    /// Opens the store (idempotent); a store file that cannot be opened or written is a data-folder problem, a PostgreSQL
+    /// database that cannot be reached or used a Store:ConnectionString one.
+    /// </summary>
+    /// <exception cref="RelayStartException">The store cannot be opened or written.</exception>
+    internal static async Task OpenAsync(MessageStore store, CancellationToken cancellationToken)
     {
         try
         {
             await store.OpenAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception exception) when (exception is SqliteException or IOException or UnauthorizedAccessException)
+        catch (Exception exception) when (store is SqliteMessageStore sqlite && exception is SqliteException or IOException or UnauthorizedAccessException)
         {
-            var file = Path.GetFileName(store.DatabasePath);
+            var file = Path.GetFileName(sqlite.DatabasePath);
             var problem = exception is SqliteException { SqliteErrorCode: SQLitePCL.raw.SQLITE_READONLY } or UnauthorizedAccessException
                 ? $"{file} is read-only ({DataFolder.Reason(exception)})"
                 : $"cannot open {file} ({DataFolder.Reason(exception)})";
-            throw DataFolder.Problem(Path.GetDirectoryName(store.DatabasePath)!, problem, exception);
+            throw DataFolder.Problem(Path.GetDirectoryName(sqlite.DatabasePath)!, problem, exception);
+        }
+        catch (Exception exception) when (exception is Npgsql.NpgsqlException or System.Net.Sockets.SocketException or TimeoutException or IOException)
+        {
+            throw new RelayStartException($"PostgreSQL store {store.Location} (Store:ConnectionString): cannot open it ({DataFolder.Reason(exception)})", exception);
         }
     }
 

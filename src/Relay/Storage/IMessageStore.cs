@@ -71,9 +71,10 @@ public interface IMessageStore
 
     /// <summary>
     /// Applies claims and outcomes of delivery attempts and stores <paramref name="reports"/> (DSNs, with their own queue
-    /// entries) in one transaction; completes once committed.
+    /// entries) in one transaction; completes once committed with the claims that were refused: rows another relay on
+    /// the same database owns, or that are no longer to deliver (always none with SQLite, where every row is this relay's).
     /// </summary>
-    Task RecordDeliveryAsync(IReadOnlyList<DeliveryUpdate> updates, IReadOnlyList<NewMessage> reports, CancellationToken cancellationToken = default);
+    Task<IReadOnlyList<DeliveryUpdate>> RecordDeliveryAsync(IReadOnlyList<DeliveryUpdate> updates, IReadOnlyList<NewMessage> reports, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Queues message <paramref name="id"/> as <paramref name="jobs"/> (release), replacing its finished queue rows;

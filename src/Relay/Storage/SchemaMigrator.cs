@@ -1,20 +1,26 @@
 using System.Globalization;
 using System.Reflection;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 
 namespace SmarthostLab.Relay.Storage;
 
 /// <summary>
-/// Applies the embedded Storage/Schema/NNNN_name.sql scripts in version order, each in its own
-/// transaction, recording the versions applied in the <c>schema_version</c> table.
+/// Applies the embedded NNNN_name.sql scripts of one provider (SQLite: Storage/Schema, PostgreSQL:
+/// Storage/Postgres/Schema) in version order, each in its own transaction, recording the versions applied in the
+/// <c>schema_version</c> table.
 /// </summary>
 internal static class SchemaMigrator
 {
-    /// <summary>Every embedded migration as (version, name, sql), ascending.</summary>
-    public static IReadOnlyList<(int Version, string Name, string Sql)> Migrations()
+    /// <summary>The resource folder of SQLite's scripts.</summary>
+    public const string SqliteScripts = ".Storage.Schema.";
+
+    /// <summary>The resource folder of PostgreSQL's scripts.</summary>
+    public const string PostgresScripts = ".Storage.Postgres.Schema.";
+
+    /// <summary>Every embedded migration in <paramref name="marker"/> as (version, name, sql), ascending.</summary>
+    public static IReadOnlyList<(int Version, string Name, string Sql)> Migrations(string marker = SqliteScripts)
     {
         var assembly = typeof(SchemaMigrator).Assembly;
-        const string marker = ".Storage.Schema.";
         var result = new List<(int, string, string)>();
         foreach (var resource in assembly.GetManifestResourceNames())
         {
@@ -32,11 +38,11 @@ internal static class SchemaMigrator
     }
 
     /// <summary>Brings the database to the latest version; returns the versions applied now.</summary>
-    public static IReadOnlyList<int> Migrate(SqliteConnection connection, TimeProvider time)
+    public static IReadOnlyList<int> Migrate(DbConnection connection, TimeProvider time, string marker)
     {
         using (var create = connection.CreateCommand())
         {
-            create.CommandText = "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)";
+            create.CommandText = "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)";
             create.ExecuteNonQuery();
         }
         // Every migration not recorded yet, not only those above the highest: migrations written on parallel branches
@@ -46,10 +52,10 @@ internal static class SchemaMigrator
         {
             query.CommandText = "SELECT version FROM schema_version";
             using var reader = query.ExecuteReader();
-            while (reader.Read()) done.Add(reader.GetInt64(0));
+            while (reader.Read()) done.Add(Convert.ToInt64(reader.GetValue(0), CultureInfo.InvariantCulture));
         }
         var applied = new List<int>();
-        foreach (var (version, name, sql) in Migrations())
+        foreach (var (version, name, sql) in Migrations(marker))
         {
             if (done.Contains(version)) continue;
             using var transaction = connection.BeginTransaction();
@@ -62,10 +68,10 @@ internal static class SchemaMigrator
             using (var record = connection.CreateCommand())
             {
                 record.Transaction = transaction;
-                record.CommandText = "INSERT INTO schema_version (version, name, applied_at) VALUES ($v, $n, $t)";
-                record.Parameters.AddWithValue("$v", version);
-                record.Parameters.AddWithValue("$n", name);
-                record.Parameters.AddWithValue("$t", time.GetUtcNow().ToUnixTimeMilliseconds());
+                record.CommandText = "INSERT INTO schema_version (version, name, applied_at) VALUES (@v, @n, @t)";
+                record.Add("@v", (long)version);
+                record.Add("@n", name);
+                record.Add("@t", time.GetUtcNow().ToUnixTimeMilliseconds());
                 record.ExecuteNonQuery();
             }
             transaction.Commit();

@@ -34,4 +34,19 @@ internal static partial class StoreLog
 
     [LoggerMessage(1109, LogLevel.Warning, "Token index: the stored messages could not be loaded; token searches scan every row")]
     public static partial void TokenIndexFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(1110, LogLevel.Warning, "The store's connection to {Location} was lost; reconnecting")]
+    public static partial void WriterReconnecting(ILogger logger, string location);
+
+    [LoggerMessage(1111, LogLevel.Warning, "Listening for other relays' commits on {Location} failed; reconnecting")]
+    public static partial void ListenerFailed(ILogger logger, string location, Exception exception);
+
+    [LoggerMessage(1112, LogLevel.Warning, "Reading what another relay committed failed; its messages wake no wait here")]
+    public static partial void RemoteReadFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(1113, LogLevel.Information, "Relay {Node} shares the store at {Location}: heartbeat every {Heartbeat}, queue sweep every {Sweep}")]
+    public static partial void Node(ILogger logger, string node, string location, TimeSpan heartbeat, TimeSpan sweep);
+
+    [LoggerMessage(1114, LogLevel.Information, "Took {Recipients} queue rows no live relay owned (queue sweep)")]
+    public static partial void Swept(ILogger logger, int recipients);
 }

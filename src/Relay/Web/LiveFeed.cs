@@ -82,7 +82,7 @@ public sealed class LiveFeed : ICommitFeed, IAsyncDisposable
         {
             var write = batch[i];
             var messages = write.Messages;
-            for (var m = 0; m < messages.Count; m++) Post(new FeedItem(FeedKind.Message, messages[m].Message.Metadata, 0, write.Outbound.Count > 0));
+            for (var m = 0; m < messages.Count; m++) Post(new FeedItem(FeedKind.Message, messages[m].Message.Metadata, 0, write.Queued));
             if (write.Refusal is { } refusal) Post(new FeedItem(FeedKind.Refusal, refusal, write.RowId, false));
             delivery |= write.DeliveryChanged.Count > 0;
         }

@@ -24,7 +24,7 @@ public static class WebEndpoints
     /// <summary>Maps the page, its files, the live feed and the parts routes; hooks the feed into the store.</summary>
     public static void MapWeb(this WebApplication app)
     {
-        var store = app.Services.GetRequiredService<SqliteMessageStore>();
+        var store = app.Services.GetRequiredService<MessageStore>();
         store.Feed = app.Services.GetRequiredService<LiveFeed>();
         // The page and its files are not API (the OpenAPI document leaves them out).
         app.MapGet("/", (HttpContext http, WebAssets assets) => Serve(http, assets.Find("index.html"))).ExcludeFromDescription();

@@ -1,7 +1,7 @@
 namespace SmarthostLab.Relay.Storage;
 
 /// <summary>The fault rules changed through the admin API (table fault_rules, migration 0003).</summary>
-public sealed partial class SqliteMessageStore : IFaultRuleStore
+public abstract partial class MessageStore : IFaultRuleStore
 {
     /// <inheritdoc />
     public async Task<IReadOnlyList<StoredFaultRule>> GetFaultRulesAsync(CancellationToken cancellationToken = default)
@@ -23,14 +23,14 @@ public sealed partial class SqliteMessageStore : IFaultRuleStore
     public Task SetFaultRuleAsync(string name, string? json, CancellationToken cancellationToken = default)
     {
         var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
-        return EnqueueAndWait(new StoreWrite(StoreWriteKind.FaultRule, (connection, transaction, _) => Execute(connection, """
-            INSERT INTO fault_rules (name, state, rule, changed_at) VALUES ($n, $s, $r, $t)
-            ON CONFLICT (name) DO UPDATE SET name = excluded.name, state = excluded.state, rule = excluded.rule, changed_at = excluded.changed_at
-            """, transaction, ("$n", name), ("$s", json is null ? "deleted" : "set"), ("$r", (object?)json ?? DBNull.Value), ("$t", now))), cancellationToken);
+        return EnqueueAndWait(new StoreWrite(StoreWriteKind.FaultRule, (connection, transaction, _) => Execute(connection, $$"""
+            INSERT INTO fault_rules (name, state, rule, changed_at) VALUES (@n, @s, @r, @t)
+            ON CONFLICT ({{FaultRuleConflict}}) DO UPDATE SET name = excluded.name, state = excluded.state, rule = excluded.rule, changed_at = excluded.changed_at
+            """, transaction, ("@n", name), ("@s", json is null ? "deleted" : "set"), ("@r", json), ("@t", now))), cancellationToken);
     }
 
     /// <inheritdoc />
     public Task ClearFaultRuleAsync(string name, CancellationToken cancellationToken = default) =>
         EnqueueAndWait(new StoreWrite(StoreWriteKind.FaultRule, (connection, transaction, _) =>
-            Execute(connection, "DELETE FROM fault_rules WHERE name = $n", transaction, ("$n", name))), cancellationToken);
+            Execute(connection, $"DELETE FROM fault_rules WHERE {EqualsIgnoringCase("name", "@n")}", transaction, ("@n", name))), cancellationToken);
 }

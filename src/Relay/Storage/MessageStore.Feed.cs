@@ -1,7 +1,7 @@
 namespace SmarthostLab.Relay.Storage;
 
 /// <summary>The live feed's hook: what each commit stored, handed over by the writer after the commit.</summary>
-public sealed partial class SqliteMessageStore
+public abstract partial class MessageStore
 {
     /// <summary>Told after each commit while it is active (the web page's live updates, src/Relay/Web); set once at start.</summary>
     internal ICommitFeed? Feed { get; set; }

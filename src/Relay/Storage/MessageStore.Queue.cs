@@ -1,10 +1,11 @@
 using System.Text;
-using Microsoft.Data.Sqlite;
+using System.Data;
+using System.Data.Common;
 
 namespace SmarthostLab.Relay.Storage;
 
-/// <summary>The outbound queue's rows (issue 13): written by the single writer, read on pooled read connections.</summary>
-public sealed partial class SqliteMessageStore
+/// <summary>The outbound queue's rows (issue 13): written by the single writer, read on read connections.</summary>
+public abstract partial class MessageStore
 {
     private const string DeliveryColumns = "d.recipient, d.state, d.destination, d.attempts, d.last_attempt, d.next_attempt, d.remote_host, d.remote_address, d.last_reply";
 
@@ -12,13 +13,14 @@ public sealed partial class SqliteMessageStore
     public Action<IReadOnlyList<OutboundJob>>? OutboundQueued { get; set; }
 
     /// <inheritdoc />
-    public Task RecordDeliveryAsync(IReadOnlyList<DeliveryUpdate> updates, IReadOnlyList<NewMessage> reports, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<DeliveryUpdate>> RecordDeliveryAsync(IReadOnlyList<DeliveryUpdate> updates, IReadOnlyList<NewMessage> reports, CancellationToken cancellationToken = default)
     {
         var signatures = reports.Select(r => _tokens.Wanted ? Signature(r) : null).ToArray();
+        IReadOnlyList<DeliveryUpdate> refused = [];
         var write = new StoreWrite(StoreWriteKind.Delivery, (connection, transaction, self) =>
         {
-            if (updates.Count > 0) ApplyUpdates(connection, transaction, updates);
-            for (var i = 0; i < reports.Count; i++) Indexed((_messageInsert ??= new MessageInsert(connection)).Insert(connection, reports[i]), reports[i], signatures[i]);
+            refused = updates.Count > 0 ? ApplyUpdates(connection, transaction, updates) : [];
+            for (var i = 0; i < reports.Count; i++) Indexed(InsertMessage(connection, transaction, reports[i]), reports[i], signatures[i]);
             self.RowsChanged = reports.Count;
         }, reports.Sum(r => r.RawLength))
         {
@@ -26,7 +28,8 @@ public sealed partial class SqliteMessageStore
             Messages = [.. reports.Select((report, i) => new CommittedMessage(report, signatures[i]))],
             DeliveryChanged = [.. updates.Where(u => !u.Claim).Select(u => u.Seq)], // a claim changes no state
         };
-        return EnqueueAndWait(write, cancellationToken);
+        await EnqueueAndWait(write, cancellationToken).ConfigureAwait(false);
+        return refused;
     }
 
     /// <inheritdoc />
@@ -37,12 +40,12 @@ public sealed partial class SqliteMessageStore
         {
             using var find = connection.CreateCommand();
             find.Transaction = transaction;
-            find.CommandText = "SELECT seq, EXISTS (SELECT 1 FROM deliveries d WHERE d.seq = m.seq AND d.state IN ('queued', 'deferred')) FROM messages m WHERE id = $id";
-            find.Parameters.AddWithValue("$id", id);
+            find.CommandText = "SELECT seq, CASE WHEN EXISTS (SELECT 1 FROM deliveries d WHERE d.seq = m.seq AND d.state IN ('queued', 'deferred')) THEN 1 ELSE 0 END FROM messages m WHERE id = @id";
+            find.Add("@id", id);
             using (var reader = find.ExecuteReader())
             {
                 if (!reader.Read()) return;
-                if (reader.GetInt64(1) != 0)
+                if (Convert.ToInt64(reader.GetValue(1), System.Globalization.CultureInfo.InvariantCulture) != 0)
                 {
                     result = QueueResult.AlreadyQueued;
                     return;
@@ -50,9 +53,8 @@ public sealed partial class SqliteMessageStore
                 var seq = reader.GetInt64(0);
                 reader.Close();
                 // Released again after it was delivered or bounced: the earlier rows give way to the new route.
-                Execute(connection, "DELETE FROM deliveries WHERE seq = $s", transaction, ("$s", seq));
-                var insert = _messageInsert ??= new MessageInsert(connection);
-                foreach (var job in jobs) insert.InsertDeliveries(seq, job);
+                Execute(connection, "DELETE FROM deliveries WHERE seq = @s", transaction, ("@s", seq));
+                foreach (var job in jobs) InsertDeliveries(connection, transaction, seq, job);
                 self.DeliveryChanged = [seq];
             }
             result = QueueResult.Queued;
@@ -69,11 +71,11 @@ public sealed partial class SqliteMessageStore
         {
             using var update = connection.CreateCommand();
             update.Transaction = transaction;
-            update.CommandText = "UPDATE deliveries SET destination = $d WHERE seq = $s AND rcpt = $r";
-            var (d, s, r) = (update.Parameters.Add("$d", SqliteType.Text), update.Parameters.Add("$s", SqliteType.Integer), update.Parameters.Add("$r", SqliteType.Integer));
+            update.CommandText = "UPDATE deliveries SET destination = @d WHERE seq = @s AND rcpt = @r";
+            var (d, s, r) = (update.Add("@d", DbType.String), update.Add("@s", DbType.Int64), update.Add("@r", DbType.Int64));
             foreach (var change in changes)
             {
-                (d.Value, s.Value, r.Value) = (change.Destination, change.Seq, change.Rcpt);
+                (d.Value, s.Value, r.Value) = (change.Destination, change.Seq, (long)change.Rcpt);
                 update.ExecuteNonQuery();
             }
         }), cancellationToken);
@@ -81,27 +83,38 @@ public sealed partial class SqliteMessageStore
     /// <inheritdoc />
     public Task RescheduleDeferredAsync(DateTimeOffset now, CancellationToken cancellationToken = default) =>
         EnqueueAndWait(new StoreWrite(StoreWriteKind.Flush, (connection, transaction, _) =>
-            Execute(connection, "UPDATE deliveries SET next_attempt = $n WHERE state = 'deferred'", transaction, ("$n", now.ToUnixTimeMilliseconds()))), cancellationToken);
+            Execute(connection, "UPDATE deliveries SET next_attempt = @n WHERE state = 'deferred'", transaction, ("@n", now.ToUnixTimeMilliseconds()))), cancellationToken);
 
     /// <inheritdoc />
-    public async Task<IReadOnlyList<OutboundJob>> LoadOutboundAsync(CancellationToken cancellationToken = default)
+    public virtual async Task<IReadOnlyList<OutboundJob>> LoadOutboundAsync(CancellationToken cancellationToken = default)
     {
         await using var connection = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
         await using var command = connection.CreateCommand();
-        command.CommandText = """
-            SELECT d.seq, d.rcpt, d.recipient, d.destination, d.attempts, d.next_attempt, d.inflight,
-                   m.id, m.account, m.mail_from, m.mail_from_parameters, m.received_at, m.recipient_parameters, m.dsn_of, d.pinned
-            FROM deliveries d JOIN messages m ON m.seq = d.seq
-            WHERE d.state IN ('queued', 'deferred')
-            ORDER BY d.seq, d.destination, d.rcpt
-            """;
+        command.CommandText = OutboundSql("d.state IN ('queued', 'deferred')");
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        return ReadJobs(reader, null);
+    }
+
+    /// <summary>The SELECT of queue rows as jobs (read by <see cref="ReadJobs"/>) where <paramref name="condition"/> holds.</summary>
+    private protected static string OutboundSql(string condition) => $"""
+        SELECT d.seq, d.rcpt, d.recipient, d.destination, d.attempts, d.next_attempt, d.inflight,
+               m.id, m.account, m.mail_from, m.mail_from_parameters, m.received_at, m.recipient_parameters, m.dsn_of, d.pinned
+        FROM deliveries d JOIN messages m ON m.seq = d.seq
+        WHERE {condition}
+        ORDER BY d.seq, d.destination, d.rcpt
+        """;
+
+    /// <summary>Groups the rows of <see cref="OutboundSql"/> into jobs (one per message, destination and pinning); only the rows in <paramref name="only"/> when given.</summary>
+    private protected static List<OutboundJob> ReadJobs(DbDataReader reader, HashSet<(long Seq, int Rcpt)>? only)
+    {
         var jobs = new List<OutboundJob>();
         OutboundJob? job = null;
         string[] parameters = [];
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        while (reader.Read())
         {
             var seq = reader.GetInt64(0);
+            var index = (int)reader.GetInt64(1);
+            if (only is not null && !only.Contains((seq, index))) continue;
             var destination = reader.GetString(3);
             var pinned = reader.GetInt64(14) != 0;
             if (job is null || job.Seq != seq || job.Destination != destination || job.Pinned != pinned)
@@ -110,7 +123,7 @@ public sealed partial class SqliteMessageStore
                 {
                     Seq = seq,
                     MessageId = reader.GetString(7),
-                    Account = NullableString(reader, 8),
+                    Account = reader.NullableString(8),
                     MailFrom = reader.GetString(9),
                     MailFromParameters = reader.GetString(10),
                     ReceivedAt = DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(11)),
@@ -119,16 +132,15 @@ public sealed partial class SqliteMessageStore
                     IsDsn = !reader.IsDBNull(13),
                     Pinned = pinned,
                 };
-                parameters = NullableString(reader, 12)?.Split('\n') ?? [];
+                parameters = reader.NullableString(12)?.Split('\n') ?? [];
                 jobs.Add(job);
             }
-            var index = reader.GetInt32(1);
             job.Recipients.Add(new OutboundRecipientEntry
             {
                 Index = index,
                 Address = reader.GetString(2),
                 Parameters = index < parameters.Length && parameters[index].Length > 0 ? parameters[index] : null,
-                Attempts = reader.GetInt32(4),
+                Attempts = (int)reader.GetInt64(4),
                 NextAttempt = DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(5)),
                 RepeatPossible = reader.GetInt64(6) != 0,
             });
@@ -156,9 +168,9 @@ public sealed partial class SqliteMessageStore
         {
             list.CommandText = $"""
                 SELECT m.id, {DeliveryColumns} FROM deliveries d JOIN messages m ON m.seq = d.seq
-                WHERE d.state = 'deferred' ORDER BY d.next_attempt, d.seq, d.rcpt LIMIT $limit
+                WHERE d.state = 'deferred' ORDER BY d.next_attempt, d.seq, d.rcpt LIMIT @limit
                 """;
-            list.Parameters.AddWithValue("$limit", limit);
+            list.Add("@limit", limit);
             await using var reader = await list.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) deferred.Add(new DeferredEntry(reader.GetString(0), ReadDelivery(reader, 1)));
         }
@@ -169,23 +181,23 @@ public sealed partial class SqliteMessageStore
     public IMessageContentReader OpenContentReader()
     {
         if (!_open) throw new InvalidOperationException("The store is not open.");
-        return new ContentReader(_readConnectionString);
+        return new ContentReader(NewReadConnection());
     }
 
-    /// <summary>One read-only connection and one prepared SELECT by rowid, reused for every message a delivery connection sends.</summary>
+    /// <summary>One read connection and one prepared SELECT by row, reused for every message a delivery connection sends.</summary>
     private sealed class ContentReader : IMessageContentReader
     {
-        private readonly SqliteConnection _connection;
-        private readonly SqliteCommand _select;
-        private readonly SqliteParameter _seq;
+        private readonly DbConnection _connection;
+        private readonly DbCommand _select;
+        private readonly DbParameter _seq;
 
-        public ContentReader(string connectionString)
+        public ContentReader(DbConnection connection)
         {
-            _connection = new SqliteConnection(connectionString);
+            _connection = connection;
             _connection.Open();
             _select = _connection.CreateCommand();
-            _select.CommandText = "SELECT raw FROM message_content WHERE seq = $seq";
-            _seq = _select.Parameters.Add("$seq", SqliteType.Integer);
+            _select.CommandText = "SELECT raw FROM message_content WHERE seq = @seq";
+            _seq = _select.Add("@seq", DbType.Int64);
             _seq.Value = 0L;
             _select.Prepare();
         }
@@ -204,7 +216,7 @@ public sealed partial class SqliteMessageStore
     }
 
     /// <summary>Hands committed queue entries to the delivery queue; a failing listener is logged, never the writer's problem.</summary>
-    private void OutboundCommitted(IReadOnlyList<OutboundJob> jobs)
+    private protected void OutboundCommitted(IReadOnlyList<OutboundJob> jobs)
     {
         try
         {
@@ -218,63 +230,100 @@ public sealed partial class SqliteMessageStore
 
     private DeliveryUpdates? _deliveryUpdates; // the writer's prepared statements, used by the writer thread only
 
-    private void ApplyUpdates(SqliteConnection connection, SqliteTransaction transaction, IReadOnlyList<DeliveryUpdate> updates) =>
-        (_deliveryUpdates ??= new DeliveryUpdates(connection)).Apply(transaction, updates);
+    /// <summary>Applies claims and outcomes; returns the claims refused (rows another relay owns: PostgreSQL only).</summary>
+    private IReadOnlyList<DeliveryUpdate> ApplyUpdates(DbConnection connection, DbTransaction transaction, IReadOnlyList<DeliveryUpdate> updates)
+    {
+        if (_deliveryUpdates?.Connection != connection)
+        {
+            _deliveryUpdates?.Dispose();
+            _deliveryUpdates = new DeliveryUpdates(this, connection);
+        }
+        return _deliveryUpdates.Apply(transaction, updates);
+    }
+
+    /// <summary>
+    /// True when several relays share the queue rows (PostgreSQL): a claim then succeeds only for a row this relay may
+    /// take (<see cref="ClaimCondition"/>), and an outcome is recorded only on a row this relay owns.
+    /// </summary>
+    private protected virtual bool SharedQueue => false;
+
+    /// <summary>Appended to the claim's WHERE (shared queue): the row is still to deliver and not another live relay's.</summary>
+    private protected virtual string ClaimCondition => "";
+
+    /// <summary>Appended to the claim's SET (shared queue): the row becomes this relay's.</summary>
+    private protected virtual string ClaimOwner => "";
+
+    /// <summary>Appended to the outcome's WHERE (shared queue): only the owner records an outcome.</summary>
+    private protected virtual string OwnerCondition => "";
+
+    /// <summary>Adds the parameters <see cref="ClaimCondition"/>, <see cref="ClaimOwner"/> and <see cref="OwnerCondition"/> name.</summary>
+    private protected virtual void AddOwnerParameters(DbCommand command)
+    {
+    }
 
     /// <summary>The claim and outcome UPDATEs, prepared once on the writer's connection (the writer is the relay's serial step).</summary>
     private sealed class DeliveryUpdates : IDisposable
     {
-        private readonly SqliteCommand _claim;
-        private readonly SqliteParameter _claimSeq, _claimRcpt;
-        private readonly SqliteCommand _outcome;
-        private readonly SqliteParameter _state, _attempts, _last, _next, _host, _address, _reply, _seq, _rcpt, _inflight;
+        private readonly MessageStore _store;
+        private readonly DbCommand _claim;
+        private readonly DbParameter _claimSeq, _claimRcpt;
+        private readonly DbCommand _outcome;
+        private readonly DbParameter _state, _attempts, _last, _next, _host, _address, _reply, _seq, _rcpt, _inflight;
 
-        public DeliveryUpdates(SqliteConnection connection)
+        public DeliveryUpdates(MessageStore store, DbConnection connection)
         {
+            _store = store;
+            Connection = connection;
             _claim = connection.CreateCommand();
-            _claim.CommandText = "UPDATE deliveries SET inflight = 1 WHERE seq = $s AND rcpt = $r";
-            _claimSeq = _claim.Parameters.Add("$s", SqliteType.Integer);
-            _claimRcpt = _claim.Parameters.Add("$r", SqliteType.Integer);
+            _claim.CommandText = $"UPDATE deliveries SET inflight = 1{store.ClaimOwner} WHERE seq = @s AND rcpt = @r{store.ClaimCondition}";
+            _claimSeq = _claim.Add("@s", DbType.Int64);
+            _claimRcpt = _claim.Add("@r", DbType.Int64);
+            store.AddOwnerParameters(_claim);
             _outcome = connection.CreateCommand();
-            _outcome.CommandText = """
-                UPDATE deliveries SET state = $state, attempts = $attempts, last_attempt = $last, next_attempt = $next,
-                    remote_host = $host, remote_address = $address, last_reply = $reply, inflight = $inflight,
-                    finished_at = CASE WHEN $state IN ('delivered', 'bounced', 'expired') THEN $last ELSE NULL END
-                WHERE seq = $s AND rcpt = $r
+            _outcome.CommandText = $"""
+                UPDATE deliveries SET state = @state, attempts = @attempts, last_attempt = @last, next_attempt = @next,
+                    remote_host = @host, remote_address = @address, last_reply = @reply, inflight = @inflight,
+                    finished_at = CASE WHEN @state IN ('delivered', 'bounced', 'expired') THEN @last ELSE NULL END
+                WHERE seq = @s AND rcpt = @r{store.OwnerCondition}
                 """;
-            var p = _outcome.Parameters;
             (_state, _attempts, _last, _next, _host, _address, _reply, _seq, _rcpt) = (
-                p.Add("$state", SqliteType.Text), p.Add("$attempts", SqliteType.Integer), p.Add("$last", SqliteType.Integer),
-                p.Add("$next", SqliteType.Integer), p.Add("$host", SqliteType.Text), p.Add("$address", SqliteType.Text),
-                p.Add("$reply", SqliteType.Text), p.Add("$s", SqliteType.Integer), p.Add("$r", SqliteType.Integer));
-            _inflight = p.Add("$inflight", SqliteType.Integer);
+                _outcome.Add("@state", DbType.String), _outcome.Add("@attempts", DbType.Int64), _outcome.Add("@last", DbType.Int64),
+                _outcome.Add("@next", DbType.Int64), _outcome.Add("@host", DbType.String), _outcome.Add("@address", DbType.String),
+                _outcome.Add("@reply", DbType.String), _outcome.Add("@s", DbType.Int64), _outcome.Add("@r", DbType.Int64));
+            _inflight = _outcome.Add("@inflight", DbType.Int64);
+            store.AddOwnerParameters(_outcome);
         }
 
-        public void Apply(SqliteTransaction transaction, IReadOnlyList<DeliveryUpdate> updates)
+        /// <summary>The connection the statements belong to (a reconnected writer gets new ones).</summary>
+        public DbConnection Connection { get; }
+
+        public IReadOnlyList<DeliveryUpdate> Apply(DbTransaction transaction, IReadOnlyList<DeliveryUpdate> updates)
         {
             _claim.Transaction = transaction;
             _outcome.Transaction = transaction;
+            List<DeliveryUpdate>? refused = null;
             foreach (var u in updates)
             {
                 if (u.Claim)
                 {
                     _claimSeq.Value = u.Seq;
-                    _claimRcpt.Value = u.Rcpt;
-                    _claim.ExecuteNonQuery();
+                    _claimRcpt.Value = (long)u.Rcpt;
+                    if (_claim.ExecuteNonQuery() == 0 && _store.SharedQueue) (refused ??= []).Add(u);
                     continue;
                 }
                 _state.Value = u.State;
-                _attempts.Value = u.Attempts;
+                _attempts.Value = (long)u.Attempts;
                 _last.Value = u.LastAttempt.ToUnixTimeMilliseconds();
                 _next.Value = u.NextAttempt.ToUnixTimeMilliseconds();
                 _host.Value = (object?)u.RemoteHost ?? DBNull.Value;
                 _address.Value = (object?)u.RemoteAddress ?? DBNull.Value;
                 _reply.Value = (object?)u.LastReply ?? DBNull.Value;
-                _inflight.Value = u.RepeatPossible ? 1 : 0;
+                _inflight.Value = u.RepeatPossible ? 1L : 0L;
                 _seq.Value = u.Seq;
-                _rcpt.Value = u.Rcpt;
+                _rcpt.Value = (long)u.Rcpt;
                 _outcome.ExecuteNonQuery();
             }
+            return refused ?? (IReadOnlyList<DeliveryUpdate>)[];
         }
 
         public void Dispose()
@@ -285,7 +334,7 @@ public sealed partial class SqliteMessageStore
     }
 
     /// <summary>Fills <see cref="StoredMessage.Delivery"/> of <paramref name="messages"/>: their queue rows, or one "stored" entry per recipient.</summary>
-    private static async Task<List<StoredMessage>> WithDeliveriesAsync(SqliteConnection connection, List<StoredMessage> messages, CancellationToken cancellationToken)
+    private static async Task<List<StoredMessage>> WithDeliveriesAsync(DbConnection connection, List<StoredMessage> messages, CancellationToken cancellationToken)
     {
         if (messages.Count == 0) return messages;
         var rows = new Dictionary<long, List<DeliveryRecord>>();
@@ -295,8 +344,8 @@ public sealed partial class SqliteMessageStore
             for (var i = 0; i < messages.Count; i++)
             {
                 if (i > 0) sql.Append(',');
-                sql.Append("$s").Append(i);
-                command.Parameters.AddWithValue("$s" + i, messages[i].Seq);
+                sql.Append("@s").Append(i);
+                command.Add("@s" + i, messages[i].Seq);
             }
             command.CommandText = sql.Append(") ORDER BY d.seq, d.rcpt").ToString();
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
@@ -320,7 +369,7 @@ public sealed partial class SqliteMessageStore
         return messages;
     }
 
-    private static DeliveryRecord ReadDelivery(SqliteDataReader reader, int first)
+    private static DeliveryRecord ReadDelivery(DbDataReader reader, int first)
     {
         DateTimeOffset? Time(int ordinal) => reader.IsDBNull(ordinal) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(ordinal));
         var state = reader.GetString(first + 1);
@@ -328,11 +377,11 @@ public sealed partial class SqliteMessageStore
             reader.GetString(first),
             state,
             reader.GetString(first + 2),
-            reader.GetInt32(first + 3),
+            (int)reader.GetInt64(first + 3),
             Time(first + 4),
             state is DeliveryStates.Queued or DeliveryStates.Deferred ? Time(first + 5) : null,
-            NullableString(reader, first + 6),
-            NullableString(reader, first + 7),
-            NullableString(reader, first + 8));
+            reader.NullableString(first + 6),
+            reader.NullableString(first + 7),
+            reader.NullableString(first + 8));
     }
 }

@@ -1,12 +1,12 @@
 using System.Text;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 
 namespace SmarthostLab.Relay.Storage;
 
-/// <summary>The read side: each query on its own pooled read-only connection (WAL readers never block the writer).</summary>
-public sealed partial class SqliteMessageStore
+/// <summary>The read side: each query on its own connection (never waits for the writer).</summary>
+public abstract partial class MessageStore
 {
-    private const string MessageColumns = """
+    private protected const string MessageColumns = """
         id, account, client_ip, helo, tls_protocol, tls_cipher, mail_from, mail_from_parameters, recipients, size, received_at,
         subject, message_id, from_header, quarantined, verdict, spf, dkim, dmarc, action, recipient_parameters, dsn_of, seq,
         authenticated_user
@@ -17,11 +17,15 @@ public sealed partial class SqliteMessageStore
     {
         await using var connection = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
         await using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT {MessageColumns} FROM messages WHERE id = $id";
-        command.Parameters.AddWithValue("$id", id);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) return null;
-        var message = ReadMessage(reader);
+        command.CommandText = $"SELECT {MessageColumns} FROM messages WHERE id = @id";
+        command.Add("@id", id);
+        StoredMessage message;
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) return null;
+            message = ReadMessage(reader);
+        }
+        // Closed first: PostgreSQL runs one command at a time on a connection.
         return (await WithDeliveriesAsync(connection, [message], cancellationToken).ConfigureAwait(false))[0];
     }
 
@@ -47,29 +51,17 @@ public sealed partial class SqliteMessageStore
     /// message's row (a search on the key, as fast at the 100,000th message as at the first), else past
     /// <see cref="MessageQuery.Offset"/> rows.
     /// </summary>
-    private static string PageSql(SqliteCommand command, MessageQuery query, string where)
+    private protected static string PageSql(DbCommand command, MessageQuery query, string where)
     {
         var cursor = "";
         if (query.Before is { Length: > 0 } before)
         {
-            cursor = " AND seq < (SELECT seq FROM messages WHERE id = $before)";
-            command.Parameters.AddWithValue("$before", before);
+            cursor = " AND seq < (SELECT seq FROM messages WHERE id = @before)";
+            command.Add("@before", before);
         }
-        command.Parameters.AddWithValue("$limit", query.Limit);
-        command.Parameters.AddWithValue("$offset", query.Offset);
-        return $"SELECT {MessageColumns} FROM messages {where}{cursor} ORDER BY seq DESC LIMIT $limit OFFSET $offset";
-    }
-
-    /// <summary>SQLite's plan of <see cref="QueryMessagesAsync"/>'s page statement, one line per step (tests: that a page is read by key).</summary>
-    internal async Task<IReadOnlyList<string>> ExplainPageAsync(MessageQuery query)
-    {
-        await using var connection = await OpenReaderAsync(CancellationToken.None).ConfigureAwait(false);
-        await using var command = connection.CreateCommand();
-        command.CommandText = "EXPLAIN QUERY PLAN " + PageSql(command, query, Where(command, query, among: null));
-        var plan = new List<string>();
-        await using var reader = await command.ExecuteReaderAsync().ConfigureAwait(false);
-        while (await reader.ReadAsync().ConfigureAwait(false)) plan.Add(reader.GetString(3));
-        return plan;
+        command.Add("@limit", query.Limit);
+        command.Add("@offset", query.Offset);
+        return $"SELECT {MessageColumns} FROM messages {where}{cursor} ORDER BY seq DESC LIMIT @limit OFFSET @offset";
     }
 
     /// <inheritdoc />
@@ -86,20 +78,8 @@ public sealed partial class SqliteMessageStore
         return message is null ? null : (await WithDeliveriesAsync(connection, [message], cancellationToken).ConfigureAwait(false))[0];
     }
 
-    /// <summary>SQLite's plan of <see cref="FindMessageAsync"/>'s statement, one line per step (tests: that it reads rows by key).</summary>
-    internal async Task<IReadOnlyList<string>> ExplainFindAsync(MessageQuery query, IReadOnlyCollection<string>? among = null)
-    {
-        await using var connection = await OpenReaderAsync(CancellationToken.None).ConfigureAwait(false);
-        await using var command = FindCommand(connection, query, among);
-        command.CommandText = "EXPLAIN QUERY PLAN " + command.CommandText;
-        var plan = new List<string>();
-        await using var reader = await command.ExecuteReaderAsync().ConfigureAwait(false);
-        while (await reader.ReadAsync().ConfigureAwait(false)) plan.Add(reader.GetString(3));
-        return plan;
-    }
-
     /// <summary>The newest row matching <paramref name="query"/>, among <paramref name="among"/> when given; no count.</summary>
-    private SqliteCommand FindCommand(SqliteConnection connection, MessageQuery query, IReadOnlyCollection<string>? among)
+    private protected DbCommand FindCommand(DbConnection connection, MessageQuery query, IReadOnlyCollection<string>? among)
     {
         var command = connection.CreateCommand();
         command.CommandText = $"SELECT {MessageColumns} FROM messages {Where(command, query, among)} ORDER BY seq DESC LIMIT 1";
@@ -110,61 +90,61 @@ public sealed partial class SqliteMessageStore
     /// The WHERE clause of <paramref name="query"/>'s filters (paging aside), their parameters added to
     /// <paramref name="command"/>; only the messages with an id in <paramref name="among"/> when given.
     /// </summary>
-    private string Where(SqliteCommand command, MessageQuery query, IReadOnlyCollection<string>? among)
+    private protected string Where(DbCommand command, MessageQuery query, IReadOnlyCollection<string>? among)
     {
         var where = new StringBuilder("WHERE 1=1");
-        void Like(string? value, string name, params string[] columns)
+        void Matching(string? value, string name, params string[] columns)
         {
             if (string.IsNullOrEmpty(value)) return;
-            where.Append(" AND (").AppendJoin(" OR ", columns.Select(c => $"{c} LIKE {name} ESCAPE '\\'")).Append(')');
-            command.Parameters.AddWithValue(name, "%" + EscapeLike(value) + "%");
+            where.Append(" AND (").AppendJoin(" OR ", columns.Select(c => $"{c} {LikeOperator} {name} ESCAPE '\\'")).Append(')');
+            command.Add(name, "%" + EscapeLike(value) + "%");
         }
         void Equal(string? value, string name, string column)
         {
             if (string.IsNullOrEmpty(value)) return;
-            where.Append(" AND ").Append(column).Append(" = ").Append(name).Append(" COLLATE NOCASE");
-            command.Parameters.AddWithValue(name, value);
+            where.Append(" AND ").Append(EqualsIgnoringCase(column, name));
+            command.Add(name, value);
         }
-        Like(query.From, "$from", "mail_from", "from_header");
-        Like(query.To, "$to", "recipients");
-        Like(query.Subject, "$subject", "subject");
-        Like(query.Token, "$token", "subject", "message_id", "headers");
+        Matching(query.From, "@from", "mail_from", "from_header");
+        Matching(query.To, "@to", "recipients");
+        Matching(query.Subject, "@subject", "subject");
+        Matching(query.Token, "@token", "subject", "message_id", "headers");
         // Without given rows, the token index narrows a token search to its candidate rows; LIKE above decides.
         if (query.Token is { Length: > 0 } token && among is null) NarrowToToken(command, where, token);
-        Equal(query.Account, "$account", "account");
-        Equal(query.Dmarc, "$dmarc", "dmarc");
-        Equal(query.Spf, "$spf", "spf");
+        Equal(query.Account, "@account", "account");
+        Equal(query.Dmarc, "@dmarc", "dmarc");
+        Equal(query.Spf, "@spf", "spf");
         if (!string.IsNullOrEmpty(query.Dkim))
         {
             // The column lists every signature's result ("pass fail"): match one word of it.
-            where.Append(" AND (' ' || dkim || ' ') LIKE $dkim ESCAPE '\\'");
-            command.Parameters.AddWithValue("$dkim", "% " + EscapeLike(query.Dkim.Trim()) + " %");
+            where.Append($" AND (' ' || dkim || ' ') {LikeOperator} @dkim ESCAPE '\\'");
+            command.Add("@dkim", "% " + EscapeLike(query.Dkim.Trim()) + " %");
         }
-        Equal(query.Action, "$action", "action");
+        Equal(query.Action, "@action", "action");
         if (query.Since is { } since)
         {
-            where.Append(" AND received_at >= $since");
-            command.Parameters.AddWithValue("$since", since.ToUnixTimeMilliseconds());
+            where.Append(" AND received_at >= @since");
+            command.Add("@since", since.ToUnixTimeMilliseconds());
         }
         if (query.Delivery is { Length: > 0 } delivery)
         {
             if (delivery == DeliveryStates.Stored) where.Append(" AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.seq = messages.seq)");
             else
             {
-                where.Append(" AND EXISTS (SELECT 1 FROM deliveries d WHERE d.seq = messages.seq AND d.state = $delivery)");
-                command.Parameters.AddWithValue("$delivery", delivery);
+                where.Append(" AND EXISTS (SELECT 1 FROM deliveries d WHERE d.seq = messages.seq AND d.state = @delivery)");
+                command.Add("@delivery", delivery);
             }
         }
         if (query.Quarantined is { } quarantined)
         {
-            where.Append(" AND quarantined = $q");
-            command.Parameters.AddWithValue("$q", quarantined ? 1 : 0);
+            where.Append(" AND quarantined = @q");
+            command.Add("@q", quarantined ? 1 : 0);
         }
         if (among is not null)
         {
-            where.Append(" AND id IN (").AppendJoin(", ", among.Select((_, i) => $"$id{i}")).Append(')');
+            where.Append(" AND id IN (").AppendJoin(", ", among.Select((_, i) => $"@id{i}")).Append(')');
             var i = 0;
-            foreach (var id in among) command.Parameters.AddWithValue($"$id{i++}", id);
+            foreach (var id in among) command.Add($"@id{i++}", id);
         }
         return where.ToString();
     }
@@ -174,8 +154,8 @@ public sealed partial class SqliteMessageStore
     {
         await using var connection = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
         await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT c.raw FROM messages m JOIN message_content c ON c.seq = m.seq WHERE m.id = $id";
-        command.Parameters.AddWithValue("$id", id);
+        command.CommandText = "SELECT c.raw FROM messages m JOIN message_content c ON c.seq = m.seq WHERE m.id = @id";
+        command.Add("@id", id);
         return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as byte[];
     }
 
@@ -184,8 +164,8 @@ public sealed partial class SqliteMessageStore
     {
         await using var connection = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
         await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT c.transcript FROM messages m JOIN message_content c ON c.seq = m.seq WHERE m.id = $id";
-        command.Parameters.AddWithValue("$id", id);
+        command.CommandText = "SELECT c.transcript FROM messages m JOIN message_content c ON c.seq = m.seq WHERE m.id = @id";
+        command.Add("@id", id);
         return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as string;
     }
 
@@ -198,35 +178,22 @@ public sealed partial class SqliteMessageStore
         var where = new StringBuilder("WHERE 1=1");
         if (!string.IsNullOrEmpty(query.Ip))
         {
-            where.Append(" AND client_ip = $ip");
-            command.Parameters.AddWithValue("$ip", query.Ip);
+            where.Append(" AND client_ip = @ip");
+            command.Add("@ip", query.Ip);
         }
         if (query.Since is { } since)
         {
-            where.Append(" AND time >= $since");
-            command.Parameters.AddWithValue("$since", since.ToUnixTimeMilliseconds());
+            where.Append(" AND time >= @since");
+            command.Add("@since", since.ToUnixTimeMilliseconds());
         }
         command.CommandText = $"SELECT COUNT(*) FROM refusals {where}";
         var total = (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
-        command.CommandText = $"SELECT id, time, client_ip, helo, stage, reply, reason, account, mail_from, recipient FROM refusals {where} ORDER BY id DESC LIMIT $limit";
-        command.Parameters.AddWithValue("$limit", query.Limit);
+        command.CommandText = $"SELECT id, time, client_ip, helo, stage, reply, reason, account, mail_from, recipient FROM refusals {where} ORDER BY id DESC LIMIT @limit";
+        command.Add("@limit", query.Limit);
         var refusals = new List<RefusalRecord>();
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                refusals.Add(new RefusalRecord(
-                    reader.GetInt64(0),
-                    DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(1)),
-                    reader.GetString(2),
-                    NullableString(reader, 3),
-                    reader.GetString(4),
-                    reader.GetString(5),
-                    reader.GetString(6),
-                    NullableString(reader, 7),
-                    NullableString(reader, 8),
-                    NullableString(reader, 9)));
-            }
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) refusals.Add(ReadRefusal(reader));
         }
         return new RefusalPage(refusals, (int)total);
     }
@@ -260,43 +227,54 @@ public sealed partial class SqliteMessageStore
         return result;
     }
 
-    private async Task<SqliteConnection> OpenReaderAsync(CancellationToken cancellationToken)
+    private protected async Task<DbConnection> OpenReaderAsync(CancellationToken cancellationToken)
     {
         if (!_open) throw new InvalidOperationException("The store is not open.");
-        var connection = new SqliteConnection(_readConnectionString);
+        var connection = NewReadConnection();
         await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
         return connection;
     }
 
-    private static StoredMessage ReadMessage(SqliteDataReader reader) => new()
+    /// <summary>A refusals row: id, time, client_ip, helo, stage, reply, reason, account, mail_from, recipient.</summary>
+    private protected static RefusalRecord ReadRefusal(DbDataReader reader) => new(
+        reader.GetInt64(0),
+        DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(1)),
+        reader.GetString(2),
+        reader.NullableString(3),
+        reader.GetString(4),
+        reader.GetString(5),
+        reader.GetString(6),
+        reader.NullableString(7),
+        reader.NullableString(8),
+        reader.NullableString(9));
+
+    private protected static StoredMessage ReadMessage(DbDataReader reader) => new()
     {
         Id = reader.GetString(0),
-        Account = NullableString(reader, 1),
+        Account = reader.NullableString(1),
         ClientIp = reader.GetString(2),
-        Helo = NullableString(reader, 3),
-        TlsProtocol = NullableString(reader, 4),
-        TlsCipher = NullableString(reader, 5),
+        Helo = reader.NullableString(3),
+        TlsProtocol = reader.NullableString(4),
+        TlsCipher = reader.NullableString(5),
         MailFrom = reader.GetString(6),
         MailFromParameters = reader.GetString(7),
         Recipients = reader.GetString(8) is { Length: > 0 } recipients ? recipients.Split('\n') : [],
         Size = reader.GetInt64(9),
         ReceivedAt = DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(10)),
-        Subject = NullableString(reader, 11),
-        MessageId = NullableString(reader, 12),
-        From = NullableString(reader, 13),
+        Subject = reader.NullableString(11),
+        MessageId = reader.NullableString(12),
+        From = reader.NullableString(13),
         Quarantined = reader.GetInt64(14) != 0,
-        VerdictJson = NullableString(reader, 15),
-        Spf = NullableString(reader, 16),
-        Dkim = NullableString(reader, 17),
-        Dmarc = NullableString(reader, 18),
-        Action = NullableString(reader, 19),
-        RecipientParameters = NullableString(reader, 20) is { } parameters ? [.. parameters.Split('\n').Select(p => p.Length == 0 ? null : p)] : [],
-        DsnOf = NullableString(reader, 21),
+        VerdictJson = reader.NullableString(15),
+        Spf = reader.NullableString(16),
+        Dkim = reader.NullableString(17),
+        Dmarc = reader.NullableString(18),
+        Action = reader.NullableString(19),
+        RecipientParameters = reader.NullableString(20) is { } parameters ? [.. parameters.Split('\n').Select(p => p.Length == 0 ? null : p)] : [],
+        DsnOf = reader.NullableString(21),
         Seq = reader.GetInt64(22),
-        AuthenticatedUser = NullableString(reader, 23),
+        AuthenticatedUser = reader.NullableString(23),
     };
-
-    private static string? NullableString(SqliteDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
 
     /// <summary>Escapes LIKE's wildcards and the escape character itself (the queries say <c>ESCAPE '\'</c>).</summary>
     private static string EscapeLike(string value) =>

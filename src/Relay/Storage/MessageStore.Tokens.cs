@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 
 namespace SmarthostLab.Relay.Storage;
 
@@ -10,7 +10,7 @@ namespace SmarthostLab.Relay.Storage;
 /// its candidate rows. It is built when the first token search asks for it (a relay nobody searches pays nothing): the
 /// writer then adds every row it inserts, and the rows stored before are loaded in the background.
 /// </summary>
-public sealed partial class SqliteMessageStore
+public abstract partial class MessageStore
 {
     /// <summary>Completes once the token index is built (or its load failed: searches keep scanning).</summary>
     internal Task TokenIndexLoaded => _tokenIndexLoaded.Task;
@@ -19,16 +19,28 @@ public sealed partial class SqliteMessageStore
     internal int TokenIndexEntries => _tokens.Count;
 
     /// <summary>The signature the token index keeps of <paramref name="message"/>.</summary>
-    private static ulong[] Signature(NewMessage message) =>
+    private protected static ulong[] Signature(NewMessage message) =>
         TokenSignature.Of(message.Metadata.Subject, message.Metadata.MessageId, message.HeaderText);
 
     /// <summary>
     /// On the writer's thread, right after inserting <paramref name="message"/> at <paramref name="seq"/>: its entry in
     /// the token index once the index is built, signed here if it was queued before the index was asked for.
     /// </summary>
-    private void Indexed(long seq, NewMessage message, ulong[]? signature)
+    private protected void Indexed(long seq, NewMessage message, ulong[]? signature)
     {
         if (_indexing) _tokens.Add(seq, signature ?? Signature(message));
+        Inserted(seq);
+    }
+
+    /// <summary>On the writer's thread: the entry of a row another relay inserted (PostgreSQL), once the index is built.</summary>
+    private protected void IndexRemote(long seq, NewMessage message, ulong[]? signature)
+    {
+        if (_indexing) _tokens.Add(seq, signature ?? Signature(message));
+    }
+
+    /// <summary>On the writer's thread, for each message row the current batch inserts (PostgreSQL tells the other relays).</summary>
+    private protected virtual void Inserted(long seq)
+    {
     }
 
     /// <summary>
@@ -37,7 +49,7 @@ public sealed partial class SqliteMessageStore
     /// characters, or in a third of the rows) is left to LIKE over every row, as is every search until the index is
     /// built; the first search that could use it has it built.
     /// </summary>
-    private void NarrowToToken(SqliteCommand command, StringBuilder where, string token)
+    private void NarrowToToken(DbCommand command, StringBuilder where, string token)
     {
         var found = _tokens.Find(token);
         _metrics.TokenQuery(indexed: found is not null);
@@ -46,11 +58,7 @@ public sealed partial class SqliteMessageStore
             if (token.Length >= TokenSignature.MinTokenLength && _tokens.Want()) BuildTokenIndex();
             return;
         }
-        var list = new StringBuilder(seqs.Count * 8 + 2).Append('[');
-        for (var i = 0; i < seqs.Count; i++) list.Append(i == 0 ? "" : ",").Append(seqs[i].ToString(CultureInfo.InvariantCulture));
-        where.Append(" AND seq IN (SELECT value FROM json_each($candidates) UNION ALL SELECT seq FROM messages WHERE seq < $floor)");
-        command.Parameters.AddWithValue("$candidates", list.Append(']').ToString());
-        command.Parameters.AddWithValue("$floor", floor);
+        AddCandidates(command, where, seqs, floor);
     }
 
     /// <summary>
@@ -79,31 +87,31 @@ public sealed partial class SqliteMessageStore
         var started = Stopwatch.GetTimestamp();
         try
         {
-            using var connection = new SqliteConnection(_readConnectionString);
+            using var connection = NewReadConnection();
             connection.Open();
             long start;
             using (var first = connection.CreateCommand())
             {
-                first.CommandText = "SELECT seq FROM messages WHERE seq <= $upTo ORDER BY seq DESC LIMIT 1 OFFSET $skip";
-                first.Parameters.AddWithValue("$upTo", upTo);
-                first.Parameters.AddWithValue("$skip", _tokens.Capacity - 1);
-                start = first.ExecuteScalar() is long seq ? seq : 0;
+                first.CommandText = "SELECT seq FROM messages WHERE seq <= @upTo ORDER BY seq DESC LIMIT 1 OFFSET @skip";
+                first.Add("@upTo", upTo);
+                first.Add("@skip", _tokens.Capacity - 1);
+                start = first.ExecuteScalar() is { } seq and not DBNull ? Convert.ToInt64(seq, CultureInfo.InvariantCulture) : 0;
             }
             var loaded = _tokens.ForLoading(floor: start);
             using (var rows = connection.CreateCommand())
             {
-                rows.CommandText = "SELECT seq, subject, message_id, headers FROM messages WHERE seq >= $start AND seq <= $upTo ORDER BY seq";
-                rows.Parameters.AddWithValue("$start", start);
-                rows.Parameters.AddWithValue("$upTo", upTo);
+                rows.CommandText = "SELECT seq, subject, message_id, headers FROM messages WHERE seq >= @start AND seq <= @upTo ORDER BY seq";
+                rows.Add("@start", start);
+                rows.Add("@upTo", upTo);
                 using var reader = rows.ExecuteReader();
                 while (reader.Read() && !cancellationToken.IsCancellationRequested)
-                    loaded.Add(reader.GetInt64(0), TokenSignature.Of(NullableString(reader, 1), NullableString(reader, 2), reader.GetString(3)));
+                    loaded.Add(reader.GetInt64(0), TokenSignature.Of(reader.NullableString(1), reader.NullableString(2), reader.GetString(3)));
             }
             if (cancellationToken.IsCancellationRequested) return;
             _tokens.Prepend(loaded);
             StoreLog.TokenIndexLoaded(_logger, loaded.Count, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds, _tokens.Floor);
         }
-        catch (SqliteException exception)
+        catch (DbException exception)
         {
             StoreLog.TokenIndexFailed(_logger, exception);
         }
