@@ -102,22 +102,34 @@ bench_build() {
   RELAY_DLL="$ARTIFACTS/bin/SmarthostLab.Relay/release/smarthostlab-relay.dll"
 }
 
-# Starts the relay as its own process on 127.0.0.1:$relay_port with the bench's lab configuration (relay-args, into
-# $OUT/relay); more relay-args options in $@ (--http, --next-hop, --dkim-key). Sets relay_pid; adds it to pids.
+# Starts a relay as its own process on 127.0.0.1:$relay_port (or $RELAY_PORT) with the bench's lab configuration
+# (relay-args, into $OUT/$RELAY_NAME, default $OUT/relay); relay-args options in $@ (--http, --next-hop, --dkim-key),
+# then after a "--" the relay's own extra options (e.g. --Store:Provider=Postgres). Sets relay_pid; adds it to pids
+# and relay_pids, so that several relays can run at once.
 relay_pid=""
+relay_pids=()
+relay_dirs=()
 start_relay() {
-  rm -rf "$OUT/relay"
-  mapfile -t relay_args < <(dotnet "$BENCH_DLL" relay-args --folder "$OUT/relay" --target "127.0.0.1:$relay_port" "$@")
-  dotnet "$RELAY_DLL" "${relay_args[@]}" >"$OUT/relay.log" 2>&1 &
+  local name=${RELAY_NAME:-relay} port=${RELAY_PORT:-$relay_port} own=() extra=()
+  while [ $# -gt 0 ]; do
+    if [ "$1" = -- ]; then shift; extra=("$@"); break; fi
+    own+=("$1"); shift
+  done
+  rm -rf "${OUT:?}/$name"
+  mapfile -t relay_args < <(dotnet "$BENCH_DLL" relay-args --folder "$OUT/$name" --target "127.0.0.1:$port" "${own[@]}")
+  dotnet "$RELAY_DLL" "${relay_args[@]}" "${extra[@]}" >"$OUT/$name.log" 2>&1 &
   relay_pid=$!
   pids+=("$relay_pid")
-  wait_port "$relay_port" || { echo "relay did not start; see $OUT/relay.log" >&2; tail "$OUT/relay.log" >&2; return 1; }
+  relay_pids+=("$relay_pid")
+  relay_dirs+=("$OUT/$name")
+  wait_port "$port" || { echo "relay did not start; see $OUT/$name.log" >&2; tail "$OUT/$name.log" >&2; return 1; }
 }
 
-# Stops the relay started by start_relay (SIGTERM, waits) and deletes its store: the store of a run holds every
+# Stops every relay start_relay started (SIGTERM, waits) and deletes their stores: the store of a run holds every
 # message with its transcript (hundreds of MB); keep only the figures.
 stop_relay() {
-  [ -n "$relay_pid" ] && kill -TERM "$relay_pid" 2>/dev/null && wait "$relay_pid" 2>/dev/null || true
-  relay_pid=""
-  rm -rf "$OUT/relay/data"
+  local p d
+  for p in "${relay_pids[@]:-}"; do [ -n "$p" ] && kill -TERM "$p" 2>/dev/null && wait "$p" 2>/dev/null || true; done
+  for d in "${relay_dirs[@]:-}"; do [ -n "$d" ] && rm -rf "$d/data"; done
+  relay_pid="" relay_pids=() relay_dirs=()
 }
