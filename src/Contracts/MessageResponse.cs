@@ -1,8 +1,11 @@
-using System.Text.Json;
+namespace SmarthostLab.Contracts;
 
-namespace SmarthostLab.Relay.Api.Contracts;
-
-/// <summary>The API's <c>Message</c> (docs/API.md); <c>AuthenticatedUser</c>: the SMTP AUTH user of its session, or null.</summary>
+/// <summary>
+/// The API's <c>Message</c> (docs/API.md). <c>Verdict</c>: null when the message was stored with verification off
+/// (<c>Verification:Enabled=false</c>). <c>AuthenticatedUser</c>: the SMTP AUTH user of its session, or null.
+/// Read from a relay older than a field: <c>Delivery</c> is empty (before issue 13), <c>DsnOf</c>, <c>AuthenticatedUser</c>
+/// and <c>Account</c> are null.
+/// </summary>
 public sealed record MessageResponse(
     string Id,
     string? Account,
@@ -18,10 +21,14 @@ public sealed record MessageResponse(
     string? MessageId,
     string? From,
     bool Quarantined,
-    JsonElement? Verdict,
+    Verdict? Verdict,
     IReadOnlyList<DeliveryResponse> Delivery,
     string? DsnOf,
-    string? AuthenticatedUser = null);
+    string? AuthenticatedUser = null)
+{
+    /// <summary>One entry per recipient, in order; empty (never null) when read from a relay that predates delivery.</summary>
+    public IReadOnlyList<DeliveryResponse> Delivery { get; init; } = Delivery ?? [];
+}
 
 /// <summary>One recipient's delivery (issue 13): state stored, queued, deferred, delivered, bounced or expired.</summary>
 /// <param name="Recipient">The forward-path.</param>
