@@ -3,8 +3,8 @@ namespace SmarthostLab.Contracts;
 /// <summary>
 /// The API's <c>Message</c> (docs/API.md). <c>Verdict</c>: null when the message was stored with verification off
 /// (<c>Verification:Enabled=false</c>). <c>AuthenticatedUser</c>: the SMTP AUTH user of its session, or null.
-/// Read from a relay older than a field: <c>Delivery</c> is empty (before issue 13), <c>DsnOf</c>, <c>AuthenticatedUser</c>
-/// and <c>Account</c> are null.
+/// Read from a relay older than a field, the field is null: <c>Delivery</c> (before issue 13: the probe's RelayClient reads
+/// it as empty), <c>DsnOf</c>, <c>AuthenticatedUser</c>.
 /// </summary>
 public sealed record MessageResponse(
     string Id,
@@ -24,11 +24,7 @@ public sealed record MessageResponse(
     Verdict? Verdict,
     IReadOnlyList<DeliveryResponse> Delivery,
     string? DsnOf,
-    string? AuthenticatedUser = null)
-{
-    /// <summary>One entry per recipient, in order; empty (never null) when read from a relay that predates delivery.</summary>
-    public IReadOnlyList<DeliveryResponse> Delivery { get; init; } = Delivery ?? [];
-}
+    string? AuthenticatedUser = null);
 
 /// <summary>One recipient's delivery (issue 13): state stored, queued, deferred, delivered, bounced or expired.</summary>
 /// <param name="Recipient">The forward-path.</param>

@@ -11,9 +11,10 @@ namespace SmarthostLab.Probe.Relay;
 /// The relay's HTTP API (docs/API.md v1) as the probe uses it: info, wait-for-token (and for delivery),
 /// one message, refusals, accounts, read into the API's own contract types (src/Contracts) with their source-generated
 /// JSON context. Network failures become <see cref="ProbeException"/> ("could not run"). Older relays stay readable:
-/// unknown fields are skipped, and the fields they lack read as documented on the contracts (a message's
-/// <c>Delivery</c> empty; <c>DsnOf</c>, <c>AuthenticatedUser</c>, the verdict's SPF <c>Record</c>/<c>Mechanism</c>/
-/// <c>RecordDomain</c> null; info's <c>AuthMechanisms</c> null, <c>AuthRequired</c>/<c>AuthRequiresTls</c> false).
+/// unknown fields are skipped, and the fields they lack read as null or false (a message's <c>dsnOf</c> and
+/// <c>authenticatedUser</c>, the SPF verdict's <c>record</c>, <c>mechanism</c> and <c>recordDomain</c>; info's
+/// <c>authMechanisms</c> null, <c>authRequired</c> and <c>authRequiresTls</c> false), and a message without
+/// <c>delivery</c> as one with none reported.
 /// </summary>
 public sealed class RelayClient : IDisposable
 {
@@ -63,12 +64,12 @@ public sealed class RelayClient : IDisposable
         }
 
         await EnsureSuccessAsync(response, path, cancellationToken).ConfigureAwait(false);
-        return await ReadAsync(response, path, ApiJson.Context.MessageResponse, cancellationToken).ConfigureAwait(false);
+        return Tolerant(await ReadAsync(response, path, ApiJson.Context.MessageResponse, cancellationToken).ConfigureAwait(false));
     }
 
     /// <summary>GET /api/v1/messages/{id}: the message as the relay has it now.</summary>
     public async Task<MessageResponse> GetMessageAsync(string id, CancellationToken cancellationToken)
-        => await GetJsonAsync($"api/v1/messages/{Uri.EscapeDataString(id)}", ApiJson.Context.MessageResponse, TimeSpan.FromSeconds(10), cancellationToken).ConfigureAwait(false);
+        => Tolerant(await GetJsonAsync($"api/v1/messages/{Uri.EscapeDataString(id)}", ApiJson.Context.MessageResponse, TimeSpan.FromSeconds(10), cancellationToken).ConfigureAwait(false));
 
     /// <summary>GET /api/v1/refusals since <paramref name="since"/>, optionally for one client IP.</summary>
     public async Task<RefusalListResponse> GetRefusalsAsync(DateTimeOffset since, string? ip, CancellationToken cancellationToken)
@@ -88,6 +89,9 @@ public sealed class RelayClient : IDisposable
 
     /// <inheritdoc />
     public void Dispose() => http.Dispose();
+
+    /// <summary>A relay before onward delivery (issue 13) sends no <c>delivery</c>: read as no recipient's delivery reported.</summary>
+    internal static MessageResponse Tolerant(MessageResponse message) => message.Delivery is null ? message with { Delivery = [] } : message;
 
     private async Task<T> GetJsonAsync<T>(string path, JsonTypeInfo<T> type, TimeSpan timeout, CancellationToken cancellationToken)
     {

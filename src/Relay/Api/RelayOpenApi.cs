@@ -24,8 +24,8 @@ public static class RelayOpenApi
                 + "the outbound queue, fault rules, and waiting for a message in CI. Read routes are open from loopback; admin routes "
                 + "need Authorization: Bearer <Api:AdminToken>. See docs/API.md.";
             document.Servers?.Clear(); // the address the relay listens on is the caller's business, and the copy in docs/ must not vary
-            // Message.verdict: the Verdict of POST /api/v1/verify (null when stored with verification off), as the document said
-            // when the property was stored JSON; a client generator gets the same reference either way.
+            // Message.verdict is the Verdict of POST /api/v1/verify, null when stored with verification off: named by a plain
+            // reference, as since the first document, so generated clients keep their type.
             if (document.Components?.Schemas is { } schemas && schemas.ContainsKey(nameof(Verdict))
                 && schemas.TryGetValue(nameof(MessageResponse), out var message) && message is OpenApiSchema { Properties: { } properties })
                 properties["verdict"] = new OpenApiSchemaReference(nameof(Verdict), document);
