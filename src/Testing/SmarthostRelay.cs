@@ -6,8 +6,7 @@ using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using SmarthostLab.Relay.Api;
-using SmarthostLab.Relay.Api.Contracts;
+using SmarthostLab.Contracts;
 using SmarthostLab.Relay.Hosting;
 
 namespace SmarthostLab.Testing;
@@ -96,7 +95,7 @@ public sealed class SmarthostRelay : IAsyncDisposable
         {
             using var response = await http.GetAsync(new Uri("api/v1/info", UriKind.Relative), cancellationToken).ConfigureAwait(false);
             await EnsureSuccessAsync(response, cancellationToken).ConfigureAwait(false);
-            var info = await response.Content.ReadFromJsonAsync(RelayJson.Context.InfoResponse, cancellationToken).ConfigureAwait(false)
+            var info = await response.Content.ReadFromJsonAsync(ApiJson.Context.InfoResponse, cancellationToken).ConfigureAwait(false)
                 ?? throw new HttpRequestException($"GET {response.RequestMessage?.RequestUri} answered no JSON");
             var smtp = info.Smtp.FirstOrDefault(e => e.Tls != "implicit")
                 ?? throw new HttpRequestException($"the relay at {apiBaseAddress} lists no plain SMTP endpoint in /api/v1/info");
@@ -150,7 +149,7 @@ public sealed class SmarthostRelay : IAsyncDisposable
                     $": {problem}. {await LatestRefusalsAsync(cancellationToken).ConfigureAwait(false)}");
             }
             await EnsureSuccessAsync(response, cancellationToken).ConfigureAwait(false);
-            return await ReadAsync(response, RelayJson.Context.MessageResponse, cancellationToken).ConfigureAwait(false);
+            return await ReadAsync(response, ApiJson.Context.MessageResponse, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -161,7 +160,7 @@ public sealed class SmarthostRelay : IAsyncDisposable
         using var response = await Http.GetAsync(new Uri("api/v1/messages/" + Uri.EscapeDataString(id), UriKind.Relative), cancellationToken).ConfigureAwait(false);
         if (response.StatusCode == HttpStatusCode.NotFound) return null;
         await EnsureSuccessAsync(response, cancellationToken).ConfigureAwait(false);
-        return await ReadAsync(response, RelayJson.Context.MessageResponse, cancellationToken).ConfigureAwait(false);
+        return await ReadAsync(response, ApiJson.Context.MessageResponse, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The stored bytes of a message as the relay keeps them (its headers first), or null when there is none.</summary>
@@ -180,7 +179,7 @@ public sealed class SmarthostRelay : IAsyncDisposable
     {
         using var response = await Http.GetAsync(new Uri("api/v1/messages" + (filter?.ToQuery() ?? ""), UriKind.Relative), cancellationToken).ConfigureAwait(false);
         await EnsureSuccessAsync(response, cancellationToken).ConfigureAwait(false);
-        return await ReadAsync(response, RelayJson.Context.MessageListResponse, cancellationToken).ConfigureAwait(false);
+        return await ReadAsync(response, ApiJson.Context.MessageListResponse, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -199,7 +198,7 @@ public sealed class SmarthostRelay : IAsyncDisposable
         MessageFilter.Add(query, "limit", limit?.ToString(CultureInfo.InvariantCulture));
         using var response = await Http.GetAsync(new Uri("api/v1/refusals" + query, UriKind.Relative), cancellationToken).ConfigureAwait(false);
         await EnsureSuccessAsync(response, cancellationToken).ConfigureAwait(false);
-        return await ReadAsync(response, RelayJson.Context.RefusalListResponse, cancellationToken).ConfigureAwait(false);
+        return await ReadAsync(response, ApiJson.Context.RefusalListResponse, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -275,7 +274,7 @@ public sealed class SmarthostRelay : IAsyncDisposable
         var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (JsonSerializer.Deserialize(body, RelayJson.Context.ErrorResponse) is { Error: { Length: > 0 } error }) return error;
+            if (JsonSerializer.Deserialize(body, ApiJson.Context.ErrorResponse) is { Error: { Length: > 0 } error }) return error;
         }
         catch (JsonException)
         {

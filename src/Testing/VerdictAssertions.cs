@@ -1,8 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
-using SmarthostLab.Relay.Api;
-using SmarthostLab.Relay.Api.Contracts;
-using SmarthostLab.Verification;
+using SmarthostLab.Contracts;
 
 namespace SmarthostLab.Testing;
 
@@ -14,20 +12,23 @@ namespace SmarthostLab.Testing;
 /// </summary>
 public static class VerdictAssertions
 {
-    /// <summary>The message's verdict, or null when it was stored without one (<c>Verification:Enabled=false</c>).</summary>
+    /// <summary>
+    /// The message's verdict, or null when it was stored without one (<c>Verification:Enabled=false</c>): the same as
+    /// <see cref="MessageResponse.Verdict"/>, which is typed since the contracts became one assembly (kept for callers of 0.1).
+    /// </summary>
     public static Verdict? ReadVerdict(this MessageResponse message)
     {
         ArgumentNullException.ThrowIfNull(message);
-        return message.Verdict is { ValueKind: JsonValueKind.Object } verdict ? verdict.Deserialize(RelayJson.Context.Verdict) : null;
+        return message.Verdict;
     }
 
     /// <summary>SPF of the egress evaluation (what receivers see after the relay forwards it, and what DMARC uses) is <paramref name="result"/>.</summary>
     public static MessageResponse ShouldHaveSpf(this MessageResponse message, string result)
     {
-        var expected = Word(result, RelayJson.Context.SpfResult);
+        var expected = Word(result, ApiJson.Context.SpfResult);
         var spf = VerdictOf(message).Spf;
         if (spf.Result != expected)
-            throw Failure(message, $"SPF {result} (egress evaluation)", $"SPF {Word(spf.Result, RelayJson.Context.SpfResult)}: {Describe(spf)}");
+            throw Failure(message, $"SPF {result} (egress evaluation)", $"SPF {Word(spf.Result, ApiJson.Context.SpfResult)}: {Describe(spf)}");
         return message;
     }
 
@@ -37,10 +38,10 @@ public static class VerdictAssertions
     /// <summary>SPF for the sending client's own address (does the domain's record cover its server?) is <paramref name="result"/>.</summary>
     public static MessageResponse ShouldHaveClientSpf(this MessageResponse message, string result)
     {
-        var expected = Word(result, RelayJson.Context.SpfResult);
+        var expected = Word(result, ApiJson.Context.SpfResult);
         var spf = VerdictOf(message).SpfClient;
         if (spf.Result != expected)
-            throw Failure(message, $"client SPF {result}", $"client SPF {Word(spf.Result, RelayJson.Context.SpfResult)}: {Describe(spf)}");
+            throw Failure(message, $"client SPF {result}", $"client SPF {Word(spf.Result, ApiJson.Context.SpfResult)}: {Describe(spf)}");
         return message;
     }
 
@@ -57,7 +58,7 @@ public static class VerdictAssertions
             if (signatures.Count > 0) throw Failure(message, "no DKIM signature", Describe(signatures));
             return message;
         }
-        var expected = Word(result, RelayJson.Context.DkimResult);
+        var expected = Word(result, ApiJson.Context.DkimResult);
         if (!signatures.Any(s => s.Result == expected)) throw Failure(message, $"a DKIM signature with result {result}", Describe(signatures));
         return message;
     }
@@ -81,10 +82,10 @@ public static class VerdictAssertions
     /// <summary>DMARC is <paramref name="result"/>.</summary>
     public static MessageResponse ShouldHaveDmarc(this MessageResponse message, string result)
     {
-        var expected = Word(result, RelayJson.Context.DmarcResult);
+        var expected = Word(result, ApiJson.Context.DmarcResult);
         var dmarc = VerdictOf(message).Dmarc;
         if (dmarc.Result != expected)
-            throw Failure(message, $"DMARC {result}", $"DMARC {Word(dmarc.Result, RelayJson.Context.DmarcResult)}: {Describe(dmarc)}");
+            throw Failure(message, $"DMARC {result}", $"DMARC {Word(dmarc.Result, ApiJson.Context.DmarcResult)}: {Describe(dmarc)}");
         return message;
     }
 
@@ -94,10 +95,10 @@ public static class VerdictAssertions
     /// <summary>What the relay did with it after the account's policy: <c>accept</c>, <c>tag</c>, <c>quarantine</c>.</summary>
     public static MessageResponse ShouldHaveAction(this MessageResponse message, string action)
     {
-        var expected = Word(action, RelayJson.Context.VerdictAction);
+        var expected = Word(action, ApiJson.Context.VerdictAction);
         var verdict = VerdictOf(message);
         if (verdict.Action != expected)
-            throw Failure(message, $"action {action}", $"action {Word(verdict.Action, RelayJson.Context.VerdictAction)} (DMARC {Word(verdict.Dmarc.Result, RelayJson.Context.DmarcResult)}: {Describe(verdict.Dmarc)})");
+            throw Failure(message, $"action {action}", $"action {Word(verdict.Action, ApiJson.Context.VerdictAction)} (DMARC {Word(verdict.Dmarc.Result, ApiJson.Context.DmarcResult)}: {Describe(verdict.Dmarc)})");
         return message;
     }
 
@@ -120,7 +121,7 @@ public static class VerdictAssertions
 
     private static string Describe(IReadOnlyList<DkimVerdict> signatures) =>
         signatures.Count == 0 ? "no DKIM signature" : "DKIM " + string.Join("; ", signatures.Select(s =>
-            $"{Word(s.Result, RelayJson.Context.DkimResult)} d={s.Domain} s={s.Selector} {s.Algorithm}" + Details(("reason", s.Reason))));
+            $"{Word(s.Result, ApiJson.Context.DkimResult)} d={s.Domain} s={s.Selector} {s.Algorithm}" + Details(("reason", s.Reason))));
 
     private static string Details(params (string Name, string? Value)[] details)
     {

@@ -1,8 +1,8 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 using OpenQA.Selenium;
+using SmarthostLab.Contracts;
 using SmarthostLab.Relay.Storage;
-using SmarthostLab.Verification;
 
 namespace SmarthostLab.Browser.Tests;
 

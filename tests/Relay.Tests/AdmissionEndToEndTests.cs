@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using SmarthostLab.Relay.Api;
-using SmarthostLab.Relay.Api.Contracts;
+using SmarthostLab.Contracts;
 using SmarthostLab.Relay.Tests.Infrastructure;
 using SmarthostLab.Tests.Support;
 

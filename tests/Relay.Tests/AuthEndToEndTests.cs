@@ -3,7 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using SmarthostLab.Relay.Api;
-using SmarthostLab.Relay.Api.Contracts;
+using SmarthostLab.Contracts;
 using SmarthostLab.Relay.Tests.Infrastructure;
 using SmarthostLab.Tests.Support;
 
@@ -162,7 +162,7 @@ public sealed class AuthEndToEndTests
             Assert.StartsWith("250 2.0.0 Ok: queued as ", await SendAsync(client, "ip-mode-token"));
         }
         var info = (await relay.Http.GetFromJsonAsync("/api/v1/info", RelayJson.Context.InfoResponse))!;
-        Assert.Equal((false, 0), (info.AuthRequired, info.AuthMechanisms.Count));
+        Assert.Equal((false, 0), (info.AuthRequired, info.AuthMechanisms!.Count));
     }
 
     [Fact]

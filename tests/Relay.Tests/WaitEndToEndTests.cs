@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using Microsoft.Extensions.DependencyInjection;
 using SmarthostLab.Relay.Api;
-using SmarthostLab.Relay.Api.Contracts;
+using SmarthostLab.Contracts;
 using SmarthostLab.Relay.Storage;
 using SmarthostLab.Relay.Tests.Infrastructure;
 using SmarthostLab.Tests.Support;

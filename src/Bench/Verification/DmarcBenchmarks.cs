@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using MimeKit;
+using SmarthostLab.Contracts;
 using SmarthostLab.Verification;
 using SmarthostLab.Verification.Dmarc;
 using SmarthostLab.Verification.Psl;

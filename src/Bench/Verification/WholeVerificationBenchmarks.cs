@@ -1,5 +1,6 @@
 using System.Net;
 using BenchmarkDotNet.Attributes;
+using SmarthostLab.Contracts;
 using SmarthostLab.Verification;
 using SmarthostLab.Verification.Dns;
 

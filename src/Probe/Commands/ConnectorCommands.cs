@@ -45,7 +45,7 @@ public static class ConnectorCommands
                 using var client = new RelayClient(relayUrl, RelayToken.From(parse.GetValue(relayToken)));
                 var info = await client.GetInfoAsync(cancellationToken).ConfigureAwait(false);
                 expected ??= info.HostName;
-                relayRequiresAuth = info.AuthRequired ?? false;
+                relayRequiresAuth = info.AuthRequired;
                 relayOffersAuth = info.AuthMechanisms is { } mechanisms ? mechanisms.Count > 0 : relayRequiresAuth ? true : null;
                 relayAuthRequiresTls = info.AuthRequiresTls;
             }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using SmarthostLab.Contracts;
 using SmarthostLab.Probe.Reporting;
 using SmarthostLab.Verification;
 using SmarthostLab.Verification.Dkim;

@@ -1,11 +1,11 @@
 using System.Globalization;
-using SmarthostLab.Probe.Relay;
+using SmarthostLab.Contracts;
 using SmarthostLab.Probe.Reporting;
 
 namespace SmarthostLab.Probe.Send;
 
 /// <summary>
-/// Turns the relay's onward delivery of the probe message (issue 13, <see cref="RelayMessage.Delivery"/>) into
+/// Turns the relay's onward delivery of the probe message (issue 13, <see cref="MessageResponse.Delivery"/>) into
 /// <c>delivered</c> lines, one per recipient the relay sends on: delivered passes; bounced, expired, and still
 /// queued or deferred when the wait ended fail (a run that asks for delivery and does not get it within
 /// <c>--timeout</c> must fail CI); a relay that keeps everything (Delivery:Mode=Store) gets one note.
@@ -15,17 +15,17 @@ public static class DeliveryFindings
     /// <summary>The check id.</summary>
     public const string Check = "delivered";
 
-    /// <summary>True when the relay sends <paramref name="message"/> on: some recipient is not <see cref="RelayDelivery.Stored"/>.</summary>
-    public static bool Relays(RelayMessage message) => message.Delivery.Any(d => d.State != RelayDelivery.Stored);
+    /// <summary>True when the relay sends <paramref name="message"/> on: some recipient is not <see cref="DeliveryStates.Stored"/>.</summary>
+    public static bool Relays(MessageResponse message) => message.Delivery.Any(d => d.State != DeliveryStates.Stored);
 
     /// <summary>True when no recipient is queued or deferred any more: waiting longer changes nothing.</summary>
-    public static bool Settled(RelayMessage message) => !message.Delivery.Any(Pending);
+    public static bool Settled(MessageResponse message) => !message.Delivery.Any(Pending);
 
     /// <summary>
     /// Findings for <paramref name="message"/> as it stood when the wait for delivery ended; <paramref name="timeoutSeconds"/>
     /// is the budget named when a recipient is still pending. None for a relay that reports no delivery (before issue 13).
     /// </summary>
-    public static IEnumerable<Finding> For(RelayMessage message, int timeoutSeconds)
+    public static IEnumerable<Finding> For(MessageResponse message, int timeoutSeconds)
     {
         if (message.Delivery.Count == 0)
         {
@@ -38,29 +38,29 @@ public static class DeliveryFindings
             yield break;
         }
 
-        var sent = message.Delivery.Where(d => d.State != RelayDelivery.Stored).ToList();
+        var sent = message.Delivery.Where(d => d.State != DeliveryStates.Stored).ToList();
         foreach (var delivery in sent)
         {
             yield return One(delivery, sent.Count > 1, timeoutSeconds);
         }
     }
 
-    private static Finding One(RelayDelivery delivery, bool nameRecipient, int timeoutSeconds)
+    private static Finding One(DeliveryResponse delivery, bool nameRecipient, int timeoutSeconds)
     {
-        var recipient = delivery.Recipient ?? "the recipient";
+        var recipient = delivery.Recipient;
         var reply = Reply(delivery);
         var details = Details(delivery);
         return delivery.State switch
         {
-            RelayDelivery.Delivered => Finding.Pass(Check,
+            DeliveryStates.Delivered => Finding.Pass(Check,
                 $"{(nameRecipient ? recipient + ": " : string.Empty)}the relay delivered it to {Hop(delivery)} after {Attempts(delivery.Attempts)}: {reply}", details),
-            RelayDelivery.Bounced => Finding.Fail(Check,
+            DeliveryStates.Bounced => Finding.Fail(Check,
                 $"not delivered to {recipient}: bounced by {Hop(delivery)} after {Attempts(delivery.Attempts)}: {reply}",
                 "the next hop refused it for good: check the recipient address and the next hop's rules for mail from the relay", details),
-            RelayDelivery.Expired => Finding.Fail(Check,
+            DeliveryStates.Expired => Finding.Fail(Check,
                 $"not delivered to {recipient}: expired after {Attempts(delivery.Attempts)}: {reply}",
                 "the relay kept trying until its queue lifetime (Delivery:MaxQueueLifetime) ran out: make the next hop (Delivery:NextHop or the domain's MX) accept the relay's connections", details),
-            RelayDelivery.Queued or RelayDelivery.Deferred => Finding.Fail(Check,
+            DeliveryStates.Queued or DeliveryStates.Deferred => Finding.Fail(Check,
                 $"not delivered to {recipient} within {timeoutSeconds.ToString(CultureInfo.InvariantCulture)} s: {StillPending(delivery, reply)}",
                 $"see why the relay waits (GET /api/v1/queue lists deferred recipients) and that it reaches {delivery.Destination ?? "the next hop"}; raise --timeout for a slow next hop, or pass --no-delivery to skip this check", details),
             _ => Finding.Warn(Check, $"{recipient}: the relay reports the delivery state '{delivery.State}', which this probe does not know",
@@ -68,20 +68,20 @@ public static class DeliveryFindings
         };
     }
 
-    private static bool Pending(RelayDelivery delivery) => delivery.State is RelayDelivery.Queued or RelayDelivery.Deferred;
+    private static bool Pending(DeliveryResponse delivery) => delivery.State is DeliveryStates.Queued or DeliveryStates.Deferred;
 
     /// <summary>"deferred after 2 attempts: 451 4.3.0 try again later; next attempt at 11:09:00Z", or "queued, no attempt yet; …".</summary>
-    private static string StillPending(RelayDelivery delivery, string reply)
+    private static string StillPending(DeliveryResponse delivery, string reply)
     {
-        var state = delivery.State ?? "unknown";
+        var state = delivery.State;
         var what = delivery.Attempts == 0 ? $"{state}, no attempt yet" : $"{state} after {Attempts(delivery.Attempts)}: {reply}";
         return delivery.NextAttemptAt is { } next
-            ? $"{what}; next attempt at {next.UtcDateTime.ToString("HH:mm:ss", CultureInfo.InvariantCulture)}Z"
+            ? $"{what}; next attempt at {next.ToUniversalTime().ToString("HH:mm:ss", CultureInfo.InvariantCulture)}Z"
             : what;
     }
 
     /// <summary>The next hop as the relay's own log names it: <c>host[address:port]</c>, else the destination key.</summary>
-    private static string Hop(RelayDelivery delivery) => (delivery.RemoteHost, delivery.RemoteAddress) switch
+    private static string Hop(DeliveryResponse delivery) => (delivery.RemoteHost, delivery.RemoteAddress) switch
     {
         ({ } host, { } address) => $"{host}[{address}]",
         (null, { } address) => $"[{address}]",
@@ -91,22 +91,22 @@ public static class DeliveryFindings
 
     private static string Attempts(int attempts) => attempts == 1 ? "1 attempt" : $"{attempts.ToString(CultureInfo.InvariantCulture)} attempts";
 
-    private static string Reply(RelayDelivery delivery) => string.IsNullOrWhiteSpace(delivery.LastReply) ? "no reply recorded" : delivery.LastReply.Trim();
+    private static string Reply(DeliveryResponse delivery) => string.IsNullOrWhiteSpace(delivery.LastReply) ? "no reply recorded" : delivery.LastReply.Trim();
 
-    private static Dictionary<string, string> Details(RelayDelivery delivery)
+    private static Dictionary<string, string> Details(DeliveryResponse delivery)
     {
         var details = new Dictionary<string, string>
         {
-            ["recipient"] = delivery.Recipient ?? string.Empty,
-            ["state"] = delivery.State ?? string.Empty,
+            ["recipient"] = delivery.Recipient,
+            ["state"] = delivery.State,
             ["attempts"] = delivery.Attempts.ToString(CultureInfo.InvariantCulture),
         };
         Add(details, "destination", delivery.Destination);
         Add(details, "remoteHost", delivery.RemoteHost);
         Add(details, "remoteAddress", delivery.RemoteAddress);
         Add(details, "lastReply", delivery.LastReply);
-        Add(details, "lastAttemptAt", delivery.LastAttemptAt?.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture));
-        Add(details, "nextAttemptAt", delivery.NextAttemptAt?.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture));
+        Add(details, "lastAttemptAt", delivery.LastAttemptAt?.ToUniversalTime().ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture));
+        Add(details, "nextAttemptAt", delivery.NextAttemptAt?.ToUniversalTime().ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture));
         return details;
     }
 

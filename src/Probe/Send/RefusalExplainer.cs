@@ -1,4 +1,4 @@
-using SmarthostLab.Probe.Relay;
+using SmarthostLab.Contracts;
 
 namespace SmarthostLab.Probe.Send;
 
@@ -6,16 +6,16 @@ namespace SmarthostLab.Probe.Send;
 public static class RefusalExplainer
 {
     /// <summary>One-line explanation of <paramref name="refusal"/>.</summary>
-    public static string Explain(RelayRefusal refusal)
+    public static string Explain(RefusalResponse refusal)
     {
         var cause = Cause(refusal.Reason);
-        var at = refusal.Stage is null or "connect" ? string.Empty : $" at {refusal.Stage.ToUpperInvariant()}";
+        var at = refusal.Stage is "connect" ? string.Empty : $" at {refusal.Stage.ToUpperInvariant()}";
         var reply = string.IsNullOrWhiteSpace(refusal.Reply) ? string.Empty : $" ({refusal.Reply.Trim()})";
-        return $"the relay refused {refusal.ClientIp ?? "the client"}{at}: {cause}{reply}";
+        return $"the relay refused {refusal.ClientIp}{at}: {cause}{reply}";
     }
 
     /// <summary>What to do about <paramref name="refusal"/>.</summary>
-    public static string Fix(RelayRefusal refusal) => refusal.Reason switch
+    public static string Fix(RefusalResponse refusal) => refusal.Reason switch
     {
         "unregistered-ip" => $"register {refusal.ClientIp} as an outbound server of the account (POST /api/v1/accounts/{{name}}/outbound-servers), or send from a registered server",
         "sender-domain" or "sender-not-allowed" => "send from a domain registered with the account",

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
+using SmarthostLab.Contracts;
 using SmarthostLab.Probe.Relay;
 using SmarthostLab.Probe.Reporting;
 
@@ -68,11 +69,11 @@ public static class SendProbe
         }
 
         var seconds = clock.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture);
-        report.Facts["relayMessageId"] = stored.Id ?? string.Empty;
+        report.Facts["relayMessageId"] = stored.Id;
         report.Add(Finding.Pass("arrived", $"the message arrived at the relay after {seconds} s (id {stored.Id})",
-            new Dictionary<string, string> { ["seconds"] = seconds, ["id"] = stored.Id ?? string.Empty }));
+            new Dictionary<string, string> { ["seconds"] = seconds, ["id"] = stored.Id }));
 
-        RelayAccountList? accounts = null;
+        AccountListResponse? accounts = null;
         try
         {
             accounts = await relay.GetAccountsAsync(cancellationToken).ConfigureAwait(false);
@@ -107,8 +108,8 @@ public static class SendProbe
     /// When the relay sends <paramref name="stored"/> on and some recipient is still queued or deferred, waits what
     /// remains of the timeout for every recipient to be delivered or to fail for good; the message as it then stands.
     /// </summary>
-    private static async Task<RelayMessage> WaitForDeliveryAsync(
-        RelayClient relay, string token, RelayMessage stored, SendOptions options, Stopwatch clock, CancellationToken cancellationToken)
+    private static async Task<MessageResponse> WaitForDeliveryAsync(
+        RelayClient relay, string token, MessageResponse stored, SendOptions options, Stopwatch clock, CancellationToken cancellationToken)
     {
         if (!DeliveryFindings.Relays(stored) || DeliveryFindings.Settled(stored))
         {
@@ -116,7 +117,7 @@ public static class SendProbe
         }
 
         var remaining = Math.Max(0, (int)Math.Ceiling(options.TimeoutSeconds - clock.Elapsed.TotalSeconds));
-        var done = await relay.WaitAsync(token, RelayDelivery.Delivered, remaining, cancellationToken).ConfigureAwait(false);
+        var done = await relay.WaitAsync(token, DeliveryStates.Delivered, remaining, cancellationToken).ConfigureAwait(false);
 
         // 404 (not in time): read where each recipient stands now. The wait answers with the newest message carrying the token;
         // should that be another one, the probe's own message is read by its id.
@@ -125,14 +126,14 @@ public static class SendProbe
             return done;
         }
 
-        return stored.Id is null ? done ?? stored : await relay.GetMessageAsync(stored.Id, cancellationToken).ConfigureAwait(false);
+        return await relay.GetMessageAsync(stored.Id, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
     /// Waits for the token at the relay while watching its refusals once a second: a refusal of this
     /// message (same sender or recipient, or the known client IP) ends the wait early.
     /// </summary>
-    private static async Task<(RelayMessage? Stored, RelayRefusal? Refusal)> WaitOrRefusalAsync(
+    private static async Task<(MessageResponse? Stored, RefusalResponse? Refusal)> WaitOrRefusalAsync(
         RelayClient relay, string token, SendOptions options, string? ip, DateTimeOffset since, CancellationToken cancellationToken)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -176,12 +177,12 @@ public static class SendProbe
         }
     }
 
-    private static async Task<RelayRefusal?> WatchRefusalsAsync(RelayClient relay, SendOptions options, string? ip, DateTimeOffset since, CancellationToken cancellationToken)
+    private static async Task<RefusalResponse?> WatchRefusalsAsync(RelayClient relay, SendOptions options, string? ip, DateTimeOffset since, CancellationToken cancellationToken)
     {
         while (!cancellationToken.IsCancellationRequested)
         {
             await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
-            RelayRefusalPage page;
+            RefusalListResponse page;
             try
             {
                 page = await relay.GetRefusalsAsync(since, ip, cancellationToken).ConfigureAwait(false);
@@ -219,14 +220,14 @@ public static class SendProbe
         AddRefusal(report, refusal, refusals.Count, check);
     }
 
-    private static void AddRefusal(ProbeReport report, RelayRefusal refusal, int refusalsInWindow, string check = "arrived")
+    private static void AddRefusal(ProbeReport report, RefusalResponse refusal, int refusalsInWindow, string check = "arrived")
     {
         var details = new Dictionary<string, string>
         {
-            ["clientIp"] = refusal.ClientIp ?? string.Empty,
-            ["stage"] = refusal.Stage ?? string.Empty,
-            ["reason"] = refusal.Reason ?? string.Empty,
-            ["reply"] = refusal.Reply ?? string.Empty,
+            ["clientIp"] = refusal.ClientIp,
+            ["stage"] = refusal.Stage,
+            ["reason"] = refusal.Reason,
+            ["reply"] = refusal.Reply,
         };
         if (refusalsInWindow > 1)
         {
@@ -238,7 +239,7 @@ public static class SendProbe
 
     private static bool Same(string? a, string b) => a is not null && a.Trim('<', '>').Equals(b, StringComparison.OrdinalIgnoreCase);
 
-    private static bool IsRelayEndpoint(SmtpEndpoint via, RelayInfo info)
+    private static bool IsRelayEndpoint(SmtpEndpoint via, InfoResponse info)
     {
         foreach (var endpoint in info.Smtp)
         {

@@ -1,5 +1,5 @@
 using System.Net;
-using SmarthostLab.Probe.Relay;
+using SmarthostLab.Contracts;
 using SmarthostLab.Probe.Reporting;
 using SmarthostLab.Verification;
 
@@ -12,7 +12,7 @@ namespace SmarthostLab.Probe.Send;
 public static class VerdictFindings
 {
     /// <summary>Findings for <paramref name="message"/>; <paramref name="accounts"/> may be null when the list could not be read.</summary>
-    public static IEnumerable<Finding> For(RelayMessage message, RelayAccountList? accounts, RelayInfo info)
+    public static IEnumerable<Finding> For(MessageResponse message, AccountListResponse? accounts, InfoResponse info)
     {
         yield return ClientIp(message, accounts);
         yield return Tls(message);
@@ -34,9 +34,9 @@ public static class VerdictFindings
         yield return Action(verdict.Action, message.Quarantined);
     }
 
-    private static Finding ClientIp(RelayMessage message, RelayAccountList? accounts)
+    private static Finding ClientIp(MessageResponse message, AccountListResponse? accounts)
     {
-        var ip = message.ClientIp ?? "?";
+        var ip = message.ClientIp;
         var details = new Dictionary<string, string> { ["clientIp"] = ip };
         if (message.Helo is not null)
         {
@@ -55,12 +55,12 @@ public static class VerdictFindings
     }
 
     /// <summary>The account whose outbound servers hold <paramref name="ip"/> by the longest prefix, as the relay admits.</summary>
-    private static string? AdmittingAccount(string ip, RelayAccountList? accounts) =>
+    private static string? AdmittingAccount(string ip, AccountListResponse? accounts) =>
         accounts is not null && IPAddress.TryParse(ip, out var address)
-            ? new PrefixTable<RelayAccount>(OutboundServers(accounts)).Find(address)?.Name
+            ? new PrefixTable<AccountResponse>(OutboundServers(accounts)).Find(address)?.Name
             : null;
 
-    private static IEnumerable<(IpPrefix Prefix, RelayAccount Account)> OutboundServers(RelayAccountList accounts)
+    private static IEnumerable<(IpPrefix Prefix, AccountResponse Account)> OutboundServers(AccountListResponse accounts)
     {
         foreach (var account in accounts.Accounts)
         {
@@ -74,7 +74,7 @@ public static class VerdictFindings
         }
     }
 
-    private static Finding Tls(RelayMessage message)
+    private static Finding Tls(MessageResponse message)
     {
         if (message.Tls is null)
         {
@@ -82,7 +82,7 @@ public static class VerdictFindings
         }
 
         return Finding.Pass("tls", $"TLS between the MTA and the relay: {message.Tls.Protocol} {message.Tls.Cipher}".TrimEnd(),
-            new Dictionary<string, string> { ["protocol"] = message.Tls.Protocol ?? string.Empty, ["cipher"] = message.Tls.Cipher ?? string.Empty });
+            new Dictionary<string, string> { ["protocol"] = message.Tls.Protocol, ["cipher"] = message.Tls.Cipher ?? string.Empty });
     }
 
     private static Finding SpfEgress(SpfVerdict spf, string egress)

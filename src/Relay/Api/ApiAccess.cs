@@ -3,7 +3,6 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
-using SmarthostLab.Relay.Api.Contracts;
 using SmarthostLab.Relay.Configuration;
 
 namespace SmarthostLab.Relay.Api;

@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
-using SmarthostLab.Relay.Api.Contracts;
 
 namespace SmarthostLab.Relay.Api;
 

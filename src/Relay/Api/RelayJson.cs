@@ -1,14 +1,10 @@
-using System.Text.Encodings.Web;
-using System.Text.Json;
+using SmarthostLab.Contracts;
 
 namespace SmarthostLab.Relay.Api;
 
-/// <summary>The API's JSON context: web defaults (camelCase) with relaxed escaping, so "&lt;id@host&gt;" stays readable.</summary>
+/// <summary>The API's JSON context as the relay uses it: the contracts' own (<see cref="ApiJson"/>, src/Contracts).</summary>
 public static class RelayJson
 {
     /// <summary>The source-generated context with the API's options.</summary>
-    public static RelayJsonContext Context { get; } = new(new JsonSerializerOptions(JsonSerializerDefaults.Web)
-    {
-        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-    });
+    public static ApiJsonContext Context => ApiJson.Context;
 }

@@ -2,7 +2,6 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.OpenApi;
-using SmarthostLab.Relay.Api.Contracts;
 
 namespace SmarthostLab.Relay.Api;
 
@@ -25,10 +24,11 @@ public static class RelayOpenApi
                 + "the outbound queue, fault rules, and waiting for a message in CI. Read routes are open from loopback; admin routes "
                 + "need Authorization: Bearer <Api:AdminToken>. See docs/API.md.";
             document.Servers?.Clear(); // the address the relay listens on is the caller's business, and the copy in docs/ must not vary
-            // Message.verdict is kept as stored JSON (a JsonElement): say what it holds, the Verdict of POST /api/v1/verify.
-            if (document.Components?.Schemas is { } schemas && schemas.ContainsKey(nameof(SmarthostLab.Verification.Verdict))
+            // Message.verdict is the Verdict of POST /api/v1/verify, null when stored with verification off: named by a plain
+            // reference, as since the first document, so generated clients keep their type.
+            if (document.Components?.Schemas is { } schemas && schemas.ContainsKey(nameof(Verdict))
                 && schemas.TryGetValue(nameof(MessageResponse), out var message) && message is OpenApiSchema { Properties: { } properties })
-                properties["verdict"] = new OpenApiSchemaReference(nameof(SmarthostLab.Verification.Verdict), document);
+                properties["verdict"] = new OpenApiSchemaReference(nameof(Verdict), document);
             return Task.CompletedTask;
         }));
 

@@ -2,7 +2,6 @@ using System.Reflection;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Options;
-using SmarthostLab.Relay.Api.Contracts;
 using SmarthostLab.Relay.Diagnostics;
 using SmarthostLab.Relay.Hosting;
 using SmarthostLab.Relay.Session;

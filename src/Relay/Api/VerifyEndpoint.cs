@@ -22,7 +22,7 @@ public static class VerifyEndpoint
         routes.MapPost("/api/v1/verify", VerifyAsync).AddEndpointFilter(ApiAccess.ReadFilter)
             .Query(("ip", "the client IP to check SPF for (required)"), ("helo", "HELO name"), ("mailFrom", "MAIL FROM; empty: null sender"),
                 ("policy", "tag, quarantine or reject: the account DmarcFailurePolicy the action is computed for"))
-            .Body<byte[]>("message/rfc822").Answers<SmarthostLab.Verification.Verdict>(errors: [StatusCodes.Status400BadRequest, StatusCodes.Status413PayloadTooLarge]);
+            .Body<byte[]>("message/rfc822").Answers<Verdict>(errors: [StatusCodes.Status400BadRequest, StatusCodes.Status413PayloadTooLarge]);
 
     private static async Task<IResult> VerifyAsync(HttpContext http, MessageVerifier verifier, IOptions<SmtpOptions> smtp, CancellationToken cancellationToken)
     {

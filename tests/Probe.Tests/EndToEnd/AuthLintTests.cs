@@ -1,7 +1,5 @@
 using System.Text.Json;
-using SmarthostLab.Probe.Relay;
-using SmarthostLab.Relay.Api;
-using SmarthostLab.Relay.Api.Contracts;
+using SmarthostLab.Contracts;
 using SmarthostLab.Tests.Support;
 
 namespace SmarthostLab.Probe.Tests.EndToEnd;
@@ -46,12 +44,12 @@ public sealed class AuthLintTests
     public void The_probe_reads_the_relays_AUTH_fields()
     {
         var info = new InfoResponse("1", "smarthost.test", [], null, new LimitsResponse(1, 1, 1, 1, 1, 1, 1), [], null, true, ["PLAIN", "LOGIN"], false);
-        var read = JsonSerializer.Deserialize<RelayInfo>(JsonSerializer.Serialize(info, RelayJson.Context.InfoResponse), new JsonSerializerOptions(JsonSerializerDefaults.Web))!;
+        var read = JsonSerializer.Deserialize(JsonSerializer.Serialize(info, ApiJson.Context.InfoResponse), ApiJson.Context.InfoResponse)!;
         Assert.Equal((true, false), (read.AuthRequired, read.AuthRequiresTls));
         Assert.Equal(["PLAIN", "LOGIN"], read.AuthMechanisms);
 
         var message = new MessageResponse("01JD", "contoso", "127.0.0.3", null, null, "", "AUTH=<>", [], 1, DateTime.UnixEpoch, null, null, null, false, null, [], null, "exchange");
-        var stored = JsonSerializer.Deserialize<RelayMessage>(JsonSerializer.Serialize(message, RelayJson.Context.MessageResponse), new JsonSerializerOptions(JsonSerializerDefaults.Web))!;
+        var stored = JsonSerializer.Deserialize(JsonSerializer.Serialize(message, ApiJson.Context.MessageResponse), ApiJson.Context.MessageResponse)!;
         Assert.Equal("exchange", stored.AuthenticatedUser);
     }
 }

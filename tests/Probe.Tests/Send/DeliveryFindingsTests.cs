@@ -1,10 +1,7 @@
 using System.Text.Json;
-using SmarthostLab.Probe.Relay;
+using SmarthostLab.Contracts;
 using SmarthostLab.Probe.Reporting;
 using SmarthostLab.Probe.Send;
-using SmarthostLab.Relay.Api;
-using SmarthostLab.Relay.Api.Contracts;
-using SmarthostLab.Relay.Storage;
 
 namespace SmarthostLab.Probe.Tests.Send;
 
@@ -13,25 +10,25 @@ public sealed class DeliveryFindingsTests
     private static readonly DateTime At = new(2026, 11, 23, 11, 7, 0, DateTimeKind.Utc);
 
     /// <summary>
-    /// The message as the relay's own API writes it (its contract type and JSON context), read back as the probe
-    /// reads it: the inputs are what a relay sends, and a renamed field on either side fails these tests.
+    /// The message as the relay's API writes it (the contract type and its JSON context), read back as the probe's
+    /// RelayClient reads it: the inputs are what a relay sends.
     /// </summary>
-    private static RelayMessage FromRelay(params DeliveryResponse[] delivery)
+    private static MessageResponse FromRelay(params DeliveryResponse[] delivery)
     {
         var response = new MessageResponse("01JD", "contoso", "127.0.0.2", "mta.contoso.test", null, "alice@contoso.test", "",
             [.. delivery.Select(d => d.Recipient)], 1234, At, "SmarthostLab probe shl-1", "<1@contoso.test>", "alice@contoso.test",
             false, null, delivery, null);
-        var json = JsonSerializer.Serialize(response, RelayJson.Context.MessageResponse);
-        return JsonSerializer.Deserialize<RelayMessage>(json, new JsonSerializerOptions(JsonSerializerDefaults.Web))!;
+        var json = JsonSerializer.Serialize(response, ApiJson.Context.MessageResponse);
+        return JsonSerializer.Deserialize(json, ApiJson.Context.MessageResponse)!;
     }
 
     private static DeliveryResponse Delivery(string state, string recipient = "bob@example.com", int attempts = 1, string? reply = null, DateTime? next = null) =>
-        state == RelayDelivery.Stored
+        state == DeliveryStates.Stored
             ? new DeliveryResponse(recipient, state, null, 0, null, null, null, null, null)
             : new DeliveryResponse(recipient, state, "nexthop:[127.0.0.1]:2526", attempts, attempts > 0 ? At : null, next,
                 attempts > 0 ? "localhost" : null, attempts > 0 ? "127.0.0.1:2526" : null, reply);
 
-    private static Finding Single(RelayMessage message)
+    private static Finding Single(MessageResponse message)
         => Assert.Single(DeliveryFindings.For(message, 30));
 
     [Fact]
@@ -41,19 +38,13 @@ public sealed class DeliveryFindingsTests
             [new DeliveryResponse("alice@contoso.test", "deferred", "mx:contoso.test", 3, At, At.AddMinutes(15), "mx.contoso.test", "127.0.0.5:25", "451 4.3.0 later")],
             "01JD");
 
-        var message = JsonSerializer.Deserialize<RelayMessage>(JsonSerializer.Serialize(response, RelayJson.Context.MessageResponse), new JsonSerializerOptions(JsonSerializerDefaults.Web))!;
+        var message = JsonSerializer.Deserialize(JsonSerializer.Serialize(response, ApiJson.Context.MessageResponse), ApiJson.Context.MessageResponse)!;
 
         Assert.Equal("01JD", message.DsnOf);
         var d = Assert.Single(message.Delivery);
         Assert.Equal(("alice@contoso.test", "deferred", "mx:contoso.test", 3), (d.Recipient, d.State, d.Destination, d.Attempts));
-        Assert.Equal((new DateTimeOffset(At), new DateTimeOffset(At.AddMinutes(15))), (d.LastAttemptAt, d.NextAttemptAt));
+        Assert.Equal((At, At.AddMinutes(15)), (d.LastAttemptAt, d.NextAttemptAt));
         Assert.Equal(("mx.contoso.test", "127.0.0.5:25", "451 4.3.0 later"), (d.RemoteHost, d.RemoteAddress, d.LastReply));
-    }
-
-    [Fact]
-    public void The_probe_knows_the_relays_state_words()
-    {
-        Assert.Equal<string>(DeliveryStates.All, [RelayDelivery.Stored, RelayDelivery.Queued, RelayDelivery.Deferred, RelayDelivery.Delivered, RelayDelivery.Bounced, RelayDelivery.Expired]);
     }
 
     [Fact]

@@ -1,4 +1,3 @@
-using SmarthostLab.Probe.Relay;
 using SmarthostLab.Probe.Send;
 
 namespace SmarthostLab.Probe.Tests.Send;
@@ -29,7 +28,7 @@ public sealed class SmallPartsTests
     [Fact]
     public void Refusals_are_put_into_words()
     {
-        var refusal = new RelayRefusal { ClientIp = "192.0.2.10", Stage = "connect", Reason = "unregistered-ip", Reply = "554 5.7.1 192.0.2.10 is not a registered outbound server of any account" };
+        var refusal = Contract.Refusal("192.0.2.10", "connect", "unregistered-ip", "554 5.7.1 192.0.2.10 is not a registered outbound server of any account");
 
         Assert.Equal("the relay refused 192.0.2.10: not a registered outbound server (554 5.7.1 192.0.2.10 is not a registered outbound server of any account)", RefusalExplainer.Explain(refusal));
         Assert.Contains("register 192.0.2.10", RefusalExplainer.Fix(refusal), StringComparison.Ordinal);

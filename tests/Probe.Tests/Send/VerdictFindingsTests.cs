@@ -1,23 +1,16 @@
-using SmarthostLab.Probe.Relay;
+using SmarthostLab.Contracts;
 using SmarthostLab.Probe.Reporting;
 using SmarthostLab.Probe.Send;
-using SmarthostLab.Verification;
 
 namespace SmarthostLab.Probe.Tests.Send;
 
 public sealed class VerdictFindingsTests
 {
-    private static readonly RelayInfo Info = new() { HostName = "smarthost.test", EgressAddresses = ["198.51.100.25"] };
-    private static readonly RelayAccountList Accounts = new() { Accounts = [new RelayAccount { Name = "contoso", OutboundServers = ["192.0.2.0/28"], Domains = ["contoso.test"] }] };
+    private static readonly InfoResponse Info = Contract.Info("smarthost.test", "198.51.100.25");
+    private static readonly AccountListResponse Accounts = new([Contract.Account("contoso", ["192.0.2.0/28"], ["contoso.test"])]);
 
-    private static RelayMessage Message(Verdict? verdict, RelayTlsInfo? tls = null) => new()
-    {
-        Id = "01J",
-        ClientIp = "192.0.2.10",
-        Account = "contoso",
-        Tls = tls,
-        Verdict = verdict,
-    };
+    private static MessageResponse Message(Verdict? verdict, TlsResponse? tls = null) =>
+        Contract.Message("01J", "192.0.2.10", "contoso", tls, verdict);
 
     private static Verdict Verdict(SpfResult egress, IReadOnlyList<DkimVerdict> dkim, DmarcResult dmarc, VerdictAction action = VerdictAction.Accept) => new(
         new SpfVerdict(egress, "contoso.test", "198.51.100.25", "mailfrom", null, "matched include:_spf.smarthost.test"),
@@ -27,13 +20,13 @@ public sealed class VerdictFindingsTests
         new DmarcVerdict(dmarc, "reject", "contoso.test", "contoso.test", egress == SpfResult.Pass, dkim.Any(d => d.Result == DkimResult.Pass), dmarc == DmarcResult.Fail ? "reject" : "none"),
         action);
 
-    private static Dictionary<string, Severity> Run(RelayMessage message)
+    private static Dictionary<string, Severity> Run(MessageResponse message)
         => VerdictFindings.For(message, Accounts, Info).GroupBy(f => f.Check).ToDictionary(g => g.Key, g => g.Last().Severity);
 
     [Fact]
     public void All_good_passes_and_an_unsigned_message_is_only_a_warning()
     {
-        var findings = Run(Message(Verdict(SpfResult.Pass, [], DmarcResult.Pass), new RelayTlsInfo { Protocol = "Tls13", Cipher = "TLS_AES_256_GCM_SHA384" }));
+        var findings = Run(Message(Verdict(SpfResult.Pass, [], DmarcResult.Pass), new TlsResponse("Tls13", "TLS_AES_256_GCM_SHA384")));
 
         Assert.Equal(Severity.Pass, findings["client-ip"]);
         Assert.Equal(Severity.Pass, findings["tls"]);
@@ -91,15 +84,12 @@ public sealed class VerdictFindingsTests
     [InlineData("192.0.2.10", "contoso", "contoso")] // the account the relay recorded wins over the list
     public void Without_the_relay_recorded_account_the_longest_matching_prefix_names_it(string ip, string? recorded, string expected)
     {
-        var overlapping = new RelayAccountList
-        {
-            Accounts =
+        var overlapping = new AccountListResponse(
             [
-                new RelayAccount { Name = "contoso", OutboundServers = ["192.0.2.0/24"], Domains = ["contoso.test"] },
-                new RelayAccount { Name = "fabrikam", OutboundServers = ["2001:db8::/32", "192.0.2.10"], Domains = ["fabrikam.test"] },
-            ],
-        };
-        var message = new RelayMessage { Id = "01J", ClientIp = ip, Account = recorded };
+                Contract.Account("contoso", ["192.0.2.0/24"], ["contoso.test"]),
+                Contract.Account("fabrikam", ["2001:db8::/32", "192.0.2.10"], ["fabrikam.test"]),
+            ]);
+        var message = Contract.Message("01J", ip, recorded);
 
         var finding = VerdictFindings.For(message, overlapping, Info).First();
 
@@ -110,7 +100,7 @@ public sealed class VerdictFindingsTests
     [Fact]
     public void A_client_ip_no_account_lists_is_a_warning()
     {
-        var finding = VerdictFindings.For(new RelayMessage { Id = "01J", ClientIp = "198.51.100.7" }, Accounts, Info).First();
+        var finding = VerdictFindings.For(Contract.Message("01J", "198.51.100.7"), Accounts, Info).First();
 
         Assert.Equal(Severity.Warn, finding.Severity);
         Assert.Contains("which no account lists as an outbound server", finding.Message, StringComparison.Ordinal);

@@ -5,7 +5,7 @@ using System.Text;
 using System.Text.Json;
 using MimeKit;
 using SmarthostLab.Relay.Api;
-using SmarthostLab.Relay.Api.Contracts;
+using SmarthostLab.Contracts;
 using SmarthostLab.Relay.Tests.Infrastructure;
 using SmarthostLab.Tests.Support;
 

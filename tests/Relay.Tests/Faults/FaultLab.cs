@@ -59,6 +59,6 @@ internal static class FaultLab
     }
 
     /// <summary>The refusals recorded with reason <c>fault:<paramref name="rule"/></c>.</summary>
-    public static async Task<List<SmarthostLab.Relay.Api.Contracts.RefusalResponse>> RefusalsOfAsync(TestRelay relay, string rule) =>
+    public static async Task<List<SmarthostLab.Contracts.RefusalResponse>> RefusalsOfAsync(TestRelay relay, string rule) =>
         [.. (await relay.RefusalsAsync()).Refusals.Where(r => r.Reason == "fault:" + rule)];
 }

@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Logging;
 using System.Text.RegularExpressions;
 using SmarthostLab.Relay.Api;
-using SmarthostLab.Relay.Api.Contracts;
+using SmarthostLab.Contracts;
 using SmarthostLab.Relay.Diagnostics;
 using SmarthostLab.Relay.Hosting;
 using SmarthostLab.Tests.Support;

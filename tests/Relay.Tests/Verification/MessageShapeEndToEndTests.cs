@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
+using SmarthostLab.Contracts;
 using SmarthostLab.Relay.Api;
 using SmarthostLab.Relay.Tests.Infrastructure;
 using SmarthostLab.Verification;

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using SmarthostLab.Contracts;
 using SmarthostLab.Relay.Api;
 using SmarthostLab.Relay.Tests.Infrastructure;
 using SmarthostLab.Verification;
@@ -85,8 +86,9 @@ public sealed class VerificationEndToEndTests
             var message = Assert.Single((await lab.Relay.MessagesAsync()).Messages);
             Assert.Equal(id, message.Id);
             Assert.True(message.Quarantined);
-            Assert.Equal("quarantine", message.Verdict!.Value.GetProperty("action").GetString());
-            Assert.Equal("fail", message.Verdict.Value.GetProperty("dmarc").GetProperty("result").GetString());
+            var verdict = JsonSerializer.SerializeToElement(message.Verdict!, RelayJson.Context.Verdict);
+            Assert.Equal("quarantine", verdict.GetProperty("action").GetString());
+            Assert.Equal("fail", verdict.GetProperty("dmarc").GetProperty("result").GetString());
             Assert.Equal(1, (await lab.Relay.MessagesAsync("?quarantined=true&action=quarantine")).Total);
         }
 
@@ -95,7 +97,7 @@ public sealed class VerificationEndToEndTests
             await lab.SendRawAsync("bob@fabrikam.test", VerificationLab.Message("bob@fabrikam.test", "tagged"));
             var message = Assert.Single((await lab.Relay.MessagesAsync()).Messages);
             Assert.False(message.Quarantined);
-            Assert.Equal("tag", message.Verdict!.Value.GetProperty("action").GetString());
+            Assert.Equal("tag", JsonSerializer.SerializeToElement(message.Verdict!, RelayJson.Context.Verdict).GetProperty("action").GetString());
             Assert.Empty((await lab.Relay.RefusalsAsync()).Refusals);
         }
     }

@@ -4,18 +4,15 @@ using SmarthostLab.Relay.Storage;
 
 namespace SmarthostLab.Relay.Api.Contracts;
 
-/// <summary>Storage and admission types → API contracts.</summary>
+/// <summary>Storage and admission types → API contracts (src/Contracts).</summary>
 public static class ContractMapper
 {
     /// <summary>A stored message as the API's Message.</summary>
     public static MessageResponse ToResponse(this StoredMessage m)
     {
-        JsonElement? verdict = null;
-        if (m.VerdictJson is { Length: > 0 } json)
-        {
-            using var document = JsonDocument.Parse(json);
-            verdict = document.RootElement.Clone();
-        }
+        // The stored verdict is the contract's Verdict as written through the same context (VerdictJson), so it reads back
+        // and writes out unchanged.
+        var verdict = m.VerdictJson is { Length: > 0 } json ? JsonSerializer.Deserialize(json, ApiJson.Context.Verdict) : null;
         return new MessageResponse(
             m.Id, m.Account, m.ClientIp, m.Helo,
             m.TlsProtocol is null ? null : new TlsResponse(m.TlsProtocol, m.TlsCipher),

@@ -1,8 +1,11 @@
-using System.Text.Json;
+namespace SmarthostLab.Contracts;
 
-namespace SmarthostLab.Relay.Api.Contracts;
-
-/// <summary>The API's <c>Message</c> (docs/API.md); <c>AuthenticatedUser</c>: the SMTP AUTH user of its session, or null.</summary>
+/// <summary>
+/// The API's <c>Message</c> (docs/API.md). <c>Verdict</c>: null when the message was stored with verification off
+/// (<c>Verification:Enabled=false</c>). <c>AuthenticatedUser</c>: the SMTP AUTH user of its session, or null.
+/// Read from a relay older than a field, the field is null: <c>Delivery</c> (before issue 13: the probe's RelayClient reads
+/// it as empty), <c>DsnOf</c>, <c>AuthenticatedUser</c>.
+/// </summary>
 public sealed record MessageResponse(
     string Id,
     string? Account,
@@ -18,7 +21,7 @@ public sealed record MessageResponse(
     string? MessageId,
     string? From,
     bool Quarantined,
-    JsonElement? Verdict,
+    Verdict? Verdict,
     IReadOnlyList<DeliveryResponse> Delivery,
     string? DsnOf,
     string? AuthenticatedUser = null);

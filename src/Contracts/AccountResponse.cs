@@ -1,4 +1,4 @@
-namespace SmarthostLab.Relay.Api.Contracts;
+namespace SmarthostLab.Contracts;
 
 /// <summary>An account as the API shows it.</summary>
 /// <param name="Name">Name.</param>

@@ -1,4 +1,4 @@
-namespace SmarthostLab.Relay.Api.Contracts;
+namespace SmarthostLab.Contracts;
 
 /// <summary>The API's <c>Refusal</c> (docs/API.md).</summary>
 public sealed record RefusalResponse(

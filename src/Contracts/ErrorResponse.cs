@@ -1,4 +1,4 @@
-namespace SmarthostLab.Relay.Api.Contracts;
+namespace SmarthostLab.Contracts;
 
 /// <summary><c>{"error":"…"}</c>: one line naming the problem.</summary>
 /// <param name="Error">The problem.</param>

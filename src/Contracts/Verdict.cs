@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace SmarthostLab.Verification;
+namespace SmarthostLab.Contracts;
 
 /// <summary>SPF results (RFC 7208 2.6), serialized as the RFC's lower-case words.</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<SpfResult>))]

@@ -1,11 +1,13 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using SmarthostLab.Relay.Api.Contracts;
-using SmarthostLab.Verification;
 
-namespace SmarthostLab.Relay.Api;
+namespace SmarthostLab.Contracts;
 
-/// <summary>Source-generated JSON (camelCase, web defaults) for the API contracts and the stored verdict.</summary>
+/// <summary>
+/// Source-generated JSON (camelCase, web defaults) for the API's wire types: what the relay writes, stores (the verdict)
+/// and describes in its OpenAPI document, and what the probe and SmarthostLab.Testing read. Use it through
+/// <see cref="ApiJson.Context"/>, which carries the API's options.
+/// </summary>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
 [JsonSerializable(typeof(MessageResponse))]
 [JsonSerializable(typeof(MessageListResponse))]
@@ -19,4 +21,4 @@ namespace SmarthostLab.Relay.Api;
 [JsonSerializable(typeof(QueueResponse))]
 [JsonSerializable(typeof(ReleaseRequest))]
 [JsonSerializable(typeof(QueueActionResponse))]
-public sealed partial class RelayJsonContext : JsonSerializerContext;
+public sealed partial class ApiJsonContext : JsonSerializerContext;

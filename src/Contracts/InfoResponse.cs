@@ -1,9 +1,10 @@
-namespace SmarthostLab.Relay.Api.Contracts;
+namespace SmarthostLab.Contracts;
 
 /// <summary>
 /// GET /api/v1/info. <c>AuthRequired</c>: every client must AUTH before MAIL (Admission:Mode Auth or IpAndAuth);
 /// <c>AuthMechanisms</c>: what EHLO lists after AUTH, empty when AUTH is not offered; <c>AuthRequiresTls</c>: AUTH
-/// only after STARTTLS (Smtp:AllowAuthWithoutTls false).
+/// only after STARTTLS (Smtp:AllowAuthWithoutTls false). Read from a relay that predates AUTH: <c>AuthMechanisms</c> is null
+/// (not known), <c>AuthRequired</c> and <c>AuthRequiresTls</c> false.
 /// </summary>
 public sealed record InfoResponse(
     string Version,
@@ -14,7 +15,7 @@ public sealed record InfoResponse(
     IReadOnlyList<string> EgressAddresses,
     string? AuthServId,
     bool AuthRequired,
-    IReadOnlyList<string> AuthMechanisms,
+    IReadOnlyList<string>? AuthMechanisms,
     bool AuthRequiresTls);
 
 /// <summary>One SMTP endpoint: bound address and its TLS mode (starttls, implicit, none).</summary>
