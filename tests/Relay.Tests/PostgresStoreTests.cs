@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using SmarthostLab.Contracts;
 using SmarthostLab.Relay.Configuration;
 using SmarthostLab.Relay.Diagnostics;
 using SmarthostLab.Relay.Storage;
