@@ -135,6 +135,9 @@ public sealed class PrivateHaproxy : IAsyncDisposable
             .AppendLine("    timeout client 5m")
             .AppendLine("    timeout server 5m")
             .AppendLine("    timeout check 5s")
+            // A connection to a server that died before its checks said so is tried again on another (as in production).
+            .AppendLine("    retries 3")
+            .AppendLine("    option redispatch")
             .AppendLine("frontend smtp")
             .AppendLine($"    bind {frontend}")
             .AppendLine("    default_backend relays")
