@@ -66,6 +66,26 @@ public sealed class PostgresStoreTests : StoreContractTests
     }
 
     [SkippableFact]
+    public async Task A_relay_that_needs_no_row_of_another_counts_them_unread_and_its_retention_still_applies()
+    {
+        var a = await RelayAsync("relay-a");
+        var b = (PostgresMessageStore)await OpenAsync(new StoreOptions
+        {
+            NodeId = "relay-b", MaxMessages = 10, QueueSweepInterval = TimeSpan.FromHours(1), HeartbeatInterval = TimeSpan.FromHours(1),
+        });
+        for (var n = 0; n < 30; n++) await a.AddMessageAsync(Tokened(n));
+
+        // B has no open wait, no token index and nobody on its page, so it reads none of A's rows (with N relays each
+        // message would be read N - 1 times); it still counts them, and its retention trims the shared table to its limit.
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while ((long)(await _database!.ScalarAsync("SELECT count(*) FROM messages"))! > 10 && DateTime.UtcNow < deadline) await Task.Delay(100);
+        Assert.Equal(10L, await _database!.ScalarAsync("SELECT count(*) FROM messages"));
+        Assert.Equal(10, (await b.QueryMessagesAsync(new MessageQuery())).Total);
+        // A search on B afterwards reads the table itself and finds what A stored.
+        Assert.Equal("ID000029", (await b.FindMessageAsync(new MessageQuery { Token = "SHL-000029-A1B2" }))!.Id);
+    }
+
+    [SkippableFact]
     public async Task A_relay_watching_a_message_is_woken_when_another_relay_records_its_delivery()
     {
         var a = await RelayAsync("relay-a");

@@ -338,7 +338,7 @@ public abstract partial class MessageStore : IMessageStore, IAsyncDisposable
                         case StoreWriteKind.Refusal: refused++; break;
                         case StoreWriteKind.Delete: added -= write.RowsChanged; removed += write.RowsChanged; break; // applied above, counted after commit
                         case StoreWriteKind.Delivery: added += write.RowsChanged; break;
-                        case StoreWriteKind.Remote: added += write.Messages.Count - write.RowsChanged; break;
+                        case StoreWriteKind.Remote: added += write.RemoteAdded; break;
                     }
                 }
                 var retained = ApplyRetention(writer, transaction, retention, added, refused);
@@ -403,7 +403,7 @@ public abstract partial class MessageStore : IMessageStore, IAsyncDisposable
                     _messageCount += write.RowsChanged; // the DSNs it stored
                     break;
                 case StoreWriteKind.Remote:
-                    _messageCount += write.Messages.Count - write.RowsChanged;
+                    _messageCount += write.RemoteAdded;
                     if (write.Refusal is not null) _refusalCount++;
                     deleted |= write.RowsChanged > 0 || write.Resync;
                     break;

@@ -55,6 +55,15 @@ internal sealed class StoreWrite
     /// </summary>
     public bool Resync { get; init; }
 
+    /// <summary>
+    /// Messages another relay stored that this one only counted (<see cref="StoreWriteKind.Remote"/>): nothing here needed
+    /// their rows when the notification came (no open wait, no token index, nobody on the live page).
+    /// </summary>
+    public int Uncounted { get; init; }
+
+    /// <summary>The net change of the message count a <see cref="StoreWriteKind.Remote"/> write brings.</summary>
+    public int RemoteAdded => Messages.Count + Uncounted - RowsChanged;
+
     /// <summary>Runs on the writer's thread after the commit of this write, before its task completes; must not block.</summary>
     public Action? AfterCommit { get; init; }
 

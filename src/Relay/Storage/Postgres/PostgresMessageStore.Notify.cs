@@ -205,45 +205,56 @@ public sealed partial class PostgresMessageStore
     private async Task HandRemoteAsync(HashSet<long> messages, HashSet<long> delivery, HashSet<long> refusals, int deleted, bool catchUp, CancellationToken stop)
     {
         if (messages.Count == 0 && refusals.Count == 0 && delivery.Count == 0 && deleted == 0 && !catchUp) return;
-        await using var connection = await OpenReaderAsync(stop).ConfigureAwait(false);
         var writes = new List<StoreWrite>();
-        await using (var command = connection.CreateCommand())
+        // With N relays every message would be read N - 1 times: only when something here needs the rows. A wait opened
+        // after this look searches the table itself and finds them (they were committed before the notification).
+        if (messages.Count > 0 && !catchUp && Waiters.IsEmpty && !_tokens.Wanted && Feed is not { IsActive: true })
         {
-            var queued = "CASE WHEN EXISTS (SELECT 1 FROM deliveries d WHERE d.seq = messages.seq) THEN 1 ELSE 0 END";
-            if (catchUp)
+            writes.Add(new StoreWrite(StoreWriteKind.Remote, static (_, _, _) => { }) { Uncounted = messages.Count });
+            InterlockedMax(ref _newestSeq, messages.Max()); // known, so a catch-up does not count them again
+            messages.Clear();
+        }
+        if (messages.Count > 0 || catchUp || refusals.Count > 0)
+        {
+            await using var connection = await OpenReaderAsync(stop).ConfigureAwait(false);
+            await using (var command = connection.CreateCommand())
             {
-                command.CommandText = $"SELECT {MessageColumns}, headers, {queued} FROM messages WHERE seq > @newest OR seq = ANY(@seqs) ORDER BY seq LIMIT {CatchUpLimit}";
-                command.Add("@newest", Interlocked.Read(ref _newestSeq));
+                var queued = "CASE WHEN EXISTS (SELECT 1 FROM deliveries d WHERE d.seq = messages.seq) THEN 1 ELSE 0 END";
+                if (catchUp)
+                {
+                    command.CommandText = $"SELECT {MessageColumns}, headers, {queued} FROM messages WHERE seq > @newest OR seq = ANY(@seqs) ORDER BY seq LIMIT {CatchUpLimit}";
+                    command.Add("@newest", Interlocked.Read(ref _newestSeq));
+                }
+                else command.CommandText = $"SELECT {MessageColumns}, headers, {queued} FROM messages WHERE seq = ANY(@seqs) ORDER BY seq";
+                ((NpgsqlCommand)command).Parameters.Add(new NpgsqlParameter<long[]>("seqs", [.. messages]));
+                if (messages.Count > 0 || catchUp)
+                {
+                    await using var reader = await command.ExecuteReaderAsync(stop).ConfigureAwait(false);
+                    while (await reader.ReadAsync(stop).ConfigureAwait(false))
+                    {
+                        var stored = ReadMessage(reader);
+                        var message = new NewMessage(stored, [], "", reader.GetString(24));
+                        var signature = _tokens.Wanted ? Signature(message) : null;
+                        InterlockedMax(ref _newestSeq, stored.Seq);
+                        writes.Add(new StoreWrite(StoreWriteKind.Remote, (_, _, _) => IndexRemote(stored.Seq, message, signature))
+                        {
+                            Messages = [new CommittedMessage(message, signature)],
+                            QueuedElsewhere = reader.GetInt32(25) != 0,
+                        });
+                    }
+                }
             }
-            else command.CommandText = $"SELECT {MessageColumns}, headers, {queued} FROM messages WHERE seq = ANY(@seqs) ORDER BY seq";
-            ((NpgsqlCommand)command).Parameters.Add(new NpgsqlParameter<long[]>("seqs", [.. messages]));
-            if (messages.Count > 0 || catchUp)
+            if (refusals.Count > 0)
             {
+                await using var command = connection.CreateCommand();
+                command.CommandText = "SELECT id, time, client_ip, helo, stage, reply, reason, account, mail_from, recipient FROM refusals WHERE id = ANY(@ids) ORDER BY id";
+                ((NpgsqlCommand)command).Parameters.Add(new NpgsqlParameter<long[]>("ids", [.. refusals]));
                 await using var reader = await command.ExecuteReaderAsync(stop).ConfigureAwait(false);
                 while (await reader.ReadAsync(stop).ConfigureAwait(false))
                 {
-                    var stored = ReadMessage(reader);
-                    var message = new NewMessage(stored, [], "", reader.GetString(24));
-                    var signature = _tokens.Wanted ? Signature(message) : null;
-                    InterlockedMax(ref _newestSeq, stored.Seq);
-                    writes.Add(new StoreWrite(StoreWriteKind.Remote, (_, _, _) => IndexRemote(stored.Seq, message, signature))
-                    {
-                        Messages = [new CommittedMessage(message, signature)],
-                        QueuedElsewhere = reader.GetInt32(25) != 0,
-                    });
+                    var refusal = ReadRefusal(reader);
+                    writes.Add(new StoreWrite(StoreWriteKind.Remote, static (_, _, _) => { }) { Refusal = refusal, RowId = refusal.Id });
                 }
-            }
-        }
-        if (refusals.Count > 0)
-        {
-            await using var command = connection.CreateCommand();
-            command.CommandText = "SELECT id, time, client_ip, helo, stage, reply, reason, account, mail_from, recipient FROM refusals WHERE id = ANY(@ids) ORDER BY id";
-            ((NpgsqlCommand)command).Parameters.Add(new NpgsqlParameter<long[]>("ids", [.. refusals]));
-            await using var reader = await command.ExecuteReaderAsync(stop).ConfigureAwait(false);
-            while (await reader.ReadAsync(stop).ConfigureAwait(false))
-            {
-                var refusal = ReadRefusal(reader);
-                writes.Add(new StoreWrite(StoreWriteKind.Remote, static (_, _, _) => { }) { Refusal = refusal, RowId = refusal.Id });
             }
         }
         if (delivery.Count > 0 || deleted > 0 || catchUp)
