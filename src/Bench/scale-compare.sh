@@ -54,7 +54,8 @@ bench() { dotnet "$BENCH_DLL" load --pipelining --bind 127.0.0.2 --size "$SIZE" 
 connection=$(bash .ci/postgres-cluster.sh start "$PG")
 pg_port=$(sed -n 's/.*Port=\([0-9]*\).*/\1/p' <<<"$connection")
 postmaster=$(head -n 1 "$PG/data/postmaster.pid")
-psql_admin() { psql -X -q -h 127.0.0.1 -p "$pg_port" -U postgres -d postgres -v ON_ERROR_STOP=1 -c "$1" >/dev/null; }
+psql_admin() { PGOPTIONS="-c client_min_messages=warning" psql -X -q -h 127.0.0.1 -p "$pg_port" -U postgres -d postgres -v ON_ERROR_STOP=1 -c "$1" >/dev/null; }
+psql_value() { psql -X -qtA -h 127.0.0.1 -p "$pg_port" -U postgres -d "$1" -c "$2"; }
 fresh_database() { psql_admin "DROP DATABASE IF EXISTS $1 WITH (FORCE)"; psql_admin "CREATE DATABASE $1"; echo "${connection/Database=postgres/Database=$1}"; }
 
 # --- HAProxy in front of two relays (its own config; the system's is left alone) --------------------------
@@ -63,7 +64,7 @@ start_haproxy() {
   local cfg="$OUT/haproxy.cfg" i=0 port
   {
     echo "global"
-    echo "  maxconn 20000"
+    echo "  maxconn 4096"
     echo "defaults"
     echo "  mode tcp"
     echo "  timeout connect 5s"
@@ -85,6 +86,19 @@ start_haproxy() {
 }
 stop_haproxy() { [ -n "$haproxy_pid" ] && kill "$haproxy_pid" 2>/dev/null && wait "$haproxy_pid" 2>/dev/null || true; haproxy_pid=""; }
 
+# What a run left in PostgreSQL, per stored message (warm-up included): the database's growth and the WAL written
+# (what a streaming replica receives), added to the run's JSON as .postgres.{bytesPerMessage, walBytesPerMessage}.
+pg_before() { db_size0=$(psql_value "$1" "SELECT pg_database_size(current_database())"); wal0=$(psql_value "$1" "SELECT pg_current_wal_lsn()"); }
+pg_after() {
+  local db=$1 json=$2 count size wal
+  count=$(psql_value "$db" "SELECT count(*) FROM messages")
+  size=$(psql_value "$db" "SELECT pg_database_size(current_database()) - $db_size0")
+  wal=$(psql_value "$db" "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '$wal0')")
+  [ "${count:-0}" -gt 0 ] || return 0
+  jq --argjson n "$count" --argjson s "$size" --argjson w "$wal" \
+    '.postgres = { messages: $n, bytesPerMessage: ($s / $n | floor), walBytesPerMessage: ($w / $n | floor) }' "$json" > "$json.tmp" && mv "$json.tmp" "$json"
+}
+
 relay_port=$(free_port 11000 11099)
 relay2_port=$(free_port 11100 11199)
 front_port=$(free_port 11200 11299)
@@ -103,15 +117,18 @@ for round in $(seq 1 "$ROUNDS"); do
 
   settle
   store=$(fresh_database "scale_one_$round")
+  pg_before scale_one_$round
   if start_relay -- --Store:Provider=Postgres "--Store:ConnectionString=$store"; then
     bench --label "1 relay, PostgreSQL" --target "127.0.0.1:$relay_port" --warmup "$WARMUP" --pid "$relay_pid" \
       --cpu "relays=$relay_pid" --cpu "postgres=$postmaster" > "$OUT/postgres-$round.json" || true
     pg+=("$OUT/postgres-$round.json")
     stop_relay
+    pg_after scale_one_$round "$OUT/postgres-$round.json"
   fi
 
   settle
   store=$(fresh_database "scale_two_$round")
+  pg_before scale_two_$round
   shared=(--Store:Provider=Postgres "--Store:ConnectionString=$store" --Smtp:ProxyProtocol=Required)
   if RELAY_NAME=relay-a RELAY_PORT=$relay_port start_relay -- "${shared[@]}" --Store:NodeId=relay-a \
      && RELAY_NAME=relay-b RELAY_PORT=$relay2_port start_relay -- "${shared[@]}" --Store:NodeId=relay-b; then
@@ -123,28 +140,30 @@ for round in $(seq 1 "$ROUNDS"); do
     stop_haproxy
   fi
   stop_relay
+  [ -f "$OUT/two-$round.json" ] && pg_after scale_two_$round "$OUT/two-$round.json"
 done
 
 # The median of field $1 over the reports after it.
 med() { local f=$1; shift; local v=() r; for r in "$@"; do v+=("$(field "$f" "$r")"); done; median "${v[@]}"; }
 row() {
   local name=$1; shift
-  [ $# -gt 0 ] || { echo "| $name | - | | | | | | | |"; return; }
+  [ $# -gt 0 ] || { echo "| $name | - | | | | | | | | | |"; return; }
   local rate; rate=$(med .messagesPerSecond "$@")
-  echo "| $name | $rate | $(ratio "$rate" "$base") | $(med .latencyMs.p50 "$@") | $(med .latencyMs.p99 "$@") | $(med .cpuPerMessageUs.relays "$@") | $(med .cpuPerMessageUs.postgres "$@") | $(med .cpuPerMessageUs.haproxy "$@") | $(med .cpuPerMessageSelfUs "$@") |"
+  echo "| $name | $rate | $(ratio "$rate" "$base") | $(med .latencyMs.p50 "$@") | $(med .latencyMs.p99 "$@") | $(med .cpuPerMessageUs.relays "$@") | $(med .cpuPerMessageUs.postgres "$@") | $(med .cpuPerMessageUs.haproxy "$@") | $(med .cpuPerMessageSelfUs "$@") | $(med .postgres.bytesPerMessage "$@") | $(med .postgres.walBytesPerMessage "$@") |"
 }
 base=$([ ${#sq[@]} -gt 0 ] && med .messagesPerSecond "${sq[@]}" || echo "")
 {
   echo "machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo), .NET $(dotnet --version), PostgreSQL $(psql -V | awk '{ print $3 }'), $(haproxy -v | head -n 1 | awk '{ print "HAProxy " $3 }'), $(date -u +%Y-%m-%dT%H:%MZ)"
   echo "load: $SIZE x $CONNECTIONS connections, pipelining, unsigned, bound to 127.0.0.2, $WARMUP warm-up then $MESSAGES messages or $SECONDS_PER_RUN s; Store mode$([ "$ROUNDS" -gt 1 ] && echo "; medians of $ROUNDS rounds")"
   echo
-  echo "| set-up | accepted msg/s | / SQLite | p50 ms | p99 ms | relay CPU µs/msg | PostgreSQL CPU µs/msg | HAProxy CPU µs/msg | client CPU µs/msg |"
-  echo "|---|---|---|---|---|---|---|---|---|"
+  echo "| set-up | accepted msg/s | / SQLite | p50 ms | p99 ms | relay CPU µs/msg | PostgreSQL CPU µs/msg | HAProxy CPU µs/msg | client CPU µs/msg | DB bytes/msg | WAL bytes/msg |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|"
   row "1 relay, SQLite" "${sq[@]}"
   row "1 relay, PostgreSQL" "${pg[@]}"
   row "2 relays, PostgreSQL, HAProxy" "${two[@]}"
   echo
   echo "CPU per message is user + system time of the group (with child processes) over the measured run / messages accepted."
+  echo "DB and WAL bytes per message: the database's growth and the WAL written over the run (warm-up included) / messages stored."
 } | tee "$OUT/summary.md"
 shopt -s nullglob
 bench_report "$OUT/report.html" "Scale-out on one machine, $(date -u +%Y-%m-%d)" "$OUT/summary.md" \
