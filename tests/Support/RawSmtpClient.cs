@@ -82,6 +82,22 @@ public sealed class RawSmtpClient : IAsyncDisposable
         return await ReadLineAsync(timeout.Token);
     }
 
+    /// <summary>
+    /// Fails (InvalidOperationException) unless the server closes the connection without sending a byte (within <paramref name="limit"/>, 20 s by
+    /// default); a reset counts as closed too.
+    /// </summary>
+    public async Task AssertClosedWithoutReplyAsync(TimeSpan? limit = null)
+    {
+        try
+        {
+            if (await ReadLineAsync(limit ?? TimeSpan.FromSeconds(20)) is { } line)
+                throw new InvalidOperationException($"the server was to close without a reply, and sent: {line}");
+        }
+        catch (IOException ex) when (ex.InnerException is SocketException { SocketErrorCode: SocketError.ConnectionReset })
+        {
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _stream.DisposeAsync();
