@@ -3,7 +3,7 @@
 #
 #   fuzz/run.sh <target> [seconds]        e.g. fuzz/run.sh command 600
 #
-# Targets: command data session bdat zone spf dkim (see docs/FUZZING.md). Needs afl-fuzz (Debian: apt-get install afl++)
+# Targets: command data session bdat proxy zone spf dkim (see docs/FUZZING.md). Needs afl-fuzz (Debian: apt-get install afl++)
 # and the SharpFuzz.CommandLine dotnet tool (installed here into fuzz/.work/tools when `sharpfuzz` is not on PATH).
 # Output: fuzz/.work/<target>/afl (afl-fuzz's queue, crashes/, hangs/, fuzzer_stats). Each crash is replayed through the
 # target at the end with its exception; keep a fixed one as fuzz/regressions/<target>/<name> so `dotnet test` keeps it.
@@ -17,9 +17,9 @@ cd "$(dirname "$0")/.."
 target="${1:?usage: fuzz/run.sh <target> [seconds]}"
 seconds="${2:-600}"
 case "$target" in
-  command|data|session|bdat) default_instrument="SmarthostLab.Smtp.dll" ;;
+  command|data|session|bdat|proxy) default_instrument="SmarthostLab.Smtp.dll" ;;
   zone|spf|dkim) default_instrument="SmarthostLab.Verification.dll" ;;
-  *) echo "unknown target '$target' (command data session bdat zone spf dkim)" >&2; exit 2 ;;
+  *) echo "unknown target '$target' (command data session bdat proxy zone spf dkim)" >&2; exit 2 ;;
 esac
 instrument="${FUZZ_INSTRUMENT:-$default_instrument}"
 

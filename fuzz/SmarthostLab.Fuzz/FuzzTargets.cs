@@ -15,6 +15,7 @@ public static class FuzzTargets
         new("zone", "zone files (ZoneFile/ZoneTokenizer) and the ZoneResolver built from them", ZoneTarget.Run),
         new("spf", "SPF records (SpfRecordParser) and macro expansion: parse, re-parse the same, expand without throwing", SpfTarget.Run),
         new("dkim", "DKIM/DMARC tag lists (TagList, DKIM-Signature, DKIM key records, DMARC records)", DkimTarget.Run),
+        new("proxy", "PROXY protocol v1/v2 headers (ProxyHeaderParser) at every prefix: one decision whatever the cut, bounded, well-formed endpoints", ProxyTarget.Run),
     ];
 
     /// <summary>The target called <paramref name="name"/> (case-insensitive), or null.</summary>

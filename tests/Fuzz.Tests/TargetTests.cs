@@ -31,6 +31,7 @@ public sealed class TargetTests
     [InlineData("data")]
     [InlineData("session")]
     [InlineData("bdat")]
+    [InlineData("proxy")]
     [InlineData("zone")]
     [InlineData("spf")]
     [InlineData("dkim")]
