@@ -28,4 +28,7 @@ internal static partial class HostingLog
 
     [LoggerMessage(1007, LogLevel.Warning, "Host:BatchScheduling: threads left in the default policy ({Problem})")]
     public static partial void BatchSchedulingFailed(ILogger logger, string problem);
+
+    [LoggerMessage(1008, LogLevel.Warning, "{Path}: the store could not be read; answered 503")]
+    public static partial void StoreUnreadable(ILogger logger, string? path, Exception exception);
 }

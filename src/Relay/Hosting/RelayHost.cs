@@ -202,6 +202,7 @@ public static class RelayHost
     private static WebApplication BuildApp(WebApplicationBuilder builder, RelayEndpoints bound, HostingOptions hosting)
     {
         var app = builder.Build();
+        app.UseStoreFailureAnswer();
         app.MapRelayMetrics();
         app.MapRelayOpenApi();
         app.MapMessages();

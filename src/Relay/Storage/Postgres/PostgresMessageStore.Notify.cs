@@ -139,6 +139,9 @@ public sealed partial class PostgresMessageStore
             {
                 if (!connected) _listening.TrySetException(exception);
                 StoreLog.ListenerFailed(_logger, Location, exception);
+                // The listener is the canary: its connection is cut when the server restarts, fails over or kills
+                // backends, and then the idle pooled read connections are dead too; the next reads open new ones.
+                _readers.Clear();
                 try
                 {
                     await Task.Delay(TimeSpan.FromSeconds(1), _time, stop).ConfigureAwait(false);

@@ -98,6 +98,7 @@ public sealed partial class PostgresMessageStore : MessageStore
         if (writer.State == System.Data.ConnectionState.Open) return writer;
         writer.Dispose();
         _insert = null;
+        _readers.Clear(); // cut with it, most likely (see the listener)
         StoreLog.WriterReconnecting(_logger, Location);
         return OpenWriterConnection();
     }
