@@ -1,5 +1,7 @@
+using System.Data.Common;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Npgsql;
 using SmarthostLab.Contracts;
 using SmarthostLab.Relay.Configuration;
 using SmarthostLab.Relay.Diagnostics;
@@ -163,8 +165,161 @@ public sealed class PostgresStoreTests : StoreContractTests
         Assert.Equal(0L, await _database!.ScalarAsync("SELECT COUNT(*) FROM nodes WHERE node = 'relay-a'"));
     }
 
+    [SkippableFact]
+    public async Task Messages_that_reach_the_writer_together_get_seqs_in_arrival_order_with_their_queue_rows_index_entries_and_notification()
+    {
+        var a = await RelayAsync("relay-a");
+        var batch = await WatchAsync(a);
+        var messages = Enumerable.Range(0, 200).Select(Queued).ToList();
+
+        var outcomes = await AsOneBatchAsync(a, messages);
+
+        Assert.All(outcomes, Assert.Null);
+        var queued = messages.Select(m => m.Metadata.Id).ToList();
+        await batch.AssertStoredAsync(a, ["ID000999", .. queued], queued);
+    }
+
+    [SkippableFact]
+    public async Task A_duplicate_id_in_the_middle_of_a_batch_fails_only_its_own_write_and_the_others_keep_arrival_order()
+    {
+        var a = await RelayAsync("relay-a");
+        var batch = await WatchAsync(a);
+        await a.AddMessageAsync(Tokened(100));
+        var messages = Enumerable.Range(0, 200).Select(Queued).ToList();
+
+        var outcomes = await AsOneBatchAsync(a, messages);
+
+        var failed = Assert.Single(outcomes.Index(), o => o.Item is not null);
+        Assert.Equal(100, failed.Index);
+        Assert.Equal(PostgresErrorCodes.UniqueViolation, Assert.IsType<PostgresException>(failed.Item).SqlState);
+        var queued = messages.Select(m => m.Metadata.Id).Where(id => id != "ID000100").ToList();
+        await batch.AssertStoredAsync(a, ["ID000100", "ID000999", .. queued], queued);
+    }
+
+    /// <summary>
+    /// Holds the writer on a lock of the messages table taken from outside (its INSERT of one more message waits for it)
+    /// while <paramref name="messages"/> are queued, so that they reach it together, in one batch; returns each one's
+    /// failure, null where it was stored.
+    /// </summary>
+    private async Task<Exception?[]> AsOneBatchAsync(MessageStore store, IReadOnlyList<NewMessage> messages)
+    {
+        await using var outside = new NpgsqlConnection(_database!.ConnectionString);
+        await outside.OpenAsync();
+        Task<Exception?>[] writes;
+        Task first;
+        await using (var hold = await outside.BeginTransactionAsync())
+        {
+            await using (var lockTable = new NpgsqlCommand("LOCK TABLE messages IN SHARE MODE", outside, hold)) await lockTable.ExecuteNonQueryAsync();
+            first = store.AddMessageAsync(Tokened(999));
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while ((long)(await _database.ScalarAsync("SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = 'messages'::regclass AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"))! == 0)
+            {
+                Assert.True(DateTime.UtcNow < deadline, "the writer never waited for the lock");
+                await Task.Delay(20);
+            }
+            writes = [.. messages.Select(m => Outcome(store.AddMessageAsync(m)))];
+            await hold.CommitAsync();
+        }
+        await first;
+        return await Task.WhenAll(writes);
+
+        static async Task<Exception?> Outcome(Task write)
+        {
+            try
+            {
+                await write;
+                return null;
+            }
+            catch (DbException exception)
+            {
+                return exception;
+            }
+        }
+    }
+
+    /// <summary>Before a batch: the token index built, a wait on message 150's token, the queue callback and a LISTEN of the test's own.</summary>
+    private async Task<BatchWatch> WatchAsync(MessageStore store)
+    {
+        Assert.Null(await store.FindMessageAsync(new MessageQuery { Token = "shl-000000-a1b2c3d4" }));
+        await store.TokenIndexLoaded.WaitAsync(TimeSpan.FromSeconds(30));
+        var watch = new BatchWatch(store.Waiters.Add("shl-000150-a1b2"), new NpgsqlConnection(_database!.ConnectionString));
+        store.OutboundQueued = jobs =>
+        {
+            lock (watch.Queued) watch.Queued.AddRange(jobs);
+        };
+        await watch.Listener.OpenAsync();
+        watch.Listener.Notification += (_, e) =>
+        {
+            lock (watch.Notified)
+                watch.Notified.UnionWith(e.Payload.Split('\n').Where(line => line.StartsWith("M ", StringComparison.Ordinal)).Select(line => long.Parse(line[2..], System.Globalization.CultureInfo.InvariantCulture)));
+        };
+        await using (var listen = new NpgsqlCommand($"LISTEN {PostgresMessageStore.Channel}", watch.Listener)) await listen.ExecuteNonQueryAsync();
+        _watches.Add(watch);
+        return watch;
+    }
+
+    private readonly List<BatchWatch> _watches = [];
+
+    /// <summary>What a batch's commits are observed by besides the table: the open wait, the queue, the other relays' notification.</summary>
+    private sealed class BatchWatch(MessageWaiter waiter, NpgsqlConnection listener) : IAsyncDisposable
+    {
+        private readonly Task<IReadOnlyList<string>> _woken = waiter.NextAsync(CancellationToken.None);
+
+        public NpgsqlConnection Listener { get; } = listener;
+
+        public List<OutboundJob> Queued { get; } = [];
+
+        public HashSet<long> Notified { get; } = [];
+
+        /// <summary>
+        /// The table holds <paramref name="ids"/> in seq order; the queue got the jobs of <paramref name="queuedIds"/> in that
+        /// order, each job and its queue row with its message's seq,
+        /// the token index finds each, the wait on message 150 woke, and the notification named exactly the stored rows.
+        /// </summary>
+        public async Task AssertStoredAsync(MessageStore store, IReadOnlyList<string> ids, IReadOnlyList<string> queuedIds)
+        {
+            var seqs = new List<(string Id, long Seq)>();
+            await using (var read = new NpgsqlCommand("SELECT id, seq FROM messages ORDER BY seq", Listener))
+            await using (var rows = await read.ExecuteReaderAsync())
+                while (await rows.ReadAsync()) seqs.Add((rows.GetString(0), rows.GetInt64(1)));
+            Assert.Equal(ids, seqs.Select(s => s.Id));
+            var seqOf = seqs.ToDictionary(s => s.Id, s => s.Seq);
+
+            lock (Queued)
+            {
+                Assert.Equal(queuedIds, Queued.Select(job => job.MessageId));
+                Assert.All(Queued, job => Assert.Equal(seqOf[job.MessageId], job.Seq));
+            }
+            var queueRows = new List<long>();
+            await using (var read = new NpgsqlCommand("SELECT seq FROM deliveries WHERE claimed_by = 'relay-a' ORDER BY seq", Listener))
+            await using (var rows = await read.ExecuteReaderAsync())
+                while (await rows.ReadAsync()) queueRows.Add(rows.GetInt64(0));
+            lock (Queued) Assert.Equal(Queued.Select(j => j.Seq), queueRows);
+
+            foreach (var id in ids)
+                Assert.Equal(id, (await store.FindMessageAsync(new MessageQuery { Token = $"shl-{id[2..]}-a1b2c3d4" }))!.Id);
+            Assert.Equal(["ID000150"], await _woken.WaitAsync(TimeSpan.FromSeconds(30)));
+
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (NotifiedCount() < seqs.Count && DateTime.UtcNow < deadline) await Listener.WaitAsync(TimeSpan.FromMilliseconds(200));
+            lock (Notified) Assert.Equal(seqs.Select(s => s.Seq).Order(), Notified.Order());
+        }
+
+        private int NotifiedCount()
+        {
+            lock (Notified) return Notified.Count;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            waiter.Dispose();
+            await Listener.DisposeAsync();
+        }
+    }
+
     public override async Task DisposeAsync()
     {
+        foreach (var watch in _watches) await watch.DisposeAsync();
         await base.DisposeAsync();
         if (_database is not null) await _database.DisposeAsync();
     }

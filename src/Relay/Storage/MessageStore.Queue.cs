@@ -15,17 +15,16 @@ public abstract partial class MessageStore
     /// <inheritdoc />
     public async Task<IReadOnlyList<DeliveryUpdate>> RecordDeliveryAsync(IReadOnlyList<DeliveryUpdate> updates, IReadOnlyList<NewMessage> reports, CancellationToken cancellationToken = default)
     {
-        var signatures = reports.Select(r => _tokens.Wanted ? Signature(r) : null).ToArray();
         IReadOnlyList<DeliveryUpdate> refused = [];
         var write = new StoreWrite(StoreWriteKind.Delivery, (connection, transaction, self) =>
         {
             refused = updates.Count > 0 ? ApplyUpdates(connection, transaction, updates) : [];
-            for (var i = 0; i < reports.Count; i++) Indexed(InsertMessage(connection, transaction, reports[i]), reports[i], signatures[i]);
+            Store(connection, transaction, self.Messages);
             self.RowsChanged = reports.Count;
         }, reports.Sum(r => r.RawLength))
         {
             Outbound = [.. reports.SelectMany(r => r.Outbound)],
-            Messages = [.. reports.Select((report, i) => new CommittedMessage(report, signatures[i]))],
+            Messages = [.. reports.Select(report => new CommittedMessage(report, _tokens.Wanted ? Signature(report) : null))],
             DeliveryChanged = [.. updates.Where(u => !u.Claim).Select(u => u.Seq)], // a claim changes no state
         };
         await EnqueueAndWait(write, cancellationToken).ConfigureAwait(false);

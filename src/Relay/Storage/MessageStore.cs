@@ -113,8 +113,12 @@ public abstract partial class MessageStore : IMessageStore, IAsyncDisposable
     /// <summary>A new, closed connection for one read.</summary>
     private protected abstract DbConnection NewReadConnection();
 
-    /// <summary>Inserts <paramref name="message"/> and its queue rows inside the writer's open transaction; returns its row (seq).</summary>
-    private protected abstract long InsertMessage(DbConnection connection, DbTransaction transaction, NewMessage message);
+    /// <summary>
+    /// Inserts <paramref name="messages"/> with their queue rows, in their order (so their seqs ascend in it), inside the
+    /// writer's open transaction, and sets <paramref name="seqs"/> and their jobs' seqs; a failure fails them all.
+    /// SQLite inserts one after the other; PostgreSQL sends them in one round trip.
+    /// </summary>
+    private protected abstract void InsertMessages(DbConnection connection, DbTransaction transaction, IReadOnlyList<NewMessage> messages, Span<long> seqs);
 
     /// <summary>Inserts the queue rows of <paramref name="job"/> for the message at <paramref name="seq"/> (state queued) and sets its seq.</summary>
     private protected abstract void InsertDeliveries(DbConnection connection, DbTransaction transaction, long seq, OutboundJob job);
@@ -136,6 +140,11 @@ public abstract partial class MessageStore : IMessageStore, IAsyncDisposable
     {
     }
 
+    /// <summary>After a batch's or a write's transaction rolled back (PostgreSQL: forgets the rows it would have announced).</summary>
+    private protected virtual void RolledBack()
+    {
+    }
+
     /// <summary>The writer's connection as it is before a batch: PostgreSQL reconnects one the server dropped.</summary>
     private protected virtual DbConnection Usable(DbConnection writer) => writer;
 
@@ -152,8 +161,8 @@ public abstract partial class MessageStore : IMessageStore, IAsyncDisposable
     {
         // Made on the caller's thread once the token index is in use: the writer, the relay's serial step, only copies it.
         var signature = _tokens.Wanted ? Signature(message) : null;
-        var write = new StoreWrite(StoreWriteKind.Message, (connection, transaction, _) =>
-            Indexed(InsertMessage(connection, transaction, message), message, signature), message.RawLength)
+        // Applied alone only when it is not part of a run of messages in its batch (ApplyInOrder).
+        var write = new StoreWrite(StoreWriteKind.Message, (connection, transaction, self) => Store(connection, transaction, self.Messages), message.RawLength)
         { Outbound = message.Outbound, Messages = [new CommittedMessage(message, signature)] };
         return EnqueueAndWait(write, cancellationToken);
     }
@@ -326,12 +335,12 @@ public abstract partial class MessageStore : IMessageStore, IAsyncDisposable
             if (retention) RefreshCounts(writer);
             using (var transaction = writer.BeginTransaction())
             {
+                ApplyInOrder(writer, transaction, batch);
                 var added = 0;
                 var refused = 0;
                 var removed = 0;
                 foreach (var write in batch)
                 {
-                    write.Apply(writer, transaction);
                     switch (write.Kind)
                     {
                         case StoreWriteKind.Message: added++; break;
@@ -352,9 +361,42 @@ public abstract partial class MessageStore : IMessageStore, IAsyncDisposable
         catch (DbException exception)
         {
             StoreLog.BatchFailed(_logger, batch.Count, exception);
+            RolledBack();
             TryRefreshCounts(writer);
             foreach (var write in batch) CommitOne(write);
         }
+    }
+
+    /// <summary>
+    /// Applies the batch's writes in their order; each run of consecutive messages is stored at once
+    /// (<see cref="InsertMessages"/>), which on PostgreSQL is one round trip instead of one per message (docs/SCALE.md).
+    /// </summary>
+    private void ApplyInOrder(DbConnection connection, DbTransaction transaction, List<StoreWrite> batch)
+    {
+        for (var start = 0; start < batch.Count;)
+        {
+            var end = start;
+            while (end < batch.Count && batch[end].Kind == StoreWriteKind.Message) end++;
+            if (end - start < 2)
+            {
+                batch[start++].Apply(connection, transaction);
+                continue;
+            }
+            var messages = new List<CommittedMessage>(end - start);
+            for (var i = start; i < end; i++) messages.AddRange(batch[i].Messages);
+            Store(connection, transaction, messages);
+            start = end;
+        }
+    }
+
+    /// <summary>Inserts <paramref name="messages"/> in their order, then gives each its token index entry (and PostgreSQL's notification) with its seq.</summary>
+    private protected void Store(DbConnection connection, DbTransaction transaction, IReadOnlyList<CommittedMessage> messages)
+    {
+        var batch = new NewMessage[messages.Count];
+        for (var i = 0; i < batch.Length; i++) batch[i] = messages[i].Message;
+        Span<long> seqs = batch.Length <= 64 ? stackalloc long[batch.Length] : new long[batch.Length];
+        InsertMessages(connection, transaction, batch, seqs);
+        for (var i = 0; i < batch.Length; i++) Indexed(seqs[i], batch[i], messages[i].Signature);
     }
 
     private void CommitOne(StoreWrite write)
@@ -374,6 +416,7 @@ public abstract partial class MessageStore : IMessageStore, IAsyncDisposable
         {
             StoreLog.WriteFailed(_logger, write.Kind.ToString(), exception);
             _metrics.StoreFailed();
+            RolledBack();
             TryRefreshCounts(_writer!);
             write.Done.TrySetException(exception);
         }

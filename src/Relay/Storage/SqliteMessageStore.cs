@@ -57,8 +57,11 @@ public sealed class SqliteMessageStore : MessageStore
 
     private protected override DbConnection NewReadConnection() => new SqliteConnection(_readConnectionString);
 
-    private protected override long InsertMessage(DbConnection connection, DbTransaction transaction, NewMessage message) =>
-        (_messageInsert ??= new MessageInsert((SqliteConnection)connection)).Insert((SqliteConnection)connection, message);
+    private protected override void InsertMessages(DbConnection connection, DbTransaction transaction, IReadOnlyList<NewMessage> messages, Span<long> seqs)
+    {
+        var insert = _messageInsert ??= new MessageInsert((SqliteConnection)connection);
+        for (var i = 0; i < messages.Count; i++) seqs[i] = insert.Insert((SqliteConnection)connection, messages[i]);
+    }
 
     private protected override void InsertDeliveries(DbConnection connection, DbTransaction transaction, long seq, OutboundJob job) =>
         (_messageInsert ??= new MessageInsert((SqliteConnection)connection)).InsertDeliveries(seq, job);

@@ -43,6 +43,9 @@ public sealed partial class PostgresMessageStore
         InterlockedMax(ref _newestSeq, seq);
     }
 
+    /// <summary>A failed batch is written again one write at a time: the rows it inserted before the failure were never committed.</summary>
+    private protected override void RolledBack() => _inserted.Clear();
+
     /// <summary>Starts listening before the store counts as open, so no commit after the open goes unseen.</summary>
     private protected override async Task OpeningAsync(CancellationToken cancellationToken)
     {

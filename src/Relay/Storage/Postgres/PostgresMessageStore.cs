@@ -105,8 +105,8 @@ public sealed partial class PostgresMessageStore : MessageStore
 
     private protected override DbConnection NewReadConnection() => _readers.CreateConnection();
 
-    private protected override long InsertMessage(DbConnection connection, DbTransaction transaction, NewMessage message) =>
-        Insert(connection).Message((NpgsqlTransaction)transaction, message);
+    private protected override void InsertMessages(DbConnection connection, DbTransaction transaction, IReadOnlyList<NewMessage> messages, Span<long> seqs) =>
+        Insert(connection).Messages((NpgsqlTransaction)transaction, messages, seqs);
 
     private protected override void InsertDeliveries(DbConnection connection, DbTransaction transaction, long seq, OutboundJob job) =>
         Insert(connection).Deliveries((NpgsqlTransaction)transaction, seq, job);
@@ -135,11 +135,17 @@ public sealed partial class PostgresMessageStore : MessageStore
     private protected override void ClearPools() => _readers.Dispose();
 
     /// <summary>
-    /// The message's INSERTs on the writer's connection: the message and its bytes in one statement (one round trip),
-    /// its queue rows in one more per destination, owned by this relay from the start.
+    /// The writer's INSERTs. A message is one statement: its row, its bytes and its queue rows (owned by this relay
+    /// from the start). The messages of a batch go to the server as one <see cref="NpgsqlBatch"/>, one round trip for
+    /// them all instead of one each (docs/SCALE.md, "The round trip sets a ceiling per node"); the statements run in
+    /// order, so the seqs ascend in arrival order, and a failing one (a duplicate id) aborts the transaction, after which
+    /// the writer commits the batch's writes again one at a time.
     /// </summary>
     private sealed class MessageInsert(NpgsqlConnection connection, string node)
     {
+        /// <summary>Message octets one round trip carries at most (besides its first message): bounds the arrays held at once.</summary>
+        private const long MaxRoundTripBytes = 8 * 1024 * 1024;
+
         private const string MessageSql = """
             WITH m AS (
                 INSERT INTO messages (id, account, client_ip, helo, tls_protocol, tls_cipher, mail_from, mail_from_parameters, recipients,
@@ -147,7 +153,11 @@ public sealed partial class PostgresMessageStore : MessageStore
                     recipient_parameters, dsn_of, authenticated_user)
                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)
                 RETURNING seq),
-            c AS (INSERT INTO message_content (seq, raw, transcript) SELECT seq, $25, $26 FROM m)
+            c AS (INSERT INTO message_content (seq, raw, transcript) SELECT seq, $25, $26 FROM m),
+            d AS (
+                INSERT INTO deliveries (seq, rcpt, recipient, destination, state, next_attempt, pinned, claimed_by)
+                SELECT m.seq, r.rcpt, r.recipient, r.destination, 'queued', r.next_attempt, r.pinned, $27
+                FROM m, unnest($28::bigint[], $29::text[], $30::text[], $31::bigint[], $32::bigint[]) AS r (rcpt, recipient, destination, next_attempt, pinned))
             SELECT seq FROM m
             """;
 
@@ -159,10 +169,38 @@ public sealed partial class PostgresMessageStore : MessageStore
 
         public NpgsqlConnection Connection { get; } = connection;
 
-        public long Message(NpgsqlTransaction transaction, NewMessage message)
+        /// <summary>Inserts <paramref name="messages"/> in their order with their queue rows; sets <paramref name="seqs"/> and each job's seq.</summary>
+        public void Messages(NpgsqlTransaction transaction, IReadOnlyList<NewMessage> messages, Span<long> seqs)
+        {
+            for (var start = 0; start < messages.Count;)
+            {
+                using var batch = new NpgsqlBatch(Connection, transaction);
+                var end = start;
+                long bytes = 0;
+                while (end < messages.Count && (end == start || bytes + messages[end].RawLength <= MaxRoundTripBytes))
+                {
+                    bytes += messages[end].RawLength;
+                    batch.BatchCommands.Add(Message(messages[end++]));
+                }
+                using (var reader = batch.ExecuteReader())
+                {
+                    for (var i = start; i < end; i++)
+                    {
+                        if (i > start) reader.NextResult();
+                        reader.Read();
+                        seqs[i] = reader.GetInt64(0);
+                    }
+                }
+                for (var i = start; i < end; i++)
+                    foreach (var job in messages[i].Outbound) job.Seq = seqs[i];
+                start = end;
+            }
+        }
+
+        private NpgsqlBatchCommand Message(NewMessage message)
         {
             var m = message.Metadata;
-            using var command = new NpgsqlCommand(MessageSql, Connection, transaction);
+            var command = new NpgsqlBatchCommand(MessageSql);
             var p = command.Parameters;
             p.Add(Text(m.Id));
             p.Add(Text(m.Account));
@@ -190,9 +228,15 @@ public sealed partial class PostgresMessageStore : MessageStore
             p.Add(Text(m.AuthenticatedUser));
             p.Add(new NpgsqlParameter<byte[]> { NpgsqlDbType = NpgsqlDbType.Bytea, TypedValue = Bytes(message) });
             p.Add(Text(message.Transcript));
-            var seq = (long)command.ExecuteScalar()!;
-            foreach (var job in message.Outbound) Deliveries(transaction, seq, job);
-            return seq;
+            // Its queue rows, one array element per recipient across its destinations (empty in Store mode).
+            var rows = message.Outbound.SelectMany(job => job.Recipients.Select(r => (Job: job, Recipient: r))).ToArray();
+            p.Add(Text(node));
+            p.Add(new NpgsqlParameter<long[]> { TypedValue = [.. rows.Select(r => (long)r.Recipient.Index)] });
+            p.Add(new NpgsqlParameter<string[]> { TypedValue = [.. rows.Select(r => Clean(r.Recipient.Address))] });
+            p.Add(new NpgsqlParameter<string[]> { TypedValue = [.. rows.Select(r => Clean(r.Job.Destination))] });
+            p.Add(new NpgsqlParameter<long[]> { TypedValue = [.. rows.Select(r => r.Recipient.NextAttempt.ToUnixTimeMilliseconds())] });
+            p.Add(new NpgsqlParameter<long[]> { TypedValue = [.. rows.Select(r => r.Job.Pinned ? 1L : 0L)] });
+            return command;
         }
 
         public void Deliveries(NpgsqlTransaction transaction, long seq, OutboundJob job)
