@@ -13,27 +13,15 @@ namespace SmarthostLab.Relay.Tests.Postgres;
 /// killed with SIGKILL under load, HAProxy's checks move new connections to the other, and every message a client got
 /// a 250 for is in the store. Skipped where PostgreSQL or HAProxy is absent.
 /// </summary>
-public sealed class ClusterTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed class ClusterTests(ITestOutputHelper output) : PostgresDatabaseTest
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(60);
-    private PrivatePostgres? _database;
 
-    public async Task InitializeAsync()
-    {
-        if (await PrivatePostgres.UnavailableAsync() is null) _database = await PrivatePostgres.CreateAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        if (_database is not null) await _database.DisposeAsync();
-    }
-
-    private async Task<PrivatePostgres> DatabaseAsync()
+    /// <summary>The test's database; skips the test where HAProxy or PostgreSQL is absent.</summary>
+    private Task<PrivatePostgres> ClusterDatabaseAsync()
     {
         Skip.If(!PrivateHaproxy.IsAvailable(out var noHaproxy), noHaproxy);
-        var unavailable = await PrivatePostgres.UnavailableAsync();
-        Skip.If(unavailable is not null, unavailable);
-        return _database!;
+        return DatabaseAsync();
     }
 
     /// <summary>A cluster node: the lab account for 127.0.0.2, PROXY protocol required, the shared database, short heartbeats.</summary>
@@ -48,7 +36,7 @@ public sealed class ClusterTests(ITestOutputHelper output) : IAsyncLifetime
     [SkippableFact]
     public async Task Mail_through_HAProxy_lands_in_the_shared_store_spread_over_both_relays_and_each_lists_all()
     {
-        var database = await DatabaseAsync();
+        var database = await ClusterDatabaseAsync();
         await using var a = await TestRelay.StartAsync(NodeArgs(database, "node-a"));
         await using var b = await TestRelay.StartAsync(NodeArgs(database, "node-b"));
         await using var haproxy = await PrivateHaproxy.StartAsync([a.Smtp, b.Smtp], HaproxyCheck.Connect, TimeSpan.FromMilliseconds(300));
@@ -79,7 +67,7 @@ public sealed class ClusterTests(ITestOutputHelper output) : IAsyncLifetime
     [SkippableFact]
     public async Task Kill_9_of_one_relay_under_load_moves_new_connections_to_the_other_and_loses_no_acknowledged_message()
     {
-        var database = await DatabaseAsync();
+        var database = await ClusterDatabaseAsync();
         var a = await RelayProcess.StartAsync(NodeArgs(database, "node-a"));
         await using var killed = a;
         a.DrainLog();

@@ -12,26 +12,12 @@ namespace SmarthostLab.Relay.Tests.Postgres;
 /// here every backend of the database is terminated). The writer and the listener reconnect by themselves: the next
 /// message is accepted and committed, and a wait on the other relay still sees it. Skipped where there is no PostgreSQL.
 /// </summary>
-public sealed class ConnectionLossTests : IAsyncLifetime
+public sealed class ConnectionLossTests : PostgresDatabaseTest
 {
-    private PrivatePostgres? _database;
-
-    public async Task InitializeAsync()
-    {
-        if (await PrivatePostgres.UnavailableAsync() is null) _database = await PrivatePostgres.CreateAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        if (_database is not null) await _database.DisposeAsync();
-    }
-
     [SkippableFact]
     public async Task After_every_connection_to_the_database_was_cut_the_relays_reconnect_accept_and_see_each_others_mail()
     {
-        var unavailable = await PrivatePostgres.UnavailableAsync();
-        Skip.If(unavailable is not null, unavailable);
-        var database = _database!;
+        var database = await DatabaseAsync();
         string[] Args(string node) => ["--Store:Provider=Postgres", "--Store:ConnectionString=" + database.ConnectionString, "--Store:NodeId=" + node];
         await using var a = await DeliveryLab.StartAsync(Args("relay-a"));
         await using var b = await DeliveryLab.StartAsync(Args("relay-b"));
@@ -67,9 +53,7 @@ public sealed class ConnectionLossTests : IAsyncLifetime
     [SkippableFact]
     public async Task While_the_database_refuses_connections_mail_gets_451_and_the_API_503_then_both_recover()
     {
-        var unavailable = await PrivatePostgres.UnavailableAsync();
-        Skip.If(unavailable is not null, unavailable);
-        var database = _database!;
+        var database = await DatabaseAsync();
         await using var relay = await DeliveryLab.StartAsync("--Store:Provider=Postgres", "--Store:ConnectionString=" + database.ConnectionString);
         await relay.SendAsync(DeliveryLab.Message("before-the-outage"));
 

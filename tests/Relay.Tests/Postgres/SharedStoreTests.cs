@@ -11,9 +11,8 @@ namespace SmarthostLab.Relay.Tests.Postgres;
 /// message the other accepted, and the outbound queue is shared so that a next hop receives each recipient once,
 /// including the mail of a relay that stopped or was killed. Skipped where there is no PostgreSQL.
 /// </summary>
-public sealed class SharedStoreTests : IAsyncLifetime
+public sealed class SharedStoreTests : PostgresDatabaseTest
 {
-    private PrivatePostgres? _database;
     private int _open; // 0: the next hop defers every message (451 after the content); 1: it accepts
 
     /// <summary>A next hop that answers 451 after each message's content until the test sets <see cref="_open"/>.</summary>
@@ -21,23 +20,6 @@ public sealed class SharedStoreTests : IAsyncLifetime
     {
         MessageReply = _ => Volatile.Read(ref _open) == 0 ? "451 4.3.0 try again later" : null,
     });
-
-    public async Task InitializeAsync()
-    {
-        if (await PrivatePostgres.UnavailableAsync() is null) _database = await PrivatePostgres.CreateAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        if (_database is not null) await _database.DisposeAsync();
-    }
-
-    private async Task<PrivatePostgres> DatabaseAsync()
-    {
-        var unavailable = await PrivatePostgres.UnavailableAsync();
-        Skip.If(unavailable is not null, unavailable);
-        return _database!;
-    }
 
     /// <summary>The store arguments of a relay named <paramref name="node"/> on the test's database; short heartbeat and sweep.</summary>
     private static string[] StoreArgs(PrivatePostgres database, string node) =>
