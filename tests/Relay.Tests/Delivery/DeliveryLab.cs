@@ -78,21 +78,46 @@ internal static class DeliveryLab
     /// (path and parameters, e.g. <c>&lt;bob@example.com&gt; NOTIFY=NEVER</c>; bob when none), DATA with the content
     /// dot-stuffed. Asserts every reply and returns the queue id.
     /// </summary>
-    public static async Task<string> SendAsync(this TestRelay relay, byte[] content, string mailFrom = "<alice@contoso.test>",
+    public static Task<string> SendAsync(this TestRelay relay, byte[] content, string mailFrom = "<alice@contoso.test>",
+        IReadOnlyList<string>? recipients = null, IPAddress? from = null) => SendAsync(relay.Smtp, content, mailFrom, recipients, from);
+
+    /// <summary><see cref="SendAsync(TestRelay, byte[], string, IReadOnlyList{string}?, IPAddress?)"/> to any relay's SMTP endpoint (one run as a process, say).</summary>
+    public static async Task<string> SendAsync(IPEndPoint smtp, byte[] content, string mailFrom = "<alice@contoso.test>",
         IReadOnlyList<string>? recipients = null, IPAddress? from = null)
     {
-        await using var client = await RawSmtpClient.ConnectAsync(relay.Smtp, from ?? TestRelay.Registered);
-        Assert.StartsWith("220", await client.ReadReplyAsync());
-        Assert.StartsWith("250", await client.CommandAsync("EHLO exchange.contoso.test"));
-        Assert.StartsWith("250", await client.CommandAsync("MAIL FROM:" + mailFrom));
-        foreach (var recipient in recipients ?? ["<bob@example.com>"])
-            Assert.StartsWith("250", await client.CommandAsync("RCPT TO:" + recipient));
-        Assert.StartsWith("354", await client.CommandAsync("DATA"));
-        await client.SendAsync(Stuffed(content));
-        var reply = await client.ReadReplyAsync();
-        Assert.StartsWith("250 ", reply);
-        Assert.StartsWith("221", await client.CommandAsync("QUIT"));
+        var (client, reply) = await TransactAsync(smtp, content, mailFrom, recipients, from);
+        await using (client)
+        {
+            Assert.StartsWith("250 ", reply);
+            Assert.StartsWith("221", await client.CommandAsync("QUIT"));
+        }
         return Mail.QueueIdOf(reply);
+    }
+
+    /// <summary>
+    /// One transaction as <see cref="SendAsync(IPEndPoint, byte[], string, IReadOnlyList{string}?, IPAddress?)"/> sends it,
+    /// every reply asserted up to DATA's 354; returns the open session and the reply to the content, whatever it is.
+    /// </summary>
+    public static async Task<(RawSmtpClient Client, string Reply)> TransactAsync(IPEndPoint smtp, byte[] content, string mailFrom = "<alice@contoso.test>",
+        IReadOnlyList<string>? recipients = null, IPAddress? from = null)
+    {
+        var client = await RawSmtpClient.ConnectAsync(smtp, from ?? TestRelay.Registered);
+        try
+        {
+            Assert.StartsWith("220", await client.ReadReplyAsync());
+            Assert.StartsWith("250", await client.CommandAsync("EHLO exchange.contoso.test"));
+            Assert.StartsWith("250", await client.CommandAsync("MAIL FROM:" + mailFrom));
+            foreach (var recipient in recipients ?? ["<bob@example.com>"])
+                Assert.StartsWith("250", await client.CommandAsync("RCPT TO:" + recipient));
+            Assert.StartsWith("354", await client.CommandAsync("DATA"));
+            await client.SendAsync(Stuffed(content));
+            return (client, await client.ReadReplyAsync());
+        }
+        catch
+        {
+            await client.DisposeAsync();
+            throw;
+        }
     }
 
     /// <summary>

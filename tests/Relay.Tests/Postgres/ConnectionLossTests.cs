@@ -64,7 +64,8 @@ public sealed class ConnectionLossTests : PostgresDatabaseTest
         try
         {
             // No 250 for a message that is not committed: the client is told to try later.
-            var reply = await EndOfDataReplyAsync(relay.Smtp, "during-the-outage");
+            var (client, reply) = await DeliveryLab.TransactAsync(relay.Smtp, DeliveryLab.Message("during-the-outage"));
+            await client.DisposeAsync();
             Assert.StartsWith("451 4.3.0", reply);
             // A read is answered 503 with Retry-After, naming the store, not a bare 500.
             var response = await relay.Http.GetAsync("/api/v1/messages");
@@ -103,23 +104,11 @@ public sealed class ConnectionLossTests : PostgresDatabaseTest
         await command.ExecuteNonQueryAsync();
     }
 
-    /// <summary>The reply to the end of a message's data over one session from the registered address.</summary>
-    private static async Task<string> EndOfDataReplyAsync(IPEndPoint smtp, string token)
-    {
-        await using var client = await RawSmtpClient.ConnectAsync(smtp, TestRelay.Registered);
-        Assert.StartsWith("220", await client.ReadReplyAsync());
-        Assert.StartsWith("250", await client.CommandAsync("EHLO exchange.contoso.test"));
-        Assert.StartsWith("250", await client.CommandAsync("MAIL FROM:<alice@contoso.test>"));
-        Assert.StartsWith("250", await client.CommandAsync("RCPT TO:<bob@example.com>"));
-        Assert.StartsWith("354", await client.CommandAsync("DATA"));
-        await client.SendAsync([.. DeliveryLab.Message(token), .. "\r\n.\r\n"u8]);
-        return await client.ReadReplyAsync();
-    }
-
     /// <summary>One message over one session from the registered address; its queue id on 250, null on a 4xx at the end of data.</summary>
     private static async Task<string?> TrySendAsync(IPEndPoint smtp, string token)
     {
-        var reply = await EndOfDataReplyAsync(smtp, token);
+        var (client, reply) = await DeliveryLab.TransactAsync(smtp, DeliveryLab.Message(token));
+        await client.DisposeAsync();
         if (reply.StartsWith("4", StringComparison.Ordinal)) return null;
         Assert.StartsWith("250 ", reply);
         return Mail.QueueIdOf(reply);

@@ -94,7 +94,7 @@ public sealed class SharedStoreTests : PostgresDatabaseTest
         {
             a.DrainLog();
             var smtp = System.Net.IPEndPoint.Parse(a.SmtpEndpoint);
-            foreach (var token in tokens) await SendAsync(smtp, token);
+            foreach (var token in tokens) await DeliveryLab.SendAsync(smtp, DeliveryLab.Message(token));
             // B sees A's messages (the shared store) and waits until A has deferred each: A owns them.
             foreach (var token in tokens) await b.WaitForAsync(token, "deferred");
             await a.KillAsync();
@@ -104,19 +104,6 @@ public sealed class SharedStoreTests : PostgresDatabaseTest
         // A's heartbeat goes stale after Store:NodeTimeout; B's sweep then takes its rows.
         foreach (var token in tokens) Assert.Equal("delivered", (await b.WaitForAsync(token, "delivered")).Only().State);
         AssertEachRecipientDeliveredOnce(nextHop, tokens);
-    }
-
-    /// <summary>The message over one SMTP session from the registered address to <paramref name="smtp"/>.</summary>
-    private static async Task SendAsync(System.Net.IPEndPoint smtp, string token)
-    {
-        await using var client = await RawSmtpClient.ConnectAsync(smtp, TestRelay.Registered);
-        Assert.StartsWith("220", await client.ReadReplyAsync());
-        Assert.StartsWith("250", await client.CommandAsync("EHLO exchange.contoso.test"));
-        Assert.StartsWith("250", await client.CommandAsync("MAIL FROM:<alice@contoso.test>"));
-        Assert.StartsWith("250", await client.CommandAsync("RCPT TO:<bob@example.com>"));
-        Assert.StartsWith("354", await client.CommandAsync("DATA"));
-        await client.SendAsync([.. DeliveryLab.Message(token), .. "\r\n.\r\n"u8]);
-        Assert.StartsWith("250 ", await client.ReadReplyAsync());
     }
 
     /// <summary>Each recipient of each token's message was accepted by the next hop (250 after the content) exactly once.</summary>
