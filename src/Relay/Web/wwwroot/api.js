@@ -90,3 +90,26 @@ export async function adminChange(note, what, action, done, reload) {
     flash(note, e.status === 404 && /admin routes are off/.test(e.message) ? 'This relay has no admin token configured (Api:AdminToken): changes are off.' : e.message, 'error');
   }
 }
+
+/**
+ * A list's loads, one at a time: show() reads the API and redraws; an error is said in note. A load asked for while one
+ * runs, or a live row arriving meanwhile (stale()), runs one more when it ends, since the answer in flight was read
+ * before that row was committed and would drop it again.
+ */
+export function serialLoad(note, show) {
+  let running = null;
+  async function load() {
+    if (running) { running.again = true; return; }
+    running = { again: false };
+    try {
+      await show();
+    } catch (e) {
+      flash(note, e instanceof ApiError ? e.message : String(e), 'error');
+    } finally {
+      const again = running.again;
+      running = null;
+      if (again) load();
+    }
+  }
+  return { load, stale() { if (running) running.again = true; } };
+}

@@ -1,7 +1,7 @@
 // The message list: newest first, filters of the API, keyset paging (before=), new rows live.
 
 import { h, replace, route, text, size, time, badge, flash } from './dom.js';
-import { json, query, ApiError } from './api.js';
+import { json, query, serialLoad } from './api.js';
 import * as live from './live.js';
 
 const LIMIT = 50;
@@ -97,34 +97,23 @@ export function show(main, params, navigate) {
     older.disabled = !next;
   }
 
-  let loading = null;
   let shown = '';
-  async function load() {
-    if (loading) { loading.again = true; return; }
-    loading = { again: false };
-    try {
-      const page = await json(`/api/v1/messages${query({ ...base, before, limit: LIMIT })}`);
-      flash(note, '');
-      const key = keyOf(page.messages, page.total, page.next);
-      if (key === shown) return; // unchanged: keep the rows (and the keyboard focus in them)
-      shown = key;
-      const focused = document.activeElement && document.activeElement.closest('tr[data-id]');
-      rows = page.messages;
-      total = page.total;
-      next = page.next;
-      render();
-      if (focused) {
-        const again = body.querySelector(`tr[data-id="${CSS.escape(focused.dataset.id)}"] a`);
-        if (again) again.focus();
-      }
-    } catch (e) {
-      flash(note, e instanceof ApiError ? e.message : String(e), 'error');
-    } finally {
-      const again = loading.again;
-      loading = null;
-      if (again) load();
+  const { load, stale } = serialLoad(note, async () => {
+    const page = await json(`/api/v1/messages${query({ ...base, before, limit: LIMIT })}`);
+    flash(note, '');
+    const key = keyOf(page.messages, page.total, page.next);
+    if (key === shown) return; // unchanged: keep the rows (and the keyboard focus in them)
+    shown = key;
+    const focused = document.activeElement && document.activeElement.closest('tr[data-id]');
+    rows = page.messages;
+    total = page.total;
+    next = page.next;
+    render();
+    if (focused) {
+      const again = body.querySelector(`tr[data-id="${CSS.escape(focused.dataset.id)}"] a`);
+      if (again) again.focus();
     }
-  }
+  });
 
   // At most one reload per half second however many events come (a busy relay changes delivery states all the time).
   let timer = 0;
@@ -142,9 +131,8 @@ export function show(main, params, navigate) {
         return;
       }
       if (hasFilters(params)) { reloadSoon(); return; }
-      // A reload in flight read the list before this message was committed: its answer would drop the row again,
-      // so it is followed by one more (which sees the message).
-      if (loading) loading.again = true;
+      // A reload in flight read the list before this message was committed: it is followed by one more.
+      stale();
       if (rows.some(r => r.id === m.id)) return;
       rows.unshift(m);
       total++;

@@ -1,7 +1,7 @@
 // Refusals: "why did my message not arrive?" Newest first, new ones live, filtered by client IP.
 
 import { h, replace, text, time, flash } from './dom.js';
-import { json, query, ApiError } from './api.js';
+import { json, query, serialLoad } from './api.js';
 import * as live from './live.js';
 
 export function refusalRow(r) {
@@ -51,35 +51,23 @@ export function show(main, params, navigate) {
     more.hidden = rows.length >= total;
   }
 
-  // One load at a time; a refusal that arrives while one is in flight asks for another, since that answer was read
-  // before the refusal was committed and would drop its row again.
-  let loading = null;
-  async function load() {
-    if (loading) { loading.again = true; return; }
-    loading = { again: false };
-    try {
-      const page = await json(`/api/v1/refusals${query({ ip, limit })}`);
-      flash(note, '');
-      const key = keyOf(page.refusals, page.total);
-      if (key === shown) return; // unchanged: no redraw
-      shown = key;
-      rows = page.refusals;
-      total = page.total;
-      render();
-    } catch (e) {
-      flash(note, e instanceof ApiError ? e.message : String(e), 'error');
-    } finally {
-      const again = loading.again;
-      loading = null;
-      if (again) load();
-    }
-  }
+  // One load at a time; a refusal that arrives while one is in flight asks for another (serialLoad).
+  const { load, stale } = serialLoad(note, async () => {
+    const page = await json(`/api/v1/refusals${query({ ip, limit })}`);
+    flash(note, '');
+    const key = keyOf(page.refusals, page.total);
+    if (key === shown) return; // unchanged: no redraw
+    shown = key;
+    rows = page.refusals;
+    total = page.total;
+    render();
+  });
   more.addEventListener('click', () => { limit = Math.min(limit * 4, 10000); load(); });
 
   const stops = [
     live.on('refusal', r => {
       if (ip && r.clientIp !== ip) return;
-      if (loading) loading.again = true;
+      stale();
       if (rows.some(x => x.id === r.id)) return;
       rows.unshift(r);
       total++;
