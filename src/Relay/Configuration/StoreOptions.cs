@@ -1,6 +1,6 @@
 namespace SmarthostLab.Relay.Configuration;
 
-/// <summary>The <c>Store</c> configuration section: the data folder, the SQLite store and retention.</summary>
+/// <summary>The <c>Store</c> configuration section: the data folder, the store (SQLite, or PostgreSQL shared by several relays) and retention.</summary>
 public sealed class StoreOptions
 {
     /// <summary>Configuration section name.</summary>
